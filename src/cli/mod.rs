@@ -1,0 +1,444 @@
+//! Command lines: a pull parser in lexopt's style (but heap-free and stopping
+//! at the first non-option, never permuting), the bad-input errors every
+//! personality shares, and the dispatch on the invocation name. Nothing here
+//! makes a syscall.
+
+pub mod native;
+pub mod tini;
+
+use crate::env::Environment;
+use crate::error::{Line, Stream};
+use crate::plan::{Personality, Plan};
+use crate::sys::CStrArray;
+
+/// Anything that holds argv.
+pub trait Arguments {
+    fn count(&self) -> usize;
+    fn arg(&self, index: usize) -> &[u8];
+}
+
+impl Arguments for CStrArray {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn arg(&self, index: usize) -> &[u8] {
+        self.get(index).map_or(b"", |arg| arg.to_bytes())
+    }
+}
+
+impl Arguments for [&[u8]] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn arg(&self, index: usize) -> &[u8] {
+        self[index]
+    }
+}
+
+/// An option as the user wrote it, for messages.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Opt<'a> {
+    Short(u8),
+    Long(&'a [u8]),
+}
+
+impl Opt<'_> {
+    fn push_to(self, line: &mut Line) {
+        match self {
+            Opt::Short(letter) => line.push(b"-").push(&[letter]),
+            Opt::Long(name) => line.push(b"--").push(name),
+        };
+    }
+}
+
+/// One item pulled from argv.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Arg<'a> {
+    Opt(Opt<'a>),
+    /// The first operand (the command): its index in argv. Parsing ends here.
+    Command(usize),
+}
+
+/// Pulls options one at a time. `-abc` is three shorts, `-xVALUE` and
+/// `--name=value` carry their value, `--` ends the options, and the first
+/// non-option ends them too.
+pub struct Parser<'a, A: Arguments + ?Sized> {
+    args: &'a A,
+    /// Next argv index to look at.
+    next: usize,
+    /// Inside a cluster of shorts: (argv index, byte offset of the next short).
+    shorts: Option<(usize, usize)>,
+    /// The `=value` of the last long option, not yet taken.
+    attached: Option<&'a [u8]>,
+    last: Option<Opt<'a>>,
+    done: bool,
+}
+
+impl<'a, A: Arguments + ?Sized> Parser<'a, A> {
+    /// Starts after argv[0].
+    pub fn new(args: &'a A) -> Self {
+        Parser {
+            args,
+            next: 1,
+            shorts: None,
+            attached: None,
+            last: None,
+            done: false,
+        }
+    }
+
+    pub fn next_arg(&mut self) -> Result<Option<Arg<'a>>, CliError<'a>> {
+        if let (Some(name), Some(_)) = (self.last, self.attached) {
+            return Err(CliError::new(ErrorKind::UnexpectedValue, name));
+        }
+        if let Some((index, offset)) = self.shorts {
+            let arg = self.args.arg(index);
+            let letter = arg[offset];
+            self.shorts = (offset + 1 < arg.len()).then_some((index, offset + 1));
+            let opt = Opt::Short(letter);
+            self.last = Some(opt);
+            return Ok(Some(Arg::Opt(opt)));
+        }
+        if self.done || self.next >= self.args.count() {
+            return Ok(None);
+        }
+        let index = self.next;
+        let arg = self.args.arg(index);
+        self.next += 1;
+        if arg == b"--" {
+            self.done = true;
+            return Ok((self.next < self.args.count()).then_some(Arg::Command(self.next)));
+        }
+        if let Some(long) = arg.strip_prefix(b"--") {
+            let (name, value) = match long.iter().position(|&byte| byte == b'=') {
+                Some(eq) => (&long[..eq], Some(&long[eq + 1..])),
+                None => (long, None),
+            };
+            let opt = Opt::Long(name);
+            self.attached = value;
+            self.last = Some(opt);
+            return Ok(Some(Arg::Opt(opt)));
+        }
+        if arg.len() > 1 && arg[0] == b'-' {
+            self.shorts = Some((index, 1));
+            return self.next_arg();
+        }
+        self.done = true;
+        Ok(Some(Arg::Command(index)))
+    }
+
+    /// The value of the option just pulled: attached, or the next argument
+    /// (whatever it looks like, as getopt does).
+    pub fn value(&mut self) -> Result<&'a [u8], CliError<'a>> {
+        let opt = self.last.unwrap_or(Opt::Short(b'?'));
+        if let Some(value) = self.attached.take() {
+            return Ok(value);
+        }
+        if let Some((index, offset)) = self.shorts.take() {
+            return Ok(&self.args.arg(index)[offset..]);
+        }
+        if self.next < self.args.count() {
+            self.next += 1;
+            return Ok(self.args.arg(self.next - 1));
+        }
+        Err(CliError::new(ErrorKind::MissingValue, opt))
+    }
+}
+
+/// What kind of bad input.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ErrorKind {
+    UnknownOption,
+    MissingValue,
+    UnexpectedValue,
+    BadSignal(&'static str),
+    BadExitCode,
+    BadNumber,
+    NoCommand,
+    /// A twin variable held a value its option would refuse.
+    BadVariable(&'static str),
+}
+
+/// Bad input on the command line or in a twin variable.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct CliError<'a> {
+    pub kind: ErrorKind,
+    pub opt: Option<Opt<'a>>,
+    pub value: &'a [u8],
+}
+
+impl<'a> CliError<'a> {
+    pub fn new(kind: ErrorKind, opt: Opt<'a>) -> Self {
+        CliError {
+            kind,
+            opt: Some(opt),
+            value: b"",
+        }
+    }
+
+    pub fn with_value(kind: ErrorKind, opt: Opt<'a>, value: &'a [u8]) -> Self {
+        CliError {
+            kind,
+            opt: Some(opt),
+            value,
+        }
+    }
+
+    pub fn no_command() -> Self {
+        CliError {
+            kind: ErrorKind::NoCommand,
+            opt: None,
+            value: b"",
+        }
+    }
+
+    pub fn variable(name: &'static str, value: &'a [u8]) -> Self {
+        CliError {
+            kind: ErrorKind::BadVariable(name),
+            opt: None,
+            value,
+        }
+    }
+
+    /// The one-line message, `usher: ...`.
+    pub fn line(&self) -> Line {
+        let mut line = Line::usher();
+        let opt = |line: &mut Line| {
+            if let Some(opt) = self.opt {
+                opt.push_to(line);
+            }
+        };
+        match self.kind {
+            ErrorKind::UnknownOption => {
+                line.push(b"unknown option ");
+                opt(&mut line);
+            }
+            ErrorKind::MissingValue => {
+                line.push(b"option ");
+                opt(&mut line);
+                line.push(b" needs a value");
+            }
+            ErrorKind::UnexpectedValue => {
+                line.push(b"option ");
+                opt(&mut line);
+                line.push(b" takes no value");
+            }
+            ErrorKind::BadSignal(accepted) => {
+                line.push(b"bad signal for ");
+                opt(&mut line);
+                line.push(b": '")
+                    .push(self.value)
+                    .push(b"' (")
+                    .push(accepted.as_bytes())
+                    .push(b")");
+            }
+            ErrorKind::BadExitCode => {
+                line.push(b"bad exit code for ");
+                opt(&mut line);
+                line.push(b": '")
+                    .push(self.value)
+                    .push(b"' (a number from 0 to 255)");
+            }
+            ErrorKind::BadNumber => {
+                line.push(b"bad number for ");
+                opt(&mut line);
+                line.push(b": '").push(self.value).push(b"'");
+            }
+            ErrorKind::NoCommand => {
+                line.push(b"no command given");
+            }
+            ErrorKind::BadVariable(name) => {
+                line.push(b"bad value in ")
+                    .push(name.as_bytes())
+                    .push(b": '")
+                    .push(self.value)
+                    .push(b"'");
+            }
+        }
+        line
+    }
+}
+
+/// What the command line asks for.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Action<'a> {
+    Run(Plan),
+    /// Print a fixed text (help, version, licence) and exit.
+    Print {
+        text: Text<'a>,
+        stream: Stream,
+        code: i32,
+    },
+    /// Bad input: report it (and the usage when `usage` is set) and exit.
+    Fail {
+        error: CliError<'a>,
+        usage: Option<Text<'a>>,
+        code: i32,
+    },
+}
+
+/// The texts a personality can print.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Text<'a> {
+    NativeHelp,
+    NativeVersion,
+    TiniVersion,
+    /// tini's usage, which names the program as invoked.
+    TiniUsage {
+        name: &'a [u8],
+    },
+    License,
+}
+
+/// Parses argv and the environment into an Action, by personality.
+pub fn parse<'a, A, E>(args: &'a A, env: &'a E) -> Action<'a>
+where
+    A: Arguments + ?Sized,
+    E: Environment + ?Sized,
+{
+    let argv0 = if args.count() > 0 {
+        args.arg(0)
+    } else {
+        b"usher"
+    };
+    match Personality::from_invocation(argv0) {
+        Personality::Native => native::parse(args, env),
+        Personality::Tini => tini::parse(args, env),
+    }
+}
+
+/// Parses an exit code 0..=255 (digits only).
+pub fn parse_exit_code(text: &[u8]) -> Option<u8> {
+    crate::signal::parse_decimal(text).and_then(|code| u8::try_from(code).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pull_all<'a>(args: &'a [&'a [u8]]) -> Vec<Result<Option<Arg<'a>>, CliError<'a>>> {
+        let mut parser = Parser::new(args);
+        let mut out = Vec::new();
+        loop {
+            let item = parser.next_arg();
+            let stop = !matches!(item, Ok(Some(Arg::Opt(_))));
+            out.push(item);
+            if stop {
+                return out;
+            }
+        }
+    }
+
+    #[test]
+    fn shorts_cluster_and_stop_at_the_command() {
+        let args: &[&[u8]] = &[b"usher", b"-gv", b"cmd", b"-x"];
+        assert_eq!(
+            pull_all(args),
+            vec![
+                Ok(Some(Arg::Opt(Opt::Short(b'g')))),
+                Ok(Some(Arg::Opt(Opt::Short(b'v')))),
+                Ok(Some(Arg::Command(2)))
+            ]
+        );
+    }
+
+    #[test]
+    fn double_dash_ends_options() {
+        let args: &[&[u8]] = &[b"usher", b"--", b"-v"];
+        assert_eq!(pull_all(args), vec![Ok(Some(Arg::Command(2)))]);
+        let args: &[&[u8]] = &[b"usher", b"-v", b"--"];
+        assert_eq!(
+            pull_all(args),
+            vec![Ok(Some(Arg::Opt(Opt::Short(b'v')))), Ok(None)]
+        );
+    }
+
+    #[test]
+    fn values_attached_or_separate() {
+        let args: &[&[u8]] = &[
+            b"usher",
+            b"-pTERM",
+            b"--pdeathsig=HUP",
+            b"-e",
+            b"-3",
+            b"--remap-exit",
+            b"4",
+        ];
+        let mut parser = Parser::new(args);
+        assert_eq!(parser.next_arg(), Ok(Some(Arg::Opt(Opt::Short(b'p')))));
+        assert_eq!(parser.value(), Ok(&b"TERM"[..]));
+        assert_eq!(
+            parser.next_arg(),
+            Ok(Some(Arg::Opt(Opt::Long(b"pdeathsig"))))
+        );
+        assert_eq!(parser.value(), Ok(&b"HUP"[..]));
+        assert_eq!(parser.next_arg(), Ok(Some(Arg::Opt(Opt::Short(b'e')))));
+        assert_eq!(parser.value(), Ok(&b"-3"[..]));
+        assert_eq!(
+            parser.next_arg(),
+            Ok(Some(Arg::Opt(Opt::Long(b"remap-exit"))))
+        );
+        assert_eq!(parser.value(), Ok(&b"4"[..]));
+        assert_eq!(parser.next_arg(), Ok(None));
+    }
+
+    #[test]
+    fn an_unwanted_value_is_an_error() {
+        let args: &[&[u8]] = &[b"usher", b"--pgroup=1", b"cmd"];
+        let mut parser = Parser::new(args);
+        assert_eq!(parser.next_arg(), Ok(Some(Arg::Opt(Opt::Long(b"pgroup")))));
+        assert_eq!(
+            parser.next_arg(),
+            Err(CliError::new(
+                ErrorKind::UnexpectedValue,
+                Opt::Long(b"pgroup")
+            ))
+        );
+    }
+
+    #[test]
+    fn a_missing_value_is_an_error() {
+        let args: &[&[u8]] = &[b"usher", b"-p"];
+        let mut parser = Parser::new(args);
+        parser.next_arg().unwrap();
+        assert_eq!(
+            parser.value(),
+            Err(CliError::new(ErrorKind::MissingValue, Opt::Short(b'p')))
+        );
+    }
+
+    #[test]
+    fn a_lone_dash_is_a_command() {
+        let args: &[&[u8]] = &[b"usher", b"-", b"x"];
+        assert_eq!(pull_all(args), vec![Ok(Some(Arg::Command(1)))]);
+    }
+
+    #[test]
+    fn exit_codes() {
+        assert_eq!(parse_exit_code(b"0"), Some(0));
+        assert_eq!(parse_exit_code(b"255"), Some(255));
+        assert_eq!(parse_exit_code(b"256"), None);
+        assert_eq!(parse_exit_code(b"-1"), None);
+        assert_eq!(parse_exit_code(b""), None);
+        assert_eq!(parse_exit_code(b"1x"), None);
+    }
+
+    #[test]
+    fn messages_are_one_line() {
+        let error = CliError::with_value(ErrorKind::BadExitCode, Opt::Short(b'e'), b"300");
+        assert_eq!(
+            error.line().as_bytes(),
+            b"usher: bad exit code for -e: '300' (a number from 0 to 255)"
+        );
+        let error = CliError::new(ErrorKind::UnknownOption, Opt::Long(b"frobnicate"));
+        assert_eq!(
+            error.line().as_bytes(),
+            b"usher: unknown option --frobnicate"
+        );
+        let error = CliError::variable("USHER_REMAP_EXIT", b"256");
+        assert_eq!(
+            error.line().as_bytes(),
+            b"usher: bad value in USHER_REMAP_EXIT: '256'"
+        );
+    }
+}

@@ -1,0 +1,392 @@
+//! The tini personality (invoked as `tini` or `docker-init`): tini 0.19's
+//! command line `-h -s -p -v -w -g -e -l`, `--version` alone, and the variables
+//! TINI_SUBREAPER, TINI_KILL_PROCESS_GROUP and TINI_VERBOSITY. Unlike glibc's
+//! getopt, arguments are never permuted: options end at the first operand.
+
+use super::{Action, Arg, Arguments, CliError, ErrorKind, Opt, Parser, Text};
+use crate::env::Environment;
+use crate::error::Stream;
+use crate::plan::{ExitCodes, Personality, Plan, Subreaper};
+use crate::signal::{self, Policy};
+
+/// tini's default verbosity: warnings on, info off.
+const DEFAULT_VERBOSITY: u32 = 1;
+
+pub fn parse<'a, A, E>(args: &'a A, env: &'a E) -> Action<'a>
+where
+    A: Arguments + ?Sized,
+    E: Environment + ?Sized,
+{
+    let name = if args.count() > 0 {
+        args.arg(0)
+    } else {
+        b"tini"
+    };
+    let usage = Text::TiniUsage { name };
+    if args.count() == 2 && args.arg(1) == b"--version" {
+        return Action::Print {
+            text: Text::TiniVersion,
+            stream: Stream::Stdout,
+            code: 0,
+        };
+    }
+    let mut parser = Parser::new(args);
+    let mut plan = Plan::new(Personality::Tini, 0);
+    plan.subreaper = Subreaper::Off;
+    plan.policy = Policy::Tini;
+    let mut verbosity = DEFAULT_VERBOSITY;
+    let mut remap = ExitCodes::default();
+    let mut warn_reaped = false;
+    loop {
+        let arg = match parser.next_arg() {
+            Ok(Some(arg)) => arg,
+            Ok(None) => return no_command(usage),
+            // getopt reports these and prints the usage.
+            Err(error) => {
+                return Action::Fail {
+                    error,
+                    usage: Some(usage),
+                    code: 1,
+                }
+            }
+        };
+        let opt = match arg {
+            Arg::Command(index) => {
+                plan.command = index;
+                break;
+            }
+            Arg::Opt(opt) => opt,
+        };
+        let value = |parser: &mut Parser<'a, A>| {
+            parser.value().map_err(|error| Action::Fail {
+                error,
+                usage: Some(usage),
+                code: 1,
+            })
+        };
+        match opt {
+            Opt::Short(b'h') => {
+                return Action::Print {
+                    text: usage,
+                    stream: Stream::Stdout,
+                    code: 0,
+                }
+            }
+            Opt::Short(b'l') => {
+                return Action::Print {
+                    text: Text::License,
+                    stream: Stream::Stdout,
+                    code: 0,
+                }
+            }
+            Opt::Short(b's') => plan.subreaper = Subreaper::On,
+            Opt::Short(b'v') => verbosity = verbosity.saturating_add(1),
+            Opt::Short(b'w') => warn_reaped = true,
+            Opt::Short(b'g') => plan.process_group = true,
+            Opt::Short(b'p') => {
+                let value = match value(&mut parser) {
+                    Ok(value) => value,
+                    Err(action) => return action,
+                };
+                match signal::parse_tini(value) {
+                    Some(signo) => plan.pdeathsig = Some(signo),
+                    None => {
+                        let error = CliError::with_value(
+                            ErrorKind::BadSignal(
+                                "tini takes SIGHUP, SIGTERM, ...: upper case, with SIG",
+                            ),
+                            opt,
+                            value,
+                        );
+                        return Action::Fail {
+                            error,
+                            usage: None,
+                            code: 1,
+                        };
+                    }
+                }
+            }
+            Opt::Short(b'e') => {
+                let value = match value(&mut parser) {
+                    Ok(value) => value,
+                    Err(action) => return action,
+                };
+                match parse_strtol_code(value) {
+                    Some(code) => remap.insert(code),
+                    None => {
+                        let error = CliError::with_value(ErrorKind::BadExitCode, opt, value);
+                        return Action::Fail {
+                            error,
+                            usage: None,
+                            code: 1,
+                        };
+                    }
+                }
+            }
+            _ => {
+                let error = CliError::new(ErrorKind::UnknownOption, opt);
+                return Action::Fail {
+                    error,
+                    usage: Some(usage),
+                    code: 1,
+                };
+            }
+        }
+    }
+    if env.var(b"TINI_SUBREAPER").is_some() {
+        plan.subreaper = Subreaper::On;
+    }
+    if env.var(b"TINI_KILL_PROCESS_GROUP").is_some() {
+        plan.process_group = true;
+    }
+    if let Some(value) = env.var(b"TINI_VERBOSITY") {
+        verbosity = atoi(value) as u32;
+    }
+    plan.remap_exit = remap;
+    plan.warnings = verbosity >= 1;
+    plan.verbosity = verbosity.saturating_sub(1);
+    plan.warn_reaped = warn_reaped && plan.warnings;
+    plan.warn_not_reaper = plan.warnings;
+    Action::Run(plan)
+}
+
+fn no_command(usage: Text<'_>) -> Action<'_> {
+    Action::Fail {
+        error: CliError::no_command(),
+        usage: Some(usage),
+        code: 1,
+    }
+}
+
+/// C's `atoi`: leading white space, an optional sign, then digits up to the
+/// first non-digit; anything unparsable is 0.
+fn atoi(text: &[u8]) -> i32 {
+    let text = trim_c_space(text);
+    let (negative, digits) = match text.first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let mut value: i32 = 0;
+    for &byte in digits.iter().take_while(|byte| byte.is_ascii_digit()) {
+        value = value.wrapping_mul(10).wrapping_add(i32::from(byte - b'0'));
+    }
+    if negative {
+        value.wrapping_neg()
+    } else {
+        value
+    }
+}
+
+fn trim_c_space(text: &[u8]) -> &[u8] {
+    let start = text
+        .iter()
+        .position(|&byte| !matches!(byte, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r'));
+    start.map_or(b"", |start| &text[start..])
+}
+
+/// tini's `-e` goes through `strtol` and needs the whole string consumed:
+/// white space and a sign may lead, and an empty string is 0.
+fn parse_strtol_code(text: &[u8]) -> Option<u8> {
+    let trimmed = trim_c_space(text);
+    if trimmed.is_empty() {
+        // strtol consumed nothing, so its end is the (empty) end of input.
+        return (text.is_empty()).then_some(0);
+    }
+    let (negative, digits) = match trimmed[0] {
+        b'-' => (true, &trimmed[1..]),
+        b'+' => (false, &trimmed[1..]),
+        _ => (false, trimmed),
+    };
+    let value = signal::parse_decimal(digits)?;
+    match (negative, value) {
+        (true, 0) => Some(0),
+        (true, _) => None,
+        (false, value) => u8::try_from(value).ok(),
+    }
+}
+
+pub const VERSION_LINE: &str = concat!(
+    "tini version 0.19.0 - git.usher-",
+    env!("CARGO_PKG_VERSION"),
+    "\n"
+);
+
+pub const USAGE_BODY: &str = "\
+Runs PROGRAM as the child of an init that forwards signals, reaps zombies
+and exits with PROGRAM's status. This is usher speaking tini's command line.
+
+Command line options:
+
+  --version: Show version and exit.
+  -h: Show this help message and exit.
+  -s: Register as a process subreaper.
+  -p SIGNAL: Trigger SIGNAL when parent dies, e.g. \"-p SIGKILL\".
+  -v: Generate more verbose output. Repeat up to 3 times.
+  -w: Print a warning when processes are getting reaped.
+  -g: Send signals to the child's process group.
+  -e EXIT_CODE: Remap EXIT_CODE (from 0 to 255) to 0.
+  -l: Show license and exit.
+
+Environment variables:
+
+  TINI_SUBREAPER: Register as a process subreaper.
+  TINI_VERBOSITY: Set the verbosity level (default: 1).
+  TINI_KILL_PROCESS_GROUP: Send signals to the child's process group.
+
+";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan<'a>(args: &'a [&'a [u8]], env: &'a [&'a [u8]]) -> Plan {
+        match parse(args, env) {
+            Action::Run(plan) => plan,
+            other => panic!("expected a plan, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults_follow_tini() {
+        let plan = plan(&[b"tini", b"--", b"true"], &[]);
+        assert_eq!(plan.command, 2);
+        assert_eq!(plan.subreaper, Subreaper::Off);
+        assert_eq!(plan.policy, Policy::Tini);
+        assert!(plan.warnings && plan.warn_not_reaper && !plan.warn_reaped);
+        assert_eq!(plan.verbosity, 0);
+    }
+
+    #[test]
+    fn flags() {
+        let args: &[&[u8]] = &[
+            b"tini",
+            b"-s",
+            b"-g",
+            b"-pSIGTERM",
+            b"-e",
+            b"143",
+            b"-vvw",
+            b"--",
+            b"x",
+        ];
+        let plan = plan(args, &[]);
+        assert_eq!(plan.subreaper, Subreaper::On);
+        assert!(plan.process_group && plan.warn_reaped);
+        assert_eq!(plan.pdeathsig, Some(15));
+        assert!(plan.remap_exit.contains(143));
+        assert_eq!(plan.verbosity, 2);
+    }
+
+    #[test]
+    fn variables_set_even_empty_mean_on() {
+        let env: &[&[u8]] = &[
+            b"TINI_SUBREAPER=",
+            b"TINI_KILL_PROCESS_GROUP=",
+            b"TINI_VERBOSITY=0",
+        ];
+        let quiet = plan(&[b"tini", b"-w", b"x"], env);
+        assert_eq!(quiet.subreaper, Subreaper::On);
+        assert!(quiet.process_group);
+        assert!(!quiet.warnings && !quiet.warn_not_reaper && !quiet.warn_reaped);
+        let env: &[&[u8]] = &[b"TINI_VERBOSITY=3"];
+        assert_eq!(plan(&[b"tini", b"-v", b"x"], env).verbosity, 2);
+    }
+
+    #[test]
+    fn version_only_when_alone() {
+        assert_eq!(
+            parse(&[&b"tini"[..], b"--version"][..], &[][..]),
+            Action::Print {
+                text: Text::TiniVersion,
+                stream: Stream::Stdout,
+                code: 0
+            }
+        );
+        assert!(matches!(
+            parse(&[&b"tini"[..], b"--version", b"x"][..], &[][..]),
+            Action::Fail {
+                usage: Some(_),
+                code: 1,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn help_license_and_usage() {
+        let args: &[&[u8]] = &[b"/sbin/tini", b"-h", b"x"];
+        assert_eq!(
+            parse(args, &[][..]),
+            Action::Print {
+                text: Text::TiniUsage {
+                    name: b"/sbin/tini"
+                },
+                stream: Stream::Stdout,
+                code: 0
+            }
+        );
+        assert!(matches!(
+            parse(&[&b"tini"[..], b"-l"][..], &[][..]),
+            Action::Print {
+                text: Text::License,
+                code: 0,
+                ..
+            }
+        ));
+        assert!(matches!(
+            parse(&[&b"tini"[..]][..], &[][..]),
+            Action::Fail {
+                usage: Some(_),
+                code: 1,
+                ..
+            }
+        ));
+        assert!(matches!(
+            parse(&[&b"tini"[..], b"-x", b"y"][..], &[][..]),
+            Action::Fail {
+                usage: Some(_),
+                code: 1,
+                ..
+            }
+        ));
+        assert!(matches!(
+            parse(&[&b"tini"[..], b"-p"][..], &[][..]),
+            Action::Fail {
+                usage: Some(_),
+                code: 1,
+                ..
+            }
+        ));
+        assert!(matches!(
+            parse(&[&b"tini"[..], b"-p", b"TERM", b"x"][..], &[][..]),
+            Action::Fail {
+                usage: None,
+                code: 1,
+                ..
+            }
+        ));
+        assert!(matches!(
+            parse(&[&b"tini"[..], b"-e", b"256", b"x"][..], &[][..]),
+            Action::Fail {
+                usage: None,
+                code: 1,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn c_number_parsing() {
+        assert_eq!(atoi(b" 2"), 2);
+        assert_eq!(atoi(b"3abc"), 3);
+        assert_eq!(atoi(b"abc"), 0);
+        assert_eq!(atoi(b"-1"), -1);
+        assert_eq!(parse_strtol_code(b" +7"), Some(7));
+        assert_eq!(parse_strtol_code(b"-0"), Some(0));
+        assert_eq!(parse_strtol_code(b""), Some(0));
+        assert_eq!(parse_strtol_code(b"7 "), None);
+        assert_eq!(parse_strtol_code(b"-1"), None);
+        assert_eq!(parse_strtol_code(b"256"), None);
+    }
+}

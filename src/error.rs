@@ -1,0 +1,240 @@
+//! Messages without a heap or `core::fmt`: a fixed stack buffer that collects
+//! one line and writes it with a single syscall, and the one `Error` type
+//! (failing step, object, errno) that every effectful step returns.
+
+use rustix::io::Errno;
+
+/// Capacity of one message line. Longer input is cut with "..." so that a
+/// huge argument can never make a message fail.
+pub const LINE_CAPACITY: usize = 1024;
+
+/// One line being built on the stack.
+pub struct Line {
+    buf: [u8; LINE_CAPACITY],
+    len: usize,
+    cut: bool,
+}
+
+impl Default for Line {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Line {
+    pub const fn new() -> Line {
+        Line {
+            buf: [0; LINE_CAPACITY],
+            len: 0,
+            cut: false,
+        }
+    }
+
+    /// A line that starts with `usher: `.
+    pub fn usher() -> Line {
+        let mut line = Line::new();
+        line.push(b"usher: ");
+        line
+    }
+
+    pub fn push(&mut self, bytes: &[u8]) -> &mut Line {
+        const ELLIPSIS: &[u8] = b"...\n";
+        if self.cut {
+            return self;
+        }
+        // Keep room for "...\n" so a cut line still ends cleanly.
+        let room = LINE_CAPACITY - ELLIPSIS.len() - self.len;
+        if bytes.len() <= room {
+            self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
+            self.len += bytes.len();
+        } else {
+            self.buf[self.len..self.len + room].copy_from_slice(&bytes[..room]);
+            self.len += room;
+            self.buf[self.len..self.len + 3].copy_from_slice(&ELLIPSIS[..3]);
+            self.len += 3;
+            self.cut = true;
+        }
+        self
+    }
+
+    pub fn push_u64(&mut self, mut value: u64) -> &mut Line {
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (value % 10) as u8;
+            value /= 10;
+            if value == 0 {
+                break;
+            }
+        }
+        self.push(&digits[at..])
+    }
+
+    pub fn push_i64(&mut self, value: i64) -> &mut Line {
+        if value < 0 {
+            self.push(b"-");
+        }
+        self.push_u64(value.unsigned_abs())
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+
+    /// Ends the line with a newline if it has none, and writes it.
+    pub fn write_to(&mut self, fd: Stream) {
+        if self.buf[..self.len].last() != Some(&b'\n') {
+            // There is always room: push keeps four bytes free.
+            self.buf[self.len] = b'\n';
+            self.len += 1;
+        }
+        write_all(fd, self.as_bytes());
+    }
+}
+
+/// Where output goes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// Writes every byte, retrying on partial writes. Errors are dropped: there
+/// is nowhere left to report a failure to write a report.
+pub fn write_all(stream: Stream, mut bytes: &[u8]) {
+    let fd = match stream {
+        Stream::Stdout => crate::sys::stdio::stdout(),
+        Stream::Stderr => crate::sys::stdio::stderr(),
+    };
+    while !bytes.is_empty() {
+        match rustix::io::write(fd, bytes) {
+            Ok(0) => return,
+            Ok(n) => bytes = &bytes[n..],
+            Err(Errno::INTR) => {}
+            Err(_) => return,
+        }
+    }
+}
+
+/// A failed effectful step: `usher: <step> <object>: <errno text>`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Error<'a> {
+    pub step: &'static str,
+    pub object: &'a [u8],
+    pub errno: Errno,
+}
+
+impl<'a> Error<'a> {
+    pub fn new(step: &'static str, object: &'a [u8], errno: Errno) -> Error<'a> {
+        Error {
+            step,
+            object,
+            errno,
+        }
+    }
+
+    /// A step with no object worth naming.
+    pub fn step(step: &'static str, errno: Errno) -> Error<'static> {
+        Error {
+            step,
+            object: b"",
+            errno,
+        }
+    }
+
+    pub fn line(&self) -> Line {
+        let mut line = Line::usher();
+        line.push(self.step.as_bytes());
+        if !self.object.is_empty() {
+            line.push(b" ").push(self.object);
+        }
+        line.push(b": ");
+        push_errno(&mut line, self.errno);
+        line
+    }
+
+    pub fn report(&self) {
+        self.line().write_to(Stream::Stderr);
+    }
+}
+
+/// The text of the errnos usher can meet, as strerror words them; others print
+/// as `errno N`. musl's strerror is not used so that the child side and the
+/// parent share one path and no libc table is linked.
+pub fn errno_text(errno: Errno) -> Option<&'static str> {
+    Some(match errno {
+        Errno::PERM => "Operation not permitted",
+        Errno::NOENT => "No such file or directory",
+        Errno::SRCH => "No such process",
+        Errno::INTR => "Interrupted system call",
+        Errno::IO => "I/O error",
+        Errno::TOOBIG => "Argument list too long",
+        Errno::NOEXEC => "Exec format error",
+        Errno::BADF => "Bad file descriptor",
+        Errno::CHILD => "No child process",
+        Errno::AGAIN => "Resource temporarily unavailable",
+        Errno::NOMEM => "Out of memory",
+        Errno::ACCESS => "Permission denied",
+        Errno::FAULT => "Bad address",
+        Errno::NOTDIR => "Not a directory",
+        Errno::ISDIR => "Is a directory",
+        Errno::INVAL => "Invalid argument",
+        Errno::MFILE => "No file descriptors available",
+        Errno::NOTTY => "Not a tty",
+        Errno::TXTBSY => "Text file busy",
+        Errno::LOOP => "Symbolic link loop",
+        Errno::NAMETOOLONG => "Filename too long",
+        Errno::NOSYS => "Function not implemented",
+        Errno::LIBBAD => "Accessing a corrupted shared library",
+        _ => return None,
+    })
+}
+
+pub fn push_errno(line: &mut Line, errno: Errno) {
+    match errno_text(errno) {
+        Some(text) => line.push(text.as_bytes()),
+        None => line.push(b"errno ").push_u64(errno.raw_os_error() as u64),
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_line_names_step_object_and_errno() {
+        let error = Error::new("exec", b"/bin/nope", Errno::NOENT);
+        assert_eq!(
+            error.line().as_bytes(),
+            b"usher: exec /bin/nope: No such file or directory"
+        );
+        let bare = Error::step("signalfd", Errno::MFILE);
+        assert_eq!(
+            bare.line().as_bytes(),
+            b"usher: signalfd: No file descriptors available"
+        );
+        let unknown = Error::step("x", Errno::from_raw_os_error(200));
+        assert_eq!(unknown.line().as_bytes(), b"usher: x: errno 200");
+    }
+
+    #[test]
+    fn numbers_print_in_decimal() {
+        let mut line = Line::new();
+        line.push_u64(0)
+            .push(b" ")
+            .push_u64(18446744073709551615)
+            .push(b" ")
+            .push_i64(-42);
+        assert_eq!(line.as_bytes(), b"0 18446744073709551615 -42");
+    }
+
+    #[test]
+    fn overlong_input_is_cut_not_lost() {
+        let mut line = Line::new();
+        let long = [b'a'; 3000];
+        line.push(&long).push(b"tail");
+        assert!(line.as_bytes().ends_with(b"aaa..."));
+        assert!(line.as_bytes().len() < LINE_CAPACITY);
+    }
+}

@@ -1,0 +1,39 @@
+//! The binary: no std, no allocator, no Rust runtime. musl's C start calls
+//! `main`, which hands argv and envp to `usher::run` and exits with its code.
+#![no_std]
+#![no_main]
+
+use core::ffi::{c_char, c_int};
+use usher::sys::{self, CStrArray};
+
+// musl's static C start, memcpy and friends.
+#[link(name = "c")]
+extern "C" {}
+
+/// # Safety
+/// Called only by the C start, with the process's own argv and envp.
+#[no_mangle]
+pub unsafe extern "C" fn main(
+    _argc: c_int,
+    argv: *const *const c_char,
+    envp: *const *const c_char,
+) -> c_int {
+    // SAFETY: the C start passes argv and envp as NULL-terminated arrays of
+    // NUL-terminated strings that stay valid and unchanged for the whole
+    // process; usher never writes to them.
+    let (argv, envp) = unsafe { (CStrArray::from_raw(argv), CStrArray::from_raw(envp)) };
+    sys::exit(usher::run(argv, envp))
+}
+
+#[panic_handler]
+fn panic(_info: &core::panic::PanicInfo) -> ! {
+    // The message is not formatted: core::fmt would cost kilobytes, and a
+    // panic is a bug that the tests must catch, not a user-facing error.
+    usher::error::write_all(usher::error::Stream::Stderr, b"usher: internal error\n");
+    sys::exit(1)
+}
+
+/// Dev builds (unwinding by default in std targets' test profile) still
+/// reference this symbol; release builds abort and never call it.
+#[no_mangle]
+extern "C" fn rust_eh_personality() {}

@@ -1,0 +1,202 @@
+//! The Plan: everything parsing decided, as plain data with fixed capacity,
+//! whatever personality produced it. One engine runs every Plan. Also the pure
+//! rules that turn a child's fate into usher's exit code.
+
+use crate::signal::Policy;
+use rustix::io::Errno;
+
+/// Which command line usher took, chosen by the name it was invoked as.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Personality {
+    Native,
+    /// `tini` or `docker-init`.
+    Tini,
+}
+
+impl Personality {
+    /// Picks the personality from argv[0]'s basename.
+    pub fn from_invocation(argv0: &[u8]) -> Personality {
+        let name = match argv0.iter().rposition(|&byte| byte == b'/') {
+            Some(slash) => &argv0[slash + 1..],
+            None => argv0,
+        };
+        match name {
+            b"tini" | b"docker-init" => Personality::Tini,
+            _ => Personality::Native,
+        }
+    }
+}
+
+/// Whether usher registers as a child subreaper when it is not PID 1.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Subreaper {
+    /// Native default: register when not PID 1; a failure is only reported.
+    Auto,
+    /// Asked for (`-s`): register when not PID 1; a failure is fatal.
+    On,
+    /// Never register.
+    Off,
+}
+
+/// A set of exit codes 0..=255 (for `-e`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct ExitCodes([u64; 4]);
+
+impl ExitCodes {
+    pub fn insert(&mut self, code: u8) {
+        self.0[usize::from(code / 64)] |= 1 << (code % 64);
+    }
+
+    pub fn contains(&self, code: u8) -> bool {
+        self.0[usize::from(code / 64)] & (1 << (code % 64)) != 0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0 == [0; 4]
+    }
+}
+
+/// Everything the engine needs to run the command.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Plan {
+    pub personality: Personality,
+    /// Index in argv of the command; argv from here on is the child's argv.
+    pub command: usize,
+    pub subreaper: Subreaper,
+    /// Forward signals to the child's process group instead of the child.
+    pub process_group: bool,
+    /// Signal usher asks to receive when its parent dies (and then forwards).
+    pub pdeathsig: Option<u32>,
+    pub remap_exit: ExitCodes,
+    /// 0: errors only; 1: also what happens (spawn, exit); 2: every signal
+    /// and every reap.
+    pub verbosity: u32,
+    /// Print warnings (tini prints them by default; native with `-v`).
+    pub warnings: bool,
+    /// Report each reaped process other than the main child.
+    pub warn_reaped: bool,
+    /// Warn when usher is neither PID 1 nor a subreaper (tini's warning).
+    pub warn_not_reaper: bool,
+    pub policy: Policy,
+}
+
+impl Plan {
+    pub fn new(personality: Personality, command: usize) -> Plan {
+        Plan {
+            personality,
+            command,
+            subreaper: Subreaper::Auto,
+            process_group: false,
+            pdeathsig: None,
+            remap_exit: ExitCodes::default(),
+            verbosity: 0,
+            warnings: false,
+            warn_reaped: false,
+            warn_not_reaper: false,
+            policy: Policy::Native,
+        }
+    }
+
+    /// usher's exit code for the main child's fate, after `-e` remapping.
+    pub fn exit_code(&self, fate: ChildFate) -> u8 {
+        let code = fate.shell_code();
+        if self.remap_exit.contains(code) {
+            0
+        } else {
+            code
+        }
+    }
+
+    /// usher's exit code when the command could not be executed.
+    pub fn exec_failure_code(&self, errno: Errno) -> u8 {
+        match (self.personality, errno) {
+            (_, Errno::NOENT) => 127,
+            (Personality::Native, Errno::NOTDIR) => 127,
+            (Personality::Native, _) => 126,
+            (Personality::Tini, Errno::ACCESS) => 126,
+            (Personality::Tini, _) => 1,
+        }
+    }
+}
+
+/// How the main child ended.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ChildFate {
+    Exited(i32),
+    Killed(u32),
+}
+
+impl ChildFate {
+    /// The shell's convention: the exit status, or 128+N for signal N.
+    pub fn shell_code(self) -> u8 {
+        match self {
+            ChildFate::Exited(status) => (status & 0xff) as u8,
+            ChildFate::Killed(signo) => (128 + signo) as u8,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn personality_comes_from_the_basename() {
+        assert_eq!(Personality::from_invocation(b"tini"), Personality::Tini);
+        assert_eq!(
+            Personality::from_invocation(b"/usr/bin/docker-init"),
+            Personality::Tini
+        );
+        assert_eq!(
+            Personality::from_invocation(b"/sbin/tini"),
+            Personality::Tini
+        );
+        assert_eq!(Personality::from_invocation(b"/usher"), Personality::Native);
+        assert_eq!(
+            Personality::from_invocation(b"tini-static"),
+            Personality::Native
+        );
+        assert_eq!(
+            Personality::from_invocation(b"/tini/usher"),
+            Personality::Native
+        );
+        assert_eq!(Personality::from_invocation(b""), Personality::Native);
+    }
+
+    #[test]
+    fn exit_codes_map_like_a_shell() {
+        let plan = Plan::new(Personality::Native, 1);
+        for status in 0..=255 {
+            assert_eq!(plan.exit_code(ChildFate::Exited(status)), status as u8);
+        }
+        assert_eq!(plan.exit_code(ChildFate::Killed(15)), 143);
+        assert_eq!(plan.exit_code(ChildFate::Killed(9)), 137);
+        assert_eq!(plan.exit_code(ChildFate::Killed(64)), 192);
+    }
+
+    #[test]
+    fn remapped_codes_become_zero() {
+        let mut plan = Plan::new(Personality::Native, 1);
+        plan.remap_exit.insert(143);
+        plan.remap_exit.insert(3);
+        plan.remap_exit.insert(255);
+        assert_eq!(plan.exit_code(ChildFate::Killed(15)), 0);
+        assert_eq!(plan.exit_code(ChildFate::Exited(3)), 0);
+        assert_eq!(plan.exit_code(ChildFate::Exited(255)), 0);
+        assert_eq!(plan.exit_code(ChildFate::Exited(4)), 4);
+        assert_eq!(plan.exit_code(ChildFate::Killed(2)), 130);
+    }
+
+    #[test]
+    fn exec_failures() {
+        let native = Plan::new(Personality::Native, 1);
+        assert_eq!(native.exec_failure_code(Errno::NOENT), 127);
+        assert_eq!(native.exec_failure_code(Errno::NOTDIR), 127);
+        assert_eq!(native.exec_failure_code(Errno::ACCESS), 126);
+        assert_eq!(native.exec_failure_code(Errno::NOEXEC), 126);
+        let tini = Plan::new(Personality::Tini, 1);
+        assert_eq!(tini.exec_failure_code(Errno::NOENT), 127);
+        assert_eq!(tini.exec_failure_code(Errno::ACCESS), 126);
+        assert_eq!(tini.exec_failure_code(Errno::NOEXEC), 1);
+    }
+}

@@ -1,0 +1,83 @@
+//! Setup: the effects on usher's own process before anything is spawned. Each
+//! step takes the part of the plan it needs and returns `Result<_, Error>`; any
+//! error is fatal, and nothing has started yet. The root, namespace, mount and
+//! credential steps will live beside this file.
+
+use crate::error::{Error, Line, Stream};
+use crate::plan::{Plan, Subreaper};
+use crate::signal::{Policy, SIGCHLD};
+use crate::spawn::ChildSignals;
+use crate::sys::{self, Disposition};
+use rustix::fd::OwnedFd;
+use rustix::process::{
+    getpid, getppid, set_child_subreaper, set_parent_process_death_signal, Signal,
+};
+
+/// Blocks every signal usher collects and opens the signalfd that reads them.
+/// Blocked signals are never discarded by the kernel, not even for PID 1 of a
+/// namespace, so `kill 1` from inside and `docker stop` from outside both
+/// arrive. Also undoes an inherited SIG_IGN on SIGCHLD, under which the kernel
+/// would reap our children before we could read their status.
+pub fn collect_signals(policy: Policy) -> Result<(OwnedFd, ChildSignals), Error<'static>> {
+    let mut child = ChildSignals::default();
+    if sys::disposition(SIGCHLD)
+        .map_err(|errno| Error::step("reading SIGCHLD's disposition", errno))?
+        == Disposition::Ignore
+    {
+        sys::set_disposition(SIGCHLD, Disposition::Default)
+            .map_err(|errno| Error::step("resetting SIGCHLD", errno))?;
+        child.sigchld_ignored = true;
+    }
+    let set = policy.collected();
+    sys::block_signals(set).map_err(|errno| Error::step("blocking signals", errno))?;
+    let fd = sys::signalfd(set).map_err(|errno| Error::step("signalfd", errno))?;
+    Ok((fd, child))
+}
+
+/// Asks for `signo` when usher's parent dies. If the parent died before the
+/// request took hold, the signal is raised by hand so it is not lost.
+pub fn parent_death_signal(signo: u32) -> Result<(), Error<'static>> {
+    let parent_before = getppid();
+    let signal = Signal::from_named_raw(signo as i32);
+    match signal {
+        Some(signal) => set_parent_process_death_signal(Some(signal)),
+        // Real-time signals have no rustix name; the prctl takes any number.
+        None => sys::set_pdeathsig(signo),
+    }
+    .map_err(|errno| Error::step("setting the parent-death signal", errno))?;
+    if getppid() != parent_before {
+        sys::kill(getpid().as_raw_nonzero().get(), signo)
+            .map_err(|errno| Error::step("raising the parent-death signal", errno))?;
+    }
+    Ok(())
+}
+
+/// Registers as a child subreaper when not PID 1, as the plan says. Returns
+/// whether orphans will come to usher.
+pub fn subreaper(plan: &Plan) -> Result<bool, Error<'static>> {
+    if getpid().is_init() {
+        return Ok(true);
+    }
+    match plan.subreaper {
+        Subreaper::Off => Ok(false),
+        Subreaper::On => set_child_subreaper(Some(getpid()))
+            .map(|()| true)
+            .map_err(|errno| Error::step("registering as a child subreaper", errno)),
+        Subreaper::Auto => match set_child_subreaper(Some(getpid())) {
+            Ok(()) => Ok(true),
+            Err(errno) => {
+                if plan.warnings {
+                    Error::step("registering as a child subreaper", errno).report();
+                }
+                Ok(false)
+            }
+        },
+    }
+}
+
+/// tini's warning, in usher's words.
+pub fn warn_not_reaper() {
+    Line::usher()
+        .push(b"warning: not PID 1 and not a child subreaper, so orphaned processes will not be reaped here; use -s or set TINI_SUBREAPER")
+        .write_to(Stream::Stderr);
+}

@@ -1,0 +1,279 @@
+//! Signal names and numbers, and the pure classification of every signal
+//! usher can read: forward it, reap on it, or drop it. Numbers are Linux's
+//! generic ones (x86_64 and aarch64 agree); real-time signals are named
+//! relative to RTMIN = 34 and RTMAX = 64, as glibc and util-linux `kill` do.
+
+use crate::error::Line;
+use crate::sys::SigSet;
+
+pub const SIGHUP: u32 = 1;
+pub const SIGINT: u32 = 2;
+pub const SIGQUIT: u32 = 3;
+pub const SIGILL: u32 = 4;
+pub const SIGTRAP: u32 = 5;
+pub const SIGABRT: u32 = 6;
+pub const SIGBUS: u32 = 7;
+pub const SIGFPE: u32 = 8;
+pub const SIGKILL: u32 = 9;
+pub const SIGSEGV: u32 = 11;
+pub const SIGTERM: u32 = 15;
+pub const SIGCHLD: u32 = 17;
+pub const SIGSTOP: u32 = 19;
+pub const SIGTTIN: u32 = 21;
+pub const SIGTTOU: u32 = 22;
+pub const SIGSYS: u32 = 31;
+pub const SIGRTMIN: u32 = 34;
+pub const SIGRTMAX: u32 = 64;
+
+/// The classic names, index = number - 1.
+const NAMES: [&[u8]; 31] = [
+    b"HUP", b"INT", b"QUIT", b"ILL", b"TRAP", b"ABRT", b"BUS", b"FPE", b"KILL", b"USR1", b"SEGV",
+    b"USR2", b"PIPE", b"ALRM", b"TERM", b"STKFLT", b"CHLD", b"CONT", b"STOP", b"TSTP", b"TTIN",
+    b"TTOU", b"URG", b"XCPU", b"XFSZ", b"VTALRM", b"PROF", b"WINCH", b"IO", b"PWR", b"SYS",
+];
+
+/// Other spellings that `kill -l` and glibc accept.
+const ALIASES: [(&[u8], u32); 3] = [(b"IOT", 6), (b"CLD", 17), (b"POLL", 29)];
+
+fn strip_prefix_ignore_case<'a>(text: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
+    if text.len() >= prefix.len() && text[..prefix.len()].eq_ignore_ascii_case(prefix) {
+        Some(&text[prefix.len()..])
+    } else {
+        None
+    }
+}
+
+/// Parses a small decimal number made only of digits (no sign, no spaces).
+pub fn parse_decimal(text: &[u8]) -> Option<u64> {
+    if text.is_empty() || text.len() > 19 {
+        return None;
+    }
+    let mut value: u64 = 0;
+    for &byte in text {
+        if !byte.is_ascii_digit() {
+            return None;
+        }
+        value = value * 10 + u64::from(byte - b'0');
+    }
+    Some(value)
+}
+
+/// Parses `TERM`, `SIGTERM`, `sigterm`, `15`, `RTMIN`, `RTMIN+3`, `SIGRTMAX-2`.
+/// Returns a number in 1..=64; 0 is not a signal.
+pub fn parse(text: &[u8]) -> Option<u32> {
+    if let Some(number) = parse_decimal(text) {
+        return (1..=u64::from(SIGRTMAX))
+            .contains(&number)
+            .then_some(number as u32);
+    }
+    let name = strip_prefix_ignore_case(text, b"SIG").unwrap_or(text);
+    if let Some(rest) = strip_prefix_ignore_case(name, b"RTMIN") {
+        return realtime_offset(rest, b'+').map(|offset| SIGRTMIN + offset);
+    }
+    if let Some(rest) = strip_prefix_ignore_case(name, b"RTMAX") {
+        return realtime_offset(rest, b'-').map(|offset| SIGRTMAX - offset);
+    }
+    if let Some(index) = NAMES
+        .iter()
+        .position(|known| known.eq_ignore_ascii_case(name))
+    {
+        return Some(index as u32 + 1);
+    }
+    ALIASES
+        .iter()
+        .find(|(alias, _)| alias.eq_ignore_ascii_case(name))
+        .map(|&(_, number)| number)
+}
+
+/// `""` is 0; `"+N"` (or `"-N"` for RTMAX) is N, within the 31 RT signals.
+fn realtime_offset(rest: &[u8], sign: u8) -> Option<u32> {
+    if rest.is_empty() {
+        return Some(0);
+    }
+    if rest[0] != sign {
+        return None;
+    }
+    let offset = parse_decimal(&rest[1..])?;
+    (offset <= u64::from(SIGRTMAX - SIGRTMIN)).then_some(offset as u32)
+}
+
+/// tini's `-p` accepts only the upper-case `SIG` names of its own table: no
+/// numbers, no lower case, no STKFLT/IO/PWR and no real-time signals.
+pub fn parse_tini(text: &[u8]) -> Option<u32> {
+    let name = text.strip_prefix(b"SIG")?;
+    let number = NAMES.iter().position(|known| *known == name)? as u32 + 1;
+    (!matches!(number, 16 | 29 | 30)).then_some(number)
+}
+
+/// Appends the conventional name: `SIGTERM`, `SIGRTMIN+3`, or the number.
+pub fn push_name(line: &mut Line, signo: u32) {
+    match signo {
+        1..=31 => {
+            line.push(b"SIG").push(NAMES[signo as usize - 1]);
+        }
+        SIGRTMIN..=SIGRTMAX => {
+            line.push(b"SIGRTMIN");
+            if signo > SIGRTMIN {
+                line.push(b"+").push_u64(u64::from(signo - SIGRTMIN));
+            }
+        }
+        _ => {
+            line.push_u64(u64::from(signo));
+        }
+    }
+}
+
+/// What the supervisor does with a signal it read.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum SignalAction {
+    /// Send it on to the child (or its group).
+    Forward,
+    /// A child changed state: reap everything that has exited.
+    Reap,
+    /// Read and dropped.
+    Ignore,
+}
+
+/// Which signals usher collects and how it treats them.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Policy {
+    /// Everything is blocked and read; everything but SIGCHLD is forwarded,
+    /// the synchronous signals too, since a blocked one can only have been
+    /// sent from outside (a real fault is delivered by force).
+    Native,
+    /// tini 0.19: the synchronous signals stay unblocked, so they act on usher
+    /// itself as they would on tini; SIGTTIN and SIGTTOU are read and dropped
+    /// (tini ignores them).
+    Tini,
+}
+
+const TINI_UNBLOCKED: [u32; 7] = [SIGFPE, SIGILL, SIGSEGV, SIGBUS, SIGABRT, SIGTRAP, SIGSYS];
+
+impl Policy {
+    /// The signals usher blocks and reads from its signalfd.
+    pub fn collected(self) -> SigSet {
+        match self {
+            Policy::Native => SigSet::FULL,
+            Policy::Tini => TINI_UNBLOCKED
+                .iter()
+                .fold(SigSet::FULL, |set, &signo| set.without(signo)),
+        }
+    }
+
+    pub fn action(self, signo: u32) -> SignalAction {
+        match (self, signo) {
+            (_, SIGCHLD) => SignalAction::Reap,
+            (_, SIGKILL | SIGSTOP) => SignalAction::Ignore,
+            (Policy::Tini, SIGTTIN | SIGTTOU) => SignalAction::Ignore,
+            _ => SignalAction::Forward,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_numbers_and_cases() {
+        assert_eq!(parse(b"TERM"), Some(15));
+        assert_eq!(parse(b"SIGTERM"), Some(15));
+        assert_eq!(parse(b"sigterm"), Some(15));
+        assert_eq!(parse(b"Term"), Some(15));
+        assert_eq!(parse(b"15"), Some(15));
+        assert_eq!(parse(b"HUP"), Some(1));
+        assert_eq!(parse(b"SYS"), Some(31));
+        assert_eq!(parse(b"WINCH"), Some(28));
+        assert_eq!(parse(b"iot"), Some(6));
+        assert_eq!(parse(b"CLD"), Some(17));
+        assert_eq!(parse(b"64"), Some(64));
+    }
+
+    #[test]
+    fn realtime_names_follow_kill() {
+        assert_eq!(parse(b"RTMIN"), Some(34));
+        assert_eq!(parse(b"RTMIN+3"), Some(37));
+        assert_eq!(parse(b"SIGRTMIN+30"), Some(64));
+        assert_eq!(parse(b"RTMAX"), Some(64));
+        assert_eq!(parse(b"RTMAX-2"), Some(62));
+        assert_eq!(parse(b"rtmax-30"), Some(34));
+        assert_eq!(parse(b"RTMIN+31"), None);
+        assert_eq!(parse(b"RTMAX-31"), None);
+        assert_eq!(parse(b"RTMIN-1"), None);
+        assert_eq!(parse(b"RTMAX+1"), None);
+        assert_eq!(parse(b"RTMIN+"), None);
+    }
+
+    #[test]
+    fn bad_names_are_rejected() {
+        for bad in [
+            &b"0"[..],
+            b"65",
+            b"",
+            b"SIG",
+            b"TERMX",
+            b"-15",
+            b"+15",
+            b" 15",
+            b"1.5",
+            b"99999999999999999999999",
+        ] {
+            assert_eq!(parse(bad), None, "{:?}", core::str::from_utf8(bad));
+        }
+    }
+
+    #[test]
+    fn tini_names_are_tinis_table() {
+        assert_eq!(parse_tini(b"SIGTERM"), Some(15));
+        assert_eq!(parse_tini(b"SIGKILL"), Some(9));
+        assert_eq!(parse_tini(b"TERM"), None);
+        assert_eq!(parse_tini(b"sigterm"), None);
+        assert_eq!(parse_tini(b"15"), None);
+        assert_eq!(parse_tini(b"SIGSTKFLT"), None);
+        assert_eq!(parse_tini(b"SIGPWR"), None);
+        assert_eq!(parse_tini(b"SIGRTMIN"), None);
+    }
+
+    #[test]
+    fn names_print_back() {
+        for (signo, text) in [
+            (15, &b"SIGTERM"[..]),
+            (34, b"SIGRTMIN"),
+            (37, b"SIGRTMIN+3"),
+            (64, b"SIGRTMIN+30"),
+        ] {
+            let mut line = Line::new();
+            push_name(&mut line, signo);
+            assert_eq!(line.as_bytes(), text);
+            assert_eq!(parse(text), Some(signo));
+        }
+    }
+
+    #[test]
+    fn native_forwards_everything_but_chld() {
+        for signo in 1..=64 {
+            let expected = match signo {
+                SIGCHLD => SignalAction::Reap,
+                SIGKILL | SIGSTOP => SignalAction::Ignore,
+                _ => SignalAction::Forward,
+            };
+            assert_eq!(Policy::Native.action(signo), expected, "signal {signo}");
+            assert!(Policy::Native.collected().contains(signo));
+        }
+    }
+
+    #[test]
+    fn tini_leaves_synchronous_signals_alone() {
+        let collected = Policy::Tini.collected();
+        for signo in [SIGFPE, SIGILL, SIGSEGV, SIGBUS, SIGABRT, SIGTRAP, SIGSYS] {
+            assert!(!collected.contains(signo));
+        }
+        assert!(
+            collected.contains(SIGTERM) && collected.contains(SIGTTIN) && collected.contains(40)
+        );
+        assert_eq!(Policy::Tini.action(SIGTTIN), SignalAction::Ignore);
+        assert_eq!(Policy::Tini.action(SIGTTOU), SignalAction::Ignore);
+        assert_eq!(Policy::Tini.action(SIGTERM), SignalAction::Forward);
+        assert_eq!(Policy::Tini.action(40), SignalAction::Forward);
+    }
+}

@@ -1,0 +1,288 @@
+//! Starting the command: `clone(SIGCHLD)`, the child's preparation (its own
+//! process group, the terminal's foreground, signal state restored), the PATH
+//! search, and `execve`. Between clone and exec the child makes only raw
+//! syscalls (rustix and `sys`), never a musl call. A failure in the child is
+//! sent to the parent over a CLOEXEC pipe, so the parent can name it precisely;
+//! a successful exec closes the pipe and the parent reads end-of-file.
+
+use crate::env::{path_dirs, Environment, DEFAULT_PATH};
+use crate::error::Error;
+use crate::signal::SIGCHLD;
+use crate::sys::{self, CStrArray, Disposition, SigSet};
+use core::ffi::CStr;
+use rustix::fd::OwnedFd;
+use rustix::io::Errno;
+use rustix::pipe::{pipe_with, PipeFlags};
+use rustix::process::{getpid, setpgid, Pid};
+
+/// Longest path the PATH search builds (Linux's PATH_MAX, with its NUL).
+pub const PATH_CAPACITY: usize = 4096;
+
+/// What the child must put back before exec.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ChildSignals {
+    /// usher found SIGCHLD ignored by its own parent and reset it to default
+    /// for itself (an ignored SIGCHLD makes the kernel reap behind our back);
+    /// the child gets the SIG_IGN back, as tini keeps inherited SIG_IGNs.
+    pub sigchld_ignored: bool,
+}
+
+/// Which preparation step failed in the child.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(u32)]
+pub enum ChildStep {
+    Exec = 0,
+    ProcessGroup = 1,
+    SignalMask = 2,
+    SignalDisposition = 3,
+}
+
+impl ChildStep {
+    fn from_raw(raw: u32) -> ChildStep {
+        match raw {
+            1 => ChildStep::ProcessGroup,
+            2 => ChildStep::SignalMask,
+            3 => ChildStep::SignalDisposition,
+            _ => ChildStep::Exec,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ChildStep::Exec => "exec",
+            ChildStep::ProcessGroup => "setpgid in the child",
+            ChildStep::SignalMask => "restoring the signal mask in the child",
+            ChildStep::SignalDisposition => "restoring SIGCHLD in the child",
+        }
+    }
+}
+
+/// Why there is no running command.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum SpawnError {
+    /// usher's own step failed before or at the clone.
+    Setup(Error<'static>),
+    /// The child could not get to, or through, exec.
+    Child { step: ChildStep, errno: Errno },
+}
+
+/// Starts `argv` (its first element is the command) with `envp`, and returns
+/// the child's pid once it has exec'd.
+pub fn spawn(argv: CStrArray, envp: CStrArray, signals: ChildSignals) -> Result<i32, SpawnError> {
+    let (report_read, report_write) = pipe_with(PipeFlags::CLOEXEC)
+        .map_err(|errno| SpawnError::Setup(Error::step("pipe", errno)))?;
+    match sys::fork().map_err(|errno| SpawnError::Setup(Error::step("fork", errno)))? {
+        None => {
+            drop(report_read);
+            let (step, errno) = prepare_and_exec(argv, envp, signals);
+            report_to_parent(&report_write, step, errno);
+            sys::exit(127)
+        }
+        Some(pid) => {
+            drop(report_write);
+            // Also set the group from this side, so that a signal forwarded to
+            // the group right away cannot miss it. Once the child has exec'd this
+            // fails with EACCES, which is fine: the child did it itself.
+            if let Some(child) = Pid::from_raw(pid) {
+                let _ = setpgid(Some(child), Some(child));
+            }
+            match read_report(&report_read) {
+                None => Ok(pid),
+                Some((step, errno)) => {
+                    // Collect the failed child so it never lingers as a zombie.
+                    let _ = rustix::process::waitpid(
+                        Pid::from_raw(pid),
+                        rustix::process::WaitOptions::empty(),
+                    );
+                    Err(SpawnError::Child { step, errno })
+                }
+            }
+        }
+    }
+}
+
+fn report_to_parent(pipe: &OwnedFd, step: ChildStep, errno: Errno) {
+    let mut record = [0u8; 8];
+    record[..4].copy_from_slice(&(step as u32).to_ne_bytes());
+    record[4..].copy_from_slice(&(errno.raw_os_error() as u32).to_ne_bytes());
+    // Eight bytes are below PIPE_BUF, so the write is atomic.
+    let _ = rustix::io::write(pipe, &record);
+}
+
+fn read_report(pipe: &OwnedFd) -> Option<(ChildStep, Errno)> {
+    let mut record = [0u8; 8];
+    let mut filled = 0;
+    while filled < record.len() {
+        match rustix::io::read(pipe, &mut record[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(Errno::INTR) => {}
+            Err(_) => break,
+        }
+    }
+    if filled < record.len() {
+        return None;
+    }
+    let step = u32::from_ne_bytes([record[0], record[1], record[2], record[3]]);
+    let errno = u32::from_ne_bytes([record[4], record[5], record[6], record[7]]);
+    Some((
+        ChildStep::from_raw(step),
+        Errno::from_raw_os_error(errno as i32),
+    ))
+}
+
+/// The child's side. Returns only on failure.
+fn prepare_and_exec(argv: CStrArray, envp: CStrArray, signals: ChildSignals) -> (ChildStep, Errno) {
+    if let Err(errno) = setpgid(None, None) {
+        return (ChildStep::ProcessGroup, errno);
+    }
+    // Take the terminal's foreground when stdin is one. SIGTTOU is still
+    // blocked here, so a background caller cannot stop us. No terminal (ENOTTY)
+    // or a terminal we may not claim is not a reason to refuse to run.
+    let stdin = sys::stdio::stdin();
+    if rustix::termios::isatty(stdin) {
+        let _ = rustix::termios::tcsetpgrp(stdin, getpid());
+    }
+    if signals.sigchld_ignored {
+        if let Err(errno) = sys::set_disposition(SIGCHLD, Disposition::Ignore) {
+            return (ChildStep::SignalDisposition, errno);
+        }
+    }
+    if let Err(errno) = sys::set_signal_mask(SigSet::EMPTY) {
+        return (ChildStep::SignalMask, errno);
+    }
+    (ChildStep::Exec, exec_command(argv, envp))
+}
+
+/// `execvp` without libc: a command containing `/` is run as given; any other
+/// is searched in PATH (or the default PATH when it is unset).
+fn exec_command(argv: CStrArray, envp: CStrArray) -> Errno {
+    let command = match argv.get(0) {
+        Some(command) => command,
+        None => return Errno::NOENT,
+    };
+    let name = command.to_bytes();
+    if name.is_empty() {
+        return Errno::NOENT;
+    }
+    if name.contains(&b'/') {
+        return sys::execve(command, argv, envp);
+    }
+    let path = envp.var(b"PATH").unwrap_or(DEFAULT_PATH);
+    let mut candidate = [0u8; PATH_CAPACITY];
+    let mut outcome = SearchOutcome::default();
+    for dir in path_dirs(path) {
+        let full = match join_path(&mut candidate, dir, name) {
+            Some(full) => full,
+            None => {
+                outcome.too_long = true;
+                continue;
+            }
+        };
+        let errno = sys::execve(full, argv, envp);
+        if !outcome.keep_searching(errno) {
+            return errno;
+        }
+    }
+    outcome.final_errno()
+}
+
+/// What the PATH search has met so far.
+#[derive(Default)]
+struct SearchOutcome {
+    found_not_executable: bool,
+    too_long: bool,
+}
+
+impl SearchOutcome {
+    /// Like execvp: not found here means try the next directory; found but
+    /// not executable is remembered and the search goes on.
+    fn keep_searching(&mut self, errno: Errno) -> bool {
+        match errno {
+            Errno::NOENT | Errno::NOTDIR => true,
+            Errno::ACCESS => {
+                self.found_not_executable = true;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn final_errno(&self) -> Errno {
+        if self.found_not_executable {
+            Errno::ACCESS
+        } else if self.too_long {
+            Errno::NAMETOOLONG
+        } else {
+            Errno::NOENT
+        }
+    }
+}
+
+/// Writes `dir/name\0` into `buffer` (just `name` for an empty dir, which is
+/// the current directory). `None` when it does not fit.
+pub fn join_path<'b>(
+    buffer: &'b mut [u8; PATH_CAPACITY],
+    dir: &[u8],
+    name: &[u8],
+) -> Option<&'b CStr> {
+    let slash = usize::from(!dir.is_empty());
+    let len = dir.len() + slash + name.len();
+    if len + 1 > buffer.len() {
+        return None;
+    }
+    buffer[..dir.len()].copy_from_slice(dir);
+    if slash == 1 {
+        buffer[dir.len()] = b'/';
+    }
+    buffer[dir.len() + slash..len].copy_from_slice(name);
+    buffer[len] = 0;
+    CStr::from_bytes_with_nul(&buffer[..=len]).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joins_paths() {
+        let mut buffer = [0u8; PATH_CAPACITY];
+        assert_eq!(
+            join_path(&mut buffer, b"/usr/bin", b"env")
+                .unwrap()
+                .to_bytes(),
+            b"/usr/bin/env"
+        );
+        assert_eq!(
+            join_path(&mut buffer, b"", b"env").unwrap().to_bytes(),
+            b"env"
+        );
+        let long = [b'a'; PATH_CAPACITY];
+        // dir + '/' + "env" + NUL: 4091 + 1 + 3 + 1 = 4096 fits exactly.
+        assert!(join_path(&mut buffer, &long[..PATH_CAPACITY - 4], b"env").is_none());
+        assert!(join_path(&mut buffer, &long[..PATH_CAPACITY - 5], b"env").is_some());
+    }
+
+    #[test]
+    fn search_prefers_not_executable_over_not_found() {
+        let mut outcome = SearchOutcome::default();
+        assert!(outcome.keep_searching(Errno::NOENT));
+        assert!(outcome.keep_searching(Errno::ACCESS));
+        assert!(outcome.keep_searching(Errno::NOTDIR));
+        assert_eq!(outcome.final_errno(), Errno::ACCESS);
+        assert!(!outcome.keep_searching(Errno::NOEXEC));
+        assert_eq!(SearchOutcome::default().final_errno(), Errno::NOENT);
+    }
+
+    #[test]
+    fn child_steps_round_trip() {
+        for step in [
+            ChildStep::Exec,
+            ChildStep::ProcessGroup,
+            ChildStep::SignalMask,
+            ChildStep::SignalDisposition,
+        ] {
+            assert_eq!(ChildStep::from_raw(step as u32), step);
+        }
+    }
+}

@@ -1,0 +1,376 @@
+//! The only place with raw `sc` calls: the syscalls rustix 1.1 does not expose
+//! (fork, execve, exit_group, signal masks and dispositions, signalfd, kill with
+//! any signal number), plus the view of the C `argv`/`envp` arrays. Each wrapper
+//! is safe to call and carries its safety argument beside the `unsafe` block.
+
+use core::ffi::{c_char, CStr};
+use rustix::fd::{FromRawFd, OwnedFd};
+use rustix::io::Errno;
+
+/// Turns a raw syscall return value into a `Result`, as the kernel encodes
+/// errors: a value in `-4095..=-1` is `-errno`.
+fn check(ret: usize) -> Result<usize, Errno> {
+    let signed = ret as isize;
+    if (-4095..0).contains(&signed) {
+        Err(Errno::from_raw_os_error(-signed as i32))
+    } else {
+        Ok(ret)
+    }
+}
+
+/// A NULL-terminated array of C strings that lives as long as the process: the
+/// `argv` and `envp` that the C start hands to `main`. Its tails are still
+/// NULL-terminated arrays, which is how the command's argv reaches `execve`
+/// without a copy.
+#[derive(Clone, Copy)]
+pub struct CStrArray {
+    ptr: *const *const c_char,
+    len: usize,
+}
+
+impl CStrArray {
+    /// # Safety
+    /// `ptr` must be NULL or point to an array of pointers to NUL-terminated
+    /// strings, ended by a NULL pointer, all valid and unchanged for the rest of
+    /// the process (as `argv` and `envp` are).
+    pub unsafe fn from_raw(ptr: *const *const c_char) -> Self {
+        let mut len = 0;
+        if !ptr.is_null() {
+            // SAFETY: the caller guarantees a NULL-terminated array, so every
+            // index up to and including the terminator is readable.
+            while !unsafe { *ptr.add(len) }.is_null() {
+                len += 1;
+            }
+        }
+        CStrArray { ptr, len }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn get(&self, index: usize) -> Option<&'static CStr> {
+        if index >= self.len {
+            return None;
+        }
+        // SAFETY: `index < len`, so the slot holds a non-NULL pointer to a
+        // NUL-terminated string that lives for the whole process (from_raw).
+        Some(unsafe { CStr::from_ptr(*self.ptr.add(index)) })
+    }
+
+    /// The array from `index` on; it shares the original terminator.
+    pub fn tail(&self, index: usize) -> CStrArray {
+        let index = index.min(self.len);
+        CStrArray {
+            // SAFETY: `index <= len`, so the result points inside the array or
+            // at its NULL terminator.
+            ptr: if self.ptr.is_null() {
+                self.ptr
+            } else {
+                unsafe { self.ptr.add(index) }
+            },
+            len: self.len - index,
+        }
+    }
+
+    fn as_ptr(&self) -> *const *const c_char {
+        self.ptr
+    }
+}
+
+/// The standard streams. rustix marks these unsafe without std because
+/// someone could close the descriptor while it is borrowed.
+pub mod stdio {
+    use rustix::fd::BorrowedFd;
+
+    pub fn stdin() -> BorrowedFd<'static> {
+        // SAFETY: usher never closes fds 0-2. If one was closed before usher
+        // started, using it fails with EBADF, which every caller handles.
+        unsafe { rustix::stdio::stdin() }
+    }
+
+    pub fn stdout() -> BorrowedFd<'static> {
+        // SAFETY: as for stdin.
+        unsafe { rustix::stdio::stdout() }
+    }
+
+    pub fn stderr() -> BorrowedFd<'static> {
+        // SAFETY: as for stdin.
+        unsafe { rustix::stdio::stderr() }
+    }
+}
+
+/// A set of signals 1..=64, as the kernel's `sigset_t` on x86_64 and aarch64.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct SigSet(pub u64);
+
+static_assertions::assert_eq_size!(SigSet, linux_raw_sys::general::kernel_sigset_t);
+
+impl SigSet {
+    pub const EMPTY: SigSet = SigSet(0);
+    pub const FULL: SigSet = SigSet(!0);
+
+    pub fn contains(self, signo: u32) -> bool {
+        (1..=64).contains(&signo) && self.0 & (1 << (signo - 1)) != 0
+    }
+
+    pub fn without(self, signo: u32) -> SigSet {
+        SigSet(self.0 & !(1u64 << (signo - 1)))
+    }
+}
+
+const SIG_BLOCK: usize = linux_raw_sys::general::SIG_BLOCK as usize;
+const SIG_SETMASK: usize = linux_raw_sys::general::SIG_SETMASK as usize;
+const SIGSET_SIZE: usize = core::mem::size_of::<SigSet>();
+
+/// Adds `set` to the blocked mask and returns the mask as it was.
+pub fn block_signals(set: SigSet) -> Result<SigSet, Errno> {
+    let mut old = SigSet::EMPTY;
+    // SAFETY: both pointers are to live 8-byte sigsets and the size passed is 8.
+    check(unsafe {
+        sc::syscall!(
+            RT_SIGPROCMASK,
+            SIG_BLOCK,
+            &set as *const SigSet,
+            &mut old as *mut SigSet,
+            SIGSET_SIZE
+        )
+    })?;
+    Ok(old)
+}
+
+/// Replaces the blocked mask.
+pub fn set_signal_mask(set: SigSet) -> Result<(), Errno> {
+    // SAFETY: the pointer is to a live 8-byte sigset; the old-set pointer is NULL.
+    check(unsafe {
+        sc::syscall!(
+            RT_SIGPROCMASK,
+            SIG_SETMASK,
+            &set as *const SigSet,
+            0usize,
+            SIGSET_SIZE
+        )
+    })?;
+    Ok(())
+}
+
+/// A signal's disposition, as far as usher ever needs to know or set it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Disposition {
+    Default,
+    Ignore,
+    /// A handler function: only possible if our own parent left one, which
+    /// exec would have reset, so usher never sees it in practice.
+    Handler,
+}
+
+const SIG_DFL: usize = 0;
+const SIG_IGN: usize = 1;
+
+/// The kernel's `struct sigaction` as rt_sigaction reads it, with the handler
+/// as a plain word so that SIG_DFL and SIG_IGN can be written without pretending
+/// they are functions.
+#[repr(C)]
+struct KernelSigaction {
+    handler: usize,
+    flags: usize,
+    restorer: usize,
+    mask: SigSet,
+}
+
+static_assertions::assert_eq_size!(KernelSigaction, linux_raw_sys::general::kernel_sigaction);
+
+impl KernelSigaction {
+    fn with_handler(handler: usize) -> KernelSigaction {
+        KernelSigaction {
+            handler,
+            flags: 0,
+            restorer: 0,
+            mask: SigSet::EMPTY,
+        }
+    }
+}
+
+/// Reads the disposition of `signo`.
+pub fn disposition(signo: u32) -> Result<Disposition, Errno> {
+    let mut old = KernelSigaction::with_handler(SIG_DFL);
+    // SAFETY: the new-action pointer is NULL (query only) and the old-action
+    // pointer is to a live KernelSigaction, whose layout is the kernel's.
+    check(unsafe {
+        sc::syscall!(
+            RT_SIGACTION,
+            signo as usize,
+            0usize,
+            &mut old as *mut KernelSigaction,
+            SIGSET_SIZE
+        )
+    })?;
+    Ok(match old.handler {
+        SIG_DFL => Disposition::Default,
+        SIG_IGN => Disposition::Ignore,
+        _ => Disposition::Handler,
+    })
+}
+
+/// Sets `signo` to SIG_DFL or SIG_IGN (no handler functions: usher has none).
+pub fn set_disposition(signo: u32, to: Disposition) -> Result<(), Errno> {
+    let action = KernelSigaction::with_handler(match to {
+        Disposition::Ignore => SIG_IGN,
+        _ => SIG_DFL,
+    });
+    // SAFETY: the action pointer is to a live KernelSigaction holding only
+    // SIG_DFL or SIG_IGN, no flags and no restorer; the old-action pointer is NULL.
+    check(unsafe {
+        sc::syscall!(
+            RT_SIGACTION,
+            signo as usize,
+            &action as *const KernelSigaction,
+            0usize,
+            SIGSET_SIZE
+        )
+    })?;
+    Ok(())
+}
+
+const SFD_CLOEXEC: usize = linux_raw_sys::general::O_CLOEXEC as usize;
+
+/// Opens a signalfd that reads the signals in `set` (they must be blocked).
+pub fn signalfd(set: SigSet) -> Result<OwnedFd, Errno> {
+    // SAFETY: fd -1 asks for a new signalfd; the mask pointer is to a live sigset.
+    let fd = check(unsafe {
+        sc::syscall!(
+            SIGNALFD4,
+            -1isize,
+            &set as *const SigSet,
+            SIGSET_SIZE,
+            SFD_CLOEXEC
+        )
+    })?;
+    // SAFETY: the kernel just returned this descriptor to us; nothing else owns it.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
+}
+
+/// The size of `struct signalfd_siginfo`, which linux-raw-sys does not define.
+pub const SIGNALFD_SIGINFO_SIZE: usize = 128;
+
+/// The fields of `struct signalfd_siginfo` that usher reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SignalInfo {
+    pub signo: u32,
+    pub code: i32,
+    pub pid: u32,
+}
+
+impl SignalInfo {
+    /// Decodes the kernel's 128-byte record: ssi_signo at 0, ssi_code at 8,
+    /// ssi_pid at 12.
+    pub fn from_bytes(raw: &[u8; SIGNALFD_SIGINFO_SIZE]) -> SignalInfo {
+        let word = |at: usize| [raw[at], raw[at + 1], raw[at + 2], raw[at + 3]];
+        SignalInfo {
+            signo: u32::from_ne_bytes(word(0)),
+            code: i32::from_ne_bytes(word(8)),
+            pid: u32::from_ne_bytes(word(12)),
+        }
+    }
+}
+
+/// `clone(SIGCHLD)`, the portable fork (aarch64 has no fork syscall).
+/// Returns `None` in the child and the child's pid in the parent.
+///
+/// The child must call only raw syscalls until it execs or exits: musl's
+/// per-thread state is a copy that still describes the parent.
+pub fn fork() -> Result<Option<i32>, Errno> {
+    let sigchld = linux_raw_sys::general::SIGCHLD as usize;
+    // SAFETY: with no CLONE_VM and a NULL stack, clone behaves as fork: the
+    // child gets a copy of our address space and continues from here.
+    let pid = check(unsafe { sc::syscall!(CLONE, sigchld, 0usize, 0usize, 0usize, 0usize) })?;
+    Ok(if pid == 0 { None } else { Some(pid as i32) })
+}
+
+/// `execve`; returns only on failure, with the errno.
+pub fn execve(path: &CStr, argv: CStrArray, envp: CStrArray) -> Errno {
+    // SAFETY: `path` is NUL-terminated; `argv` and `envp` are NULL-terminated
+    // arrays of C strings (CStrArray's invariant). A NULL envp is accepted by
+    // Linux as an empty environment.
+    let ret = unsafe { sc::syscall!(EXECVE, path.as_ptr(), argv.as_ptr(), envp.as_ptr()) };
+    match check(ret) {
+        Err(errno) => errno,
+        Ok(_) => Errno::INVAL,
+    }
+}
+
+/// Ends the process with `code`, without running any destructor or atexit.
+pub fn exit(code: i32) -> ! {
+    loop {
+        // SAFETY: exit_group takes an int and does not return.
+        unsafe { sc::syscall!(EXIT_GROUP, code as isize) };
+    }
+}
+
+/// `kill(pid, signo)` for any signal number, real-time ones included, and any
+/// pid form (`-pgid` for a group, `-1` for everything we may signal).
+pub fn kill(pid: i32, signo: u32) -> Result<(), Errno> {
+    // SAFETY: kill takes two integers and touches no memory of ours.
+    check(unsafe { sc::syscall!(KILL, pid as isize, signo as usize) })?;
+    Ok(())
+}
+
+const PR_SET_PDEATHSIG: usize = linux_raw_sys::prctl::PR_SET_PDEATHSIG as usize;
+
+/// `prctl(PR_SET_PDEATHSIG, signo)` for any signal number; rustix's wrapper
+/// takes only the named (non-real-time) signals.
+pub fn set_pdeathsig(signo: u32) -> Result<(), Errno> {
+    // SAFETY: this prctl takes one integer argument and touches no memory.
+    check(unsafe {
+        sc::syscall!(
+            PRCTL,
+            PR_SET_PDEATHSIG,
+            signo as usize,
+            0usize,
+            0usize,
+            0usize
+        )
+    })?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sigset_membership() {
+        let set = SigSet::FULL.without(9).without(64);
+        assert!(set.contains(1));
+        assert!(!set.contains(9));
+        assert!(!set.contains(64));
+        assert!(!set.contains(0));
+        assert!(!set.contains(65));
+    }
+
+    #[test]
+    fn signalfd_record_decodes() {
+        let mut raw = [0u8; SIGNALFD_SIGINFO_SIZE];
+        raw[0..4].copy_from_slice(&15u32.to_ne_bytes());
+        raw[8..12].copy_from_slice(&0i32.to_ne_bytes());
+        raw[12..16].copy_from_slice(&4242u32.to_ne_bytes());
+        assert_eq!(
+            SignalInfo::from_bytes(&raw),
+            SignalInfo {
+                signo: 15,
+                code: 0,
+                pid: 4242
+            }
+        );
+    }
+
+    #[test]
+    fn check_decodes_errno() {
+        assert_eq!(check(-2isize as usize), Err(Errno::NOENT));
+        assert_eq!(check(7), Ok(7));
+    }
+}
