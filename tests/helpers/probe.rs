@@ -1,0 +1,227 @@
+//! The test helper child. Run under usher, it reports exactly what it
+//! received, so the tests can compare against what they sent:
+//!
+//!   probe signals OUT [--until SIG] [--fork N] [--kill-parent SIG]
+//!       Blocks every signal, reads them from a signalfd and appends each
+//!       number to OUT (OUT.1, OUT.2, ... for forked siblings, which share the
+//!       process group). Writes "ready" first. Exits 0 after SIG.
+//!   probe orphans N
+//!       Makes N orphans that exit at once, then waits (up to 30 s) until
+//!       none of them is left a zombie, and prints "zombies: K". It first
+//!       checks that it can see a zombie at all (one of its own), or exits 3.
+//!   probe args [ARG]...
+//!       Prints each argument and then each environment entry, hex-encoded,
+//!       one per line ("arg HEX", "env HEX").
+//!   probe raise SIG
+//!       Kills itself with SIG (default disposition, unblocked).
+//!   probe ignore SIG,SIG,... COMMAND [ARG]...
+//!       Sets those signals to SIG_IGN and execs COMMAND (as a parent that
+//!       ignores signals would leave them).
+//!   probe stat
+//!       Prints "pid pgrp tpgid" from /proc/self/stat.
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
+use std::time::{Duration, Instant};
+use usher::sys::{self, SigSet, SignalInfo, SIGNALFD_SIGINFO_SIZE};
+
+fn main() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    let text: Vec<String> = args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    match text.first().map(String::as_str) {
+        Some("signals") => signals(&text[1..]),
+        Some("orphans") => orphans(text[1].parse().expect("count")),
+        Some("args") => print_args(&args[1..]),
+        Some("raise") => raise(usher::signal::parse(text[1].as_bytes()).expect("signal")),
+        Some("stat") => stat(),
+        Some("ignore") => ignore_and_exec(&text[1], &args[2..]),
+        _ => {
+            eprintln!("probe: unknown mode {text:?}");
+            std::process::exit(2)
+        }
+    }
+}
+
+fn option(args: &[String], name: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == name)
+        .map(|i| args[i + 1].clone())
+}
+
+fn append(path: &str, line: &str) {
+    let mut file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .expect("open OUT");
+    file.write_all(format!("{line}\n").as_bytes())
+        .expect("write OUT");
+}
+
+fn signals(args: &[String]) {
+    let out = args[0].clone();
+    let until =
+        option(args, "--until").map(|s| usher::signal::parse(s.as_bytes()).expect("--until"));
+    let forks: usize = option(args, "--fork").map_or(1, |n| n.parse().expect("--fork"));
+    sys::block_signals(SigSet::FULL).expect("block");
+    let mut siblings = Vec::new();
+    let mut path = out.clone();
+    for index in 1..forks {
+        match sys::fork().expect("fork") {
+            None => {
+                path = format!("{out}.{index}");
+                siblings.clear();
+                break;
+            }
+            Some(pid) => siblings.push(pid),
+        }
+    }
+    let fd = sys::signalfd(SigSet::FULL).expect("signalfd");
+    append(&path, "ready");
+    if let Some(signal) = option(args, "--kill-parent") {
+        let signo = usher::signal::parse(signal.as_bytes()).expect("--kill-parent");
+        let parent = rustix::process::getppid()
+            .expect("parent")
+            .as_raw_nonzero()
+            .get();
+        sys::kill(parent, signo).expect("kill parent");
+    }
+    loop {
+        let mut record = [0u8; SIGNALFD_SIGINFO_SIZE];
+        let n = rustix::io::read(&fd, &mut record).expect("read signalfd");
+        assert_eq!(n, SIGNALFD_SIGINFO_SIZE);
+        let info = SignalInfo::from_bytes(&record);
+        append(&path, &info.signo.to_string());
+        if Some(info.signo) == until {
+            break;
+        }
+    }
+    for pid in siblings {
+        let _ = rustix::process::waitpid(
+            rustix::process::Pid::from_raw(pid),
+            rustix::process::WaitOptions::empty(),
+        );
+    }
+    std::process::exit(0)
+}
+
+fn orphans(count: usize) {
+    // Self-check: an unreaped child of ours must be counted.
+    let me = rustix::process::getpid().as_raw_nonzero().get();
+    let own = match sys::fork().expect("fork") {
+        None => sys::exit(0),
+        Some(pid) => pid,
+    };
+    let seen = (0..200).any(|_| {
+        std::thread::sleep(Duration::from_millis(5));
+        count_zombie_children(me) == 1
+    });
+    let _ = rustix::process::waitpid(
+        rustix::process::Pid::from_raw(own),
+        rustix::process::WaitOptions::empty(),
+    );
+    if !seen {
+        eprintln!("probe: cannot see zombies in /proc");
+        std::process::exit(3);
+    }
+    for _ in 0..count {
+        match sys::fork().expect("fork") {
+            None => {
+                // The middle process: start the orphan-to-be and leave at once.
+                let _ = sys::fork();
+                sys::exit(0);
+            }
+            Some(pid) => {
+                let _ = rustix::process::waitpid(
+                    rustix::process::Pid::from_raw(pid),
+                    rustix::process::WaitOptions::empty(),
+                );
+            }
+        }
+    }
+    let reaper = rustix::process::getppid()
+        .expect("parent")
+        .as_raw_nonzero()
+        .get();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut zombies;
+    loop {
+        zombies = count_zombie_children(reaper);
+        if zombies == 0 || Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    println!("zombies: {zombies}");
+}
+
+/// Zombies whose parent is `reaper` (the usher under test), from /proc.
+fn count_zombie_children(reaper: i32) -> usize {
+    let mut zombies = 0;
+    for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // Fields after the command (which may hold spaces) start after ") ".
+        let Some(rest) = stat.rfind(") ").map(|i| &stat[i + 2..]) else {
+            continue;
+        };
+        let fields: Vec<&str> = rest.split(' ').collect();
+        if fields.len() > 1 && fields[0] == "Z" && fields[1] == reaper.to_string() {
+            zombies += 1;
+        }
+    }
+    zombies
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn print_args(args: &[std::ffi::OsString]) {
+    let mut out = String::new();
+    for arg in args {
+        out.push_str(&format!("arg {}\n", hex(arg.as_bytes())));
+    }
+    for (name, value) in std::env::vars_os() {
+        let mut entry = name.as_bytes().to_vec();
+        entry.push(b'=');
+        entry.extend_from_slice(value.as_bytes());
+        out.push_str(&format!("env {}\n", hex(&entry)));
+    }
+    std::io::stdout().write_all(out.as_bytes()).expect("stdout");
+}
+
+fn raise(signo: u32) {
+    // SIGKILL and SIGSTOP refuse a disposition change; they need none.
+    let _ = sys::set_disposition(signo, sys::Disposition::Default);
+    sys::set_signal_mask(SigSet::EMPTY).expect("unblock");
+    let me = rustix::process::getpid().as_raw_nonzero().get();
+    sys::kill(me, signo).expect("kill self");
+    std::thread::sleep(Duration::from_secs(5));
+    std::process::exit(99)
+}
+
+fn stat() {
+    let stat = std::fs::read_to_string("/proc/self/stat").expect("stat");
+    let rest = &stat[stat.rfind(") ").expect("stat") + 2..];
+    let fields: Vec<&str> = rest.split(' ').collect();
+    // state ppid pgrp session tty_nr tpgid
+    println!("{} {} {}", std::process::id(), fields[2], fields[5]);
+}
+
+fn ignore_and_exec(signals: &str, command: &[std::ffi::OsString]) {
+    use std::os::unix::process::CommandExt;
+    for name in signals.split(',') {
+        let signo = usher::signal::parse(name.as_bytes()).expect("signal");
+        sys::set_disposition(signo, sys::Disposition::Ignore).expect("ignore");
+    }
+    let error = std::process::Command::new(&command[0])
+        .args(&command[1..])
+        .exec();
+    eprintln!("probe: exec: {error}");
+    std::process::exit(2)
+}
