@@ -41,7 +41,8 @@ fn help_and_version_print_and_run_nothing() {
 #[test]
 fn bad_input_is_one_line_exit_1_and_runs_nothing() {
     let (ran, touch) = marker("bad");
-    let cases: &[(&[&str], &[(&str, &str)], &str)] = &[
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    let cases: &[Case] = &[
         (&["--bogus"], &[], "usher: unknown option --bogus"),
         (&["-x"], &[], "usher: unknown option -x"),
         (&["-p", "NOPE"], &[], "usher: bad signal for -p: 'NOPE'"),
