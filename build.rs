@@ -1,0 +1,39 @@
+//! Links the aarch64 musl binary as static-pie. Rust links x86_64 musl as
+//! static-pie by itself, but for aarch64 it passes musl's non-PIE `crt1.o`;
+//! here every binary (usher, and the test harnesses) is linked with the self-relocating `rcrt1.o` instead, from the
+//! same self-contained musl that rustc ships for the target.
+use std::path::PathBuf;
+use std::process::Command;
+
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    let target = std::env::var("TARGET").unwrap_or_default();
+    if target != "aarch64-unknown-linux-musl" {
+        return;
+    }
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let sysroot = Command::new(rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .expect("rustc --print sysroot");
+    let sysroot = PathBuf::from(
+        String::from_utf8(sysroot.stdout)
+            .expect("utf-8 sysroot")
+            .trim(),
+    );
+    let musl = sysroot
+        .join("lib/rustlib")
+        .join(&target)
+        .join("lib/self-contained");
+    for arg in ["-pie", "--no-dynamic-linker", "-z", "text"] {
+        println!("cargo:rustc-link-arg={arg}");
+    }
+    for object in ["rcrt1.o", "crti.o", "crtbeginS.o"] {
+        println!("cargo:rustc-link-arg={}", musl.join(object).display());
+    }
+    println!("cargo:rustc-link-arg=-L{}", musl.display());
+    println!("cargo:rustc-link-arg=-lc");
+    for object in ["crtendS.o", "crtn.o"] {
+        println!("cargo:rustc-link-arg={}", musl.join(object).display());
+    }
+}

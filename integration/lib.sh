@@ -1,0 +1,25 @@
+# Shared by the integration suites: counting, and failing loudly.
+passed=0
+failed=0
+check() { # check NAME EXPECTED ACTUAL
+    if [ "$2" = "$3" ]; then
+        passed=$((passed + 1)); echo "ok   $1"
+    else
+        failed=$((failed + 1)); echo "FAIL $1: expected '$2', got '$3'"
+    fi
+}
+finish() {
+    echo "$suite: $passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+}
+skip_or_fail() { # when a runtime cannot run here
+    if [ "${CI:-}" = "true" ]; then echo "$suite: $1 (a skip is a failure under CI=true)"; exit 1; fi
+    echo "$suite: skipped: $1"; exit 0
+}
+# A root filesystem with busybox-static as /bin/*, and usher at /usher.
+make_rootfs() { # make_rootfs DIR USHER
+    mkdir -p "$1/bin" "$1/proc" "$1/dev" "$1/sys" "$1/tmp"
+    cp "$(command -v busybox)" "$1/bin/busybox"
+    for applet in sh sleep cat grep kill ps seq echo true wc ls; do ln -sf busybox "$1/bin/$applet"; done
+    cp "$2" "$1/usher"
+}
