@@ -36,14 +36,17 @@ impl Environment for [&[u8]] {
 /// A boolean twin: `1 true yes on` are on; `0 false no off` and empty are off.
 /// Case-insensitive. Anything else is `None`, which callers report as bad input.
 pub fn parse_bool(value: &[u8]) -> Option<bool> {
-    const ON: [&[u8]; 4] = [b"1", b"true", b"yes", b"on"];
-    const OFF: [&[u8]; 5] = [b"", b"0", b"false", b"no", b"off"];
-    if ON.iter().any(|word| word.eq_ignore_ascii_case(value)) {
-        Some(true)
-    } else if OFF.iter().any(|word| word.eq_ignore_ascii_case(value)) {
-        Some(false)
-    } else {
-        None
+    let mut lower = [0u8; 5];
+    if value.len() > lower.len() {
+        return None;
+    }
+    for (to, from) in lower.iter_mut().zip(value) {
+        *to = from.to_ascii_lowercase();
+    }
+    match &lower[..value.len()] {
+        b"1" | b"true" | b"yes" | b"on" => Some(true),
+        b"" | b"0" | b"false" | b"no" | b"off" => Some(false),
+        _ => None,
     }
 }
 

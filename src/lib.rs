@@ -107,7 +107,8 @@ fn print_text(text: Text<'_>, stream: Stream) {
         Text::TiniVersion => write_all(stream, cli::tini::VERSION_LINE.as_bytes()),
         Text::TiniUsage { name } => {
             let base = name.rsplit(|&byte| byte == b'/').next().unwrap_or(name);
-            let version = cli::tini::VERSION_LINE.trim_end().as_bytes();
+            let version = cli::tini::VERSION_LINE.as_bytes();
+            let version = &version[..version.len() - 1]; // without its newline
             let mut line = Line::new();
             line.push(base)
                 .push(b" (")

@@ -25,15 +25,69 @@ pub const SIGSYS: u32 = 31;
 pub const SIGRTMIN: u32 = 34;
 pub const SIGRTMAX: u32 = 64;
 
-/// The classic names, index = number - 1.
-const NAMES: [&[u8]; 31] = [
-    b"HUP", b"INT", b"QUIT", b"ILL", b"TRAP", b"ABRT", b"BUS", b"FPE", b"KILL", b"USR1", b"SEGV",
-    b"USR2", b"PIPE", b"ALRM", b"TERM", b"STKFLT", b"CHLD", b"CONT", b"STOP", b"TSTP", b"TTIN",
-    b"TTOU", b"URG", b"XCPU", b"XFSZ", b"VTALRM", b"PROF", b"WINCH", b"IO", b"PWR", b"SYS",
+/// The classic names, index = number - 1, NUL-padded to six bytes. Arrays
+/// of bytes rather than of slices: a table of pointers would cost a dynamic
+/// relocation per entry in a static-pie binary.
+const NAMES: [[u8; 6]; 31] = [
+    *b"HUP\0\0\0",
+    *b"INT\0\0\0",
+    *b"QUIT\0\0",
+    *b"ILL\0\0\0",
+    *b"TRAP\0\0",
+    *b"ABRT\0\0",
+    *b"BUS\0\0\0",
+    *b"FPE\0\0\0",
+    *b"KILL\0\0",
+    *b"USR1\0\0",
+    *b"SEGV\0\0",
+    *b"USR2\0\0",
+    *b"PIPE\0\0",
+    *b"ALRM\0\0",
+    *b"TERM\0\0",
+    *b"STKFLT",
+    *b"CHLD\0\0",
+    *b"CONT\0\0",
+    *b"STOP\0\0",
+    *b"TSTP\0\0",
+    *b"TTIN\0\0",
+    *b"TTOU\0\0",
+    *b"URG\0\0\0",
+    *b"XCPU\0\0",
+    *b"XFSZ\0\0",
+    *b"VTALRM",
+    *b"PROF\0\0",
+    *b"WINCH\0",
+    *b"IO\0\0\0\0",
+    *b"PWR\0\0\0",
+    *b"SYS\0\0\0",
 ];
 
+/// The name of signal `index + 1`, without its padding.
+fn name_at(index: usize) -> &'static [u8] {
+    let padded = &NAMES[index];
+    let len = padded
+        .iter()
+        .position(|&byte| byte == 0)
+        .unwrap_or(padded.len());
+    &padded[..len]
+}
+
 /// Other spellings that `kill -l` and glibc accept.
-const ALIASES: [(&[u8], u32); 3] = [(b"IOT", 6), (b"CLD", 17), (b"POLL", 29)];
+fn alias(name: &[u8]) -> Option<u32> {
+    let mut upper = [0u8; 4];
+    if name.len() > upper.len() {
+        return None;
+    }
+    for (to, from) in upper.iter_mut().zip(name) {
+        *to = from.to_ascii_uppercase();
+    }
+    match &upper[..name.len()] {
+        b"IOT" => Some(6),
+        b"CLD" => Some(17),
+        b"POLL" => Some(29),
+        _ => None,
+    }
+}
 
 fn strip_prefix_ignore_case<'a>(text: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
     if text.len() >= prefix.len() && text[..prefix.len()].eq_ignore_ascii_case(prefix) {
@@ -73,16 +127,10 @@ pub fn parse(text: &[u8]) -> Option<u32> {
     if let Some(rest) = strip_prefix_ignore_case(name, b"RTMAX") {
         return realtime_offset(rest, b'-').map(|offset| SIGRTMAX - offset);
     }
-    if let Some(index) = NAMES
-        .iter()
-        .position(|known| known.eq_ignore_ascii_case(name))
-    {
+    if let Some(index) = (0..NAMES.len()).find(|&index| name_at(index).eq_ignore_ascii_case(name)) {
         return Some(index as u32 + 1);
     }
-    ALIASES
-        .iter()
-        .find(|(alias, _)| alias.eq_ignore_ascii_case(name))
-        .map(|&(_, number)| number)
+    alias(name)
 }
 
 /// `""` is 0; `"+N"` (or `"-N"` for RTMAX) is N, within the 31 RT signals.
@@ -101,7 +149,7 @@ fn realtime_offset(rest: &[u8], sign: u8) -> Option<u32> {
 /// numbers, no lower case, no STKFLT/IO/PWR and no real-time signals.
 pub fn parse_tini(text: &[u8]) -> Option<u32> {
     let name = text.strip_prefix(b"SIG")?;
-    let number = NAMES.iter().position(|known| *known == name)? as u32 + 1;
+    let number = (0..NAMES.len()).find(|&index| name_at(index) == name)? as u32 + 1;
     (!matches!(number, 16 | 29 | 30)).then_some(number)
 }
 
@@ -109,7 +157,7 @@ pub fn parse_tini(text: &[u8]) -> Option<u32> {
 pub fn push_name(line: &mut Line, signo: u32) {
     match signo {
         1..=31 => {
-            line.push(b"SIG").push(NAMES[signo as usize - 1]);
+            line.push(b"SIG").push(name_at(signo as usize - 1));
         }
         SIGRTMIN..=SIGRTMAX => {
             line.push(b"SIGRTMIN");

@@ -200,60 +200,38 @@ impl<'a> CliError<'a> {
         }
     }
 
-    /// The one-line message, `usher: ...`.
+    /// The one-line message: `usher: <before><option>[: '<value>'<after>]`.
     pub fn line(&self) -> Line {
-        let mut line = Line::usher();
-        let opt = |line: &mut Line| {
-            if let Some(opt) = self.opt {
-                opt.push_to(line);
-            }
+        let (before, after): (&[u8], &str) = match self.kind {
+            ErrorKind::UnknownOption => (b"unknown option ", ""),
+            ErrorKind::MissingValue => (b"option ", " needs a value"),
+            ErrorKind::UnexpectedValue => (b"option ", " takes no value"),
+            ErrorKind::BadSignal(accepted) => (b"bad signal for ", accepted),
+            ErrorKind::BadExitCode => (b"bad exit code for ", " (a number from 0 to 255)"),
+            ErrorKind::BadNumber => (b"bad number for ", ""),
+            ErrorKind::NoCommand => (b"no command given", ""),
+            ErrorKind::BadVariable(name) => (b"bad value in ", name),
         };
-        match self.kind {
-            ErrorKind::UnknownOption => {
-                line.push(b"unknown option ");
-                opt(&mut line);
-            }
-            ErrorKind::MissingValue => {
-                line.push(b"option ");
-                opt(&mut line);
-                line.push(b" needs a value");
-            }
-            ErrorKind::UnexpectedValue => {
-                line.push(b"option ");
-                opt(&mut line);
-                line.push(b" takes no value");
-            }
-            ErrorKind::BadSignal(accepted) => {
-                line.push(b"bad signal for ");
-                opt(&mut line);
-                line.push(b": '")
-                    .push(self.value)
-                    .push(b"' (")
-                    .push(accepted.as_bytes())
-                    .push(b")");
-            }
-            ErrorKind::BadExitCode => {
-                line.push(b"bad exit code for ");
-                opt(&mut line);
-                line.push(b": '")
-                    .push(self.value)
-                    .push(b"' (a number from 0 to 255)");
-            }
-            ErrorKind::BadNumber => {
-                line.push(b"bad number for ");
-                opt(&mut line);
-                line.push(b": '").push(self.value).push(b"'");
-            }
-            ErrorKind::NoCommand => {
-                line.push(b"no command given");
-            }
-            ErrorKind::BadVariable(name) => {
-                line.push(b"bad value in ")
-                    .push(name.as_bytes())
-                    .push(b": '")
-                    .push(self.value)
-                    .push(b"'");
-            }
+        let mut line = Line::usher();
+        line.push(before);
+        if let Some(opt) = self.opt {
+            opt.push_to(&mut line);
+        }
+        let shows_value = !matches!(
+            self.kind,
+            ErrorKind::UnknownOption
+                | ErrorKind::MissingValue
+                | ErrorKind::UnexpectedValue
+                | ErrorKind::NoCommand
+        );
+        if let ErrorKind::BadVariable(_) = self.kind {
+            line.push(after.as_bytes());
+        }
+        if shows_value {
+            line.push(b": '").push(self.value).push(b"'");
+        }
+        if !matches!(self.kind, ErrorKind::BadVariable(_)) {
+            line.push(after.as_bytes());
         }
         line
     }

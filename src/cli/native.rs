@@ -7,7 +7,7 @@ use crate::error::Stream;
 use crate::plan::{ExitCodes, Personality, Plan, Subreaper};
 use crate::signal;
 
-const SIGNAL_FORMS: &str = "a name like TERM or SIGTERM, a number 1-64, RTMIN+N or RTMAX-N";
+const SIGNAL_FORMS: &str = " (a name like TERM or SIGTERM, a number 1-64, RTMIN+N or RTMAX-N)";
 
 /// The options as argv gave them; `None` means "not on argv, ask the twin".
 #[derive(Default)]
@@ -178,35 +178,22 @@ fn parse_code_list(value: &[u8]) -> Option<ExitCodes> {
 }
 
 pub const HELP: &str = "\
-usher: a tiny init and entrypoint for containers
-
 Usage: usher [OPTIONS] [--] COMMAND [ARG]...
+Runs COMMAND, forwards signals to it, reaps zombies, exits with its status.
 
-Runs COMMAND as a child, forwards signals to it, reaps every zombie, and
-exits with its status (128+N when signal N killed it).
+  -s, --subreaper        be a subreaper (default when not PID 1)  USHER_SUBREAPER=1
+      --no-subreaper     never be a subreaper                     USHER_SUBREAPER=0
+  -g, --pgroup           signal the child's process group         USHER_PGROUP=1
+  -p, --pdeathsig SIG    get SIG when usher's parent dies; forward USHER_PDEATHSIG=SIG
+  -e, --remap-exit CODE  exit 0 on status CODE (repeatable)       USHER_REMAP_EXIT=143,130
+  -v, --verbose          diagnostics on stderr (repeatable)       USHER_VERBOSE=N
+  -w, --warn-reaped      report reaped orphans                    USHER_WARN_REAPED=1
+  -h, --help             print this help
+  -V, --version          print the version
 
-Options (each has an environment twin; the command line wins):
-  -s, --subreaper        register as a child subreaper (the default whenever
-                         usher is not PID 1)                  USHER_SUBREAPER=1
-      --no-subreaper     never register as a subreaper        USHER_SUBREAPER=0
-  -g, --pgroup           send signals to the child's process group
-                                                              USHER_PGROUP=1
-  -p, --pdeathsig SIG    receive SIG when usher's parent dies, and forward it
-                                                              USHER_PDEATHSIG=SIG
-  -e, --remap-exit CODE  exit 0 when the status is CODE (0-255; repeatable)
-                                                              USHER_REMAP_EXIT=143,130
-  -v, --verbose          more diagnostics on stderr (repeatable)
-                                                              USHER_VERBOSE=N
-  -w, --warn-reaped      report each reaped process other than the child
-                                                              USHER_WARN_REAPED=1
-  -h, --help             print this help and exit
-  -V, --version          print the version and exit
-
-Signals: TERM, SIGTERM, sigterm, 15, RTMIN+3, RTMAX-2 (RTMIN=34, RTMAX=64).
-Booleans: 1/true/yes/on or 0/false/no/off/empty.
-Exit codes: the child's; 128+N for signal N; 126 not executable; 127 not
-found; 1 for usher's own errors.
-Invoked as tini or docker-init, usher takes tini's command line.
+SIG: TERM, SIGTERM, 15, RTMIN+3, RTMAX-2. Booleans: 1/true/yes/on, 0/false/no/off.
+Exit: the child's status; 128+N for signal N; 126 not executable; 127 not
+found; 1 usher's own error. As tini or docker-init, usher takes tini's options.
 ";
 
 #[cfg(test)]

@@ -93,7 +93,7 @@ where
                     None => {
                         let error = CliError::with_value(
                             ErrorKind::BadSignal(
-                                "tini takes SIGHUP, SIGTERM, ...: upper case, with SIG",
+                                " (tini takes upper-case names with SIG: SIGHUP, SIGTERM, ...)",
                             ),
                             opt,
                             value,
@@ -213,26 +213,19 @@ pub const VERSION_LINE: &str = concat!(
 );
 
 pub const USAGE_BODY: &str = "\
-Runs PROGRAM as the child of an init that forwards signals, reaps zombies
-and exits with PROGRAM's status. This is usher speaking tini's command line.
+usher, speaking tini's command line: runs PROGRAM under an init.
 
-Command line options:
+  --version     Show version and exit.
+  -h            Show this help message and exit.
+  -s            Register as a process subreaper.
+  -p SIGNAL     Trigger SIGNAL when parent dies, e.g. \"-p SIGKILL\".
+  -v            More verbose output. Repeat up to 3 times.
+  -w            Warn when processes are reaped.
+  -g            Send signals to the child's process group.
+  -e EXIT_CODE  Remap EXIT_CODE (0 to 255) to 0.
+  -l            Show license and exit.
 
-  --version: Show version and exit.
-  -h: Show this help message and exit.
-  -s: Register as a process subreaper.
-  -p SIGNAL: Trigger SIGNAL when parent dies, e.g. \"-p SIGKILL\".
-  -v: Generate more verbose output. Repeat up to 3 times.
-  -w: Print a warning when processes are getting reaped.
-  -g: Send signals to the child's process group.
-  -e EXIT_CODE: Remap EXIT_CODE (from 0 to 255) to 0.
-  -l: Show license and exit.
-
-Environment variables:
-
-  TINI_SUBREAPER: Register as a process subreaper.
-  TINI_VERBOSITY: Set the verbosity level (default: 1).
-  TINI_KILL_PROCESS_GROUP: Send signals to the child's process group.
+  TINI_SUBREAPER, TINI_VERBOSITY (default 1), TINI_KILL_PROCESS_GROUP
 
 ";
 
