@@ -6,7 +6,7 @@ use rustix::io::Errno;
 
 /// Capacity of one message line. Longer input is cut with "..." so that a
 /// huge argument can never make a message fail.
-pub const LINE_CAPACITY: usize = 1024;
+pub const LINE_CAPACITY: usize = 512;
 
 /// One line being built on the stack.
 pub struct Line {

@@ -156,6 +156,7 @@ fn prepare_and_exec(argv: CStrArray, envp: CStrArray, signals: ChildSignals) -> 
 
 /// `execvp` without libc: a command containing `/` is run as given; any other
 /// is searched in PATH (or the default PATH when it is unset).
+#[inline(never)]
 fn exec_command(argv: CStrArray, envp: CStrArray) -> Errno {
     let command = match argv.get(0) {
         Some(command) => command,

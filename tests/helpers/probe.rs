@@ -5,7 +5,10 @@
 //!       Blocks every signal, reads them from a signalfd and appends each
 //!       number to OUT (OUT.1, OUT.2, ... for forked siblings, which share the
 //!       process group). Writes "ready" first. Exits 0 after SIG.
-//!   probe orphans N
+//!   probe pong
+//!       Blocks every signal and writes one byte to stdout per signal read
+//!       (after a first byte for "ready"); exits on SIGTERM. For latency.
+//!   probe orphans N [--linger MS]
 //!       Makes N orphans that exit at once, then waits (up to 30 s) until
 //!       none of them is left a zombie, and prints "zombies: K". It first
 //!       checks that it can see a zombie at all (one of its own), or exits 3.
@@ -33,7 +36,8 @@ fn main() {
         .collect();
     match text.first().map(String::as_str) {
         Some("signals") => signals(&text[1..]),
-        Some("orphans") => orphans(text[1].parse().expect("count")),
+        Some("orphans") => orphans(text[1].parse().expect("count"), option(&text, "--linger")),
+        Some("pong") => pong(),
         Some("args") => print_args(&args[1..]),
         Some("raise") => raise(usher::signal::parse(text[1].as_bytes()).expect("signal")),
         Some("stat") => stat(),
@@ -108,7 +112,7 @@ fn signals(args: &[String]) {
     std::process::exit(0)
 }
 
-fn orphans(count: usize) {
+fn orphans(count: usize, linger: Option<String>) {
     // Self-check: an unreaped child of ours must be counted.
     let me = rustix::process::getpid().as_raw_nonzero().get();
     let own = match sys::fork().expect("fork") {
@@ -156,6 +160,26 @@ fn orphans(count: usize) {
         std::thread::sleep(Duration::from_millis(20));
     }
     println!("zombies: {zombies}");
+    if let Some(ms) = linger {
+        std::io::stdout().flush().expect("flush");
+        std::thread::sleep(Duration::from_millis(ms.parse().expect("--linger")));
+    }
+}
+
+fn pong() {
+    sys::block_signals(SigSet::FULL).expect("block");
+    let fd = sys::signalfd(SigSet::FULL).expect("signalfd");
+    let out = usher::sys::stdio::stdout();
+    rustix::io::write(out, b"r").expect("ready");
+    loop {
+        let mut record = [0u8; SIGNALFD_SIGINFO_SIZE];
+        rustix::io::read(&fd, &mut record).expect("read signalfd");
+        let signo = SignalInfo::from_bytes(&record).signo;
+        if signo == 15 {
+            std::process::exit(0);
+        }
+        rustix::io::write(out, b".").expect("pong");
+    }
 }
 
 /// Zombies whose parent is `reaper` (the usher under test), from /proc.

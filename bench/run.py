@@ -1,0 +1,233 @@
+#!/usr/bin/env python3
+"""Benchmarks usher against Debian's tini, tini-static, dumb-init and catatonit,
+and writes docs/benchmarks.md. Subjects are interleaved (shuffled every round)
+so that machine noise hits them all alike. Not a test: numbers, not verdicts.
+
+    python3 bench/run.py path/to/usher    (what `make bench` runs)
+
+Needs root (unshare for the PID 1 measurements), strace, valgrind and the
+probe helper (built here with `cargo build --release --example probe`).
+"""
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+USHER = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else
+                        os.path.join(ROOT, "target/x86_64-unknown-linux-musl/release/usher"))
+PROBE = os.path.join(ROOT, "target/release/examples/probe")
+TRUE = shutil.which("true")
+
+# name -> (binary, argv prefix before the command). Each runs as it would in
+# a container entrypoint; tini and usher also register as subreapers when not
+# PID 1 (usher does so by default, tini needs -s).
+PEERS = {
+    "usher": (USHER, [USHER, "--"]),
+    "tini": ("/usr/bin/tini", ["/usr/bin/tini", "-s", "--"]),
+    "tini-static": ("/usr/bin/tini-static", ["/usr/bin/tini-static", "-s", "--"]),
+    "dumb-init": ("/usr/bin/dumb-init", ["/usr/bin/dumb-init"]),
+    "catatonit": ("/usr/bin/catatonit", ["/usr/bin/catatonit", "--"]),
+}
+SUBJECTS = {name: spec for name, spec in PEERS.items() if os.path.exists(spec[0])}
+
+
+def spawn_wait(argv):
+    pid = os.posix_spawn(argv[0], argv, {}, file_actions=[(os.POSIX_SPAWN_OPEN, 2, "/dev/null", os.O_WRONLY, 0)])
+    os.waitpid(pid, 0)
+
+
+def exec_overhead(rounds=600):
+    """Median wall time of `X true` minus the median of plain `true`."""
+    runs = {name: [] for name in SUBJECTS}
+    runs["(true)"] = []
+    commands = {name: prefix + [TRUE] for name, (_, prefix) in SUBJECTS.items()}
+    commands["(true)"] = [TRUE]
+    for _ in range(20):  # warm the page cache
+        for argv in commands.values():
+            spawn_wait(argv)
+    for _ in range(rounds):
+        order = list(commands)
+        random.shuffle(order)
+        for name in order:
+            start = time.perf_counter_ns()
+            spawn_wait(commands[name])
+            runs[name].append(time.perf_counter_ns() - start)
+    floor = statistics.median(runs["(true)"])
+    return {name: (statistics.median(runs[name]) - floor) / 1000 for name in SUBJECTS}, floor / 1000
+
+
+def idle_memory():
+    """VmRSS and the Anonymous line of smaps_rollup of the init, child asleep."""
+    result = {}
+    for name, (_, prefix) in SUBJECTS.items():
+        samples = []
+        for _ in range(3):
+            proc = subprocess.Popen(prefix + ["sleep", "5"], stderr=subprocess.DEVNULL)
+            time.sleep(0.3)
+            rss = re.search(r"VmRSS:\s+(\d+) kB", open(f"/proc/{proc.pid}/status").read()).group(1)
+            anon = re.search(r"Anonymous:\s+(\d+) kB", open(f"/proc/{proc.pid}/smaps_rollup").read()).group(1)
+            samples.append((int(rss), int(anon)))
+            proc.kill()
+            proc.wait()
+        result[name] = (statistics.median(s[0] for s in samples), statistics.median(s[1] for s in samples))
+    return result
+
+
+def first_child(pid):
+    for _ in range(2000):
+        try:
+            children = open(f"/proc/{pid}/task/{pid}/children").read().split()
+            if children:
+                return int(children[0])
+        except FileNotFoundError:
+            pass
+        time.sleep(0.001)
+    raise RuntimeError("no child")
+
+
+def cpu_per_orphan(count=5000, repeats=3):
+    """The init's on-CPU time (schedstat) per reaped orphan, as PID 1."""
+    result = {}
+    for name, (_, prefix) in SUBJECTS.items():
+        samples = []
+        for _ in range(repeats):
+            argv = ["unshare", "--pid", "--fork", "--mount-proc", "--kill-child"] + prefix + [PROBE, "orphans", str(count), "--linger", "300"]
+            proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            init = first_child(proc.pid)
+            line = proc.stdout.readline()
+            assert line.strip() == "zombies: 0", f"{name}: {line!r}"
+            on_cpu_ns = int(open(f"/proc/{init}/schedstat").read().split()[0])
+            proc.wait()
+            samples.append(on_cpu_ns / count)
+        result[name] = statistics.median(samples)
+    return result
+
+
+def forwarding_latency(rounds=400):
+    """Median time from kill(init) to the child reading the signal, minus the
+    same through a direct kill(child) (the floor)."""
+    procs = {}
+    for name, (_, prefix) in SUBJECTS.items():
+        proc = subprocess.Popen(prefix + [PROBE, "pong"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        assert proc.stdout.read(1) == b"r"
+        procs[name] = proc
+    direct = subprocess.Popen([PROBE, "pong"], stdout=subprocess.PIPE)
+    assert direct.stdout.read(1) == b"r"
+    targets = {name: (proc.pid, proc.stdout) for name, proc in procs.items()}
+    targets["(direct)"] = (direct.pid, direct.stdout)
+    samples = {name: [] for name in targets}
+    for _ in range(rounds):
+        order = list(targets)
+        random.shuffle(order)
+        for name in order:
+            pid, pipe = targets[name]
+            start = time.perf_counter_ns()
+            os.kill(pid, 10)
+            pipe.read(1)
+            samples[name].append(time.perf_counter_ns() - start)
+    for proc in list(procs.values()) + [direct]:
+        os.kill(proc.pid, 15)
+        proc.wait()
+    floor = statistics.median(samples["(direct)"])
+    return {name: (statistics.median(samples[name]) - floor) / 1000 for name in SUBJECTS}, floor / 1000
+
+
+def syscalls():
+    """Syscalls made for `X true` (strace -f -c), total and above plain `true`."""
+    def count(argv):
+        with tempfile.NamedTemporaryFile("r") as out:
+            subprocess.run(["strace", "-f", "-c", "-o", out.name] + argv, stderr=subprocess.DEVNULL, check=False)
+            text = out.read()
+        total = re.search(r"^100\.00\s+\S+\s+\S+\s+(\d+)", text, re.M)
+        return int(total.group(1)) if total else None
+    floor = count([TRUE])
+    return {name: count(prefix + [TRUE]) - floor for name, (_, prefix) in SUBJECTS.items()}, floor
+
+
+def instructions():
+    """User-space instructions of the init for `X true` (callgrind; the exec'd
+    `true` runs natively because children are not traced)."""
+    result = {}
+    for name, (_, prefix) in SUBJECTS.items():
+        with tempfile.TemporaryDirectory() as work:
+            subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={work}/cg.%p"] + prefix + [TRUE],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+            total = 0
+            for file in os.listdir(work):
+                text = open(os.path.join(work, file)).read()
+                found = re.search(r"^(?:summary|totals): (\d+)", text, re.M)
+                total += int(found.group(1)) if found else 0
+        result[name] = total
+    return result
+
+
+def main():
+    if os.geteuid() != 0:
+        sys.exit("bench: needs root (unshare --pid)")
+    if not os.path.exists(PROBE):
+        subprocess.run(["cargo", "build", "--release", "--example", "probe"], cwd=ROOT, check=True)
+    sizes = {name: os.path.getsize(binary) for name, (binary, _) in SUBJECTS.items()}
+    print("bench: exec overhead ...", flush=True)
+    overhead, true_us = exec_overhead()
+    print("bench: idle memory ...", flush=True)
+    memory = idle_memory()
+    print("bench: CPU per orphan ...", flush=True)
+    per_orphan = cpu_per_orphan()
+    print("bench: forwarding latency ...", flush=True)
+    latency, direct_us = forwarding_latency()
+    print("bench: syscalls ...", flush=True)
+    calls, true_calls = syscalls()
+    print("bench: instructions ...", flush=True)
+    instr = instructions()
+
+    kernel = os.uname().release
+    cpu = re.search(r"model name\s*:\s*(.*)", open("/proc/cpuinfo").read())
+    lines = [
+        "# Benchmarks",
+        "",
+        "Made by `make bench` (`python3 bench/run.py target/x86_64-unknown-linux-musl/release/usher`)",
+        f"on {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores ({cpu.group(1) if cpu else 'unknown CPU'}), Linux {kernel}.",
+        "Subjects are Debian's packages; tini runs with `-s` (usher registers itself).",
+        "Subjects are interleaved in a fresh random order every round.",
+        "",
+        "| | " + " | ".join(SUBJECTS) + " |",
+        "|---|" + "---:|" * len(SUBJECTS),
+        "| file size (bytes) | " + " | ".join(str(sizes[n]) for n in SUBJECTS) + " |",
+        "| exec overhead of `X true` (µs, median of 600) | " + " | ".join(f"{overhead[n]:.0f}" for n in SUBJECTS) + " |",
+        "| idle VmRSS (KiB) | " + " | ".join(f"{memory[n][0]:.0f}" for n in SUBJECTS) + " |",
+        "| idle Anonymous (KiB) | " + " | ".join(f"{memory[n][1]:.0f}" for n in SUBJECTS) + " |",
+        "| init CPU per reaped orphan, as PID 1 (µs) | " + " | ".join(f"{per_orphan[n] / 1000:.2f}" for n in SUBJECTS) + " |",
+        "| signal forwarding latency above direct (µs, median of 400) | " + " | ".join(f"{latency[n]:.1f}" for n in SUBJECTS) + " |",
+        "| syscalls for `X true`, above `true` alone | " + " | ".join(str(calls[n]) for n in SUBJECTS) + " |",
+        "| user-space instructions for `X true` | " + " | ".join(f"{instr[n]:,}" for n in SUBJECTS) + " |",
+        "",
+        f"Floors: plain `true` takes {true_us:.0f} µs and {true_calls} syscalls; a direct",
+        f"kill-to-read round trip takes {direct_us:.1f} µs.",
+        "",
+        "How each figure is made (all in `bench/run.py`):",
+        "- exec overhead: wall time of posix_spawn + wait of `X true`, minus that of `true`.",
+        "- idle memory: `/proc/PID/status` VmRSS and `/proc/PID/smaps_rollup` Anonymous of the init",
+        "  while its child sleeps (median of 3).",
+        "- CPU per orphan: the init runs as PID 1 (`unshare --pid --fork`) over `probe orphans 5000`;",
+        "  its on-CPU time from `/proc/PID/schedstat`, divided by 5000 (median of 3).",
+        "- forwarding latency: SIGUSR1 to the init until `probe pong` (its child) has read it from a",
+        "  signalfd and answered on a pipe, minus the same sent straight to a probe.",
+        "- syscalls: `strace -f -c X true`, total calls minus those of `strace -f -c true`.",
+        "- instructions: `valgrind --tool=callgrind X true`; `true` itself is not traced.",
+        "",
+    ]
+    text = "\n".join(lines)
+    os.makedirs(os.path.join(ROOT, "docs"), exist_ok=True)
+    with open(os.path.join(ROOT, "docs/benchmarks.md"), "w") as out:
+        out.write(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
