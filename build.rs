@@ -1,3 +1,6 @@
+//! For both musl targets, drops the unwind tables from the usher binary
+//! (linker/no-eh-frame.ld); test harnesses keep theirs, since they unwind.
+//!
 //! Links the aarch64 musl binary as static-pie. Rust links x86_64 musl as
 //! static-pie by itself, but for aarch64 it passes musl's non-PIE `crt1.o`;
 //! here every binary (usher, and the test harnesses) is linked with the self-relocating `rcrt1.o` instead, from the
@@ -7,7 +10,13 @@ use std::process::Command;
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=linker/no-eh-frame.ld");
     let target = std::env::var("TARGET").unwrap_or_default();
+    if target.ends_with("-linux-musl") {
+        let script = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("manifest dir"))
+            .join("linker/no-eh-frame.ld");
+        println!("cargo:rustc-link-arg-bins=-T{}", script.display());
+    }
     if target != "aarch64-unknown-linux-musl" {
         return;
     }

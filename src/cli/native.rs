@@ -4,20 +4,34 @@
 use super::{parse_exit_code, Action, Arg, Arguments, CliError, ErrorKind, Opt, Parser, Text};
 use crate::env::{parse_bool, Environment};
 use crate::error::Stream;
-use crate::plan::{ExitCodes, Personality, Plan, Subreaper};
+use crate::plan::{Personality, Plan, Subreaper};
 use crate::signal;
 
 const SIGNAL_FORMS: &str = " (a name like TERM or SIGTERM, a number 1-64, RTMIN+N or RTMAX-N)";
 
-/// The options as argv gave them; `None` means "not on argv, ask the twin".
-#[derive(Default)]
-struct Given {
-    subreaper: Option<Subreaper>,
-    process_group: Option<bool>,
-    pdeathsig: Option<u32>,
-    remap_exit: Option<ExitCodes>,
-    verbosity: Option<u32>,
-    warn_reaped: Option<bool>,
+/// The options, one id each, in this order. Byte tables rather than a table
+/// of slices: slices would cost a dynamic relocation each.
+const HELP_ID: usize = 0;
+const VERSION_ID: usize = 1;
+const SUBREAPER: usize = 2;
+const NO_SUBREAPER: usize = 3;
+const PGROUP: usize = 4;
+const WARN_REAPED: usize = 5;
+const VERBOSE: usize = 6;
+const PDEATHSIG: usize = 7;
+const REMAP_EXIT: usize = 8;
+/// Short letter by id (`-` for none).
+const SHORTS: &[u8; 9] = b"hVs-gwvpe";
+/// Long names by id, NUL-terminated.
+const LONGS: &[u8] = b"help\0version\0subreaper\0no-subreaper\0pgroup\0warn-reaped\0verbose\0pdeathsig\0remap-exit\0";
+
+/// The id of an option as written, if it is one of ours.
+fn option_id(opt: Opt<'_>) -> Option<usize> {
+    match opt {
+        Opt::Short(b'-') => None,
+        Opt::Short(letter) => SHORTS.iter().position(|&short| short == letter),
+        Opt::Long(name) => LONGS.split(|&byte| byte == 0).position(|long| long == name),
+    }
 }
 
 pub fn parse<'a, A, E>(args: &'a A, env: &'a E) -> Action<'a>
@@ -25,15 +39,16 @@ where
     A: Arguments + ?Sized,
     E: Environment + ?Sized,
 {
-    match parse_options(args) {
+    let mut plan = Plan::new(Personality::Native, 0);
+    match parse_argv(args, &mut plan) {
         Ok(Parsed::Print(text)) => Action::Print {
             text,
             stream: Stream::Stdout,
             code: 0,
         },
-        Ok(Parsed::Command(command, given)) => match apply_twins(given, env) {
-            Ok(mut plan) => {
-                plan.command = command;
+        Ok(Parsed::Command(given)) => match apply_twins(&mut plan, given, env) {
+            Ok(()) => {
+                plan.warnings = plan.verbosity >= 1;
                 Action::Run(plan)
             }
             Err(error) => fail(error),
@@ -52,129 +67,128 @@ fn fail(error: CliError<'_>) -> Action<'_> {
 
 enum Parsed {
     Print(Text<'static>),
-    Command(usize, Given),
+    /// Options done; the bits are the ids argv gave.
+    Command(u32),
 }
 
-fn parse_options<A: Arguments + ?Sized>(args: &A) -> Result<Parsed, CliError<'_>> {
+fn parse_argv<'a, A: Arguments + ?Sized>(
+    args: &'a A,
+    plan: &mut Plan,
+) -> Result<Parsed, CliError<'a>> {
     let mut parser = Parser::new(args);
-    let mut given = Given::default();
+    let mut given = 0u32;
     while let Some(arg) = parser.next_arg()? {
         let opt = match arg {
-            Arg::Command(index) => return Ok(Parsed::Command(index, given)),
+            Arg::Command(index) => {
+                plan.command = index;
+                return Ok(Parsed::Command(given));
+            }
             Arg::Opt(opt) => opt,
         };
-        match opt {
-            Opt::Short(b'h') | Opt::Long(b"help") => return Ok(Parsed::Print(Text::NativeHelp)),
-            Opt::Short(b'V') | Opt::Long(b"version") => {
-                return Ok(Parsed::Print(Text::NativeVersion))
-            }
-            Opt::Short(b's') | Opt::Long(b"subreaper") => given.subreaper = Some(Subreaper::On),
-            Opt::Long(b"no-subreaper") => given.subreaper = Some(Subreaper::Off),
-            Opt::Short(b'g') | Opt::Long(b"pgroup") => given.process_group = Some(true),
-            Opt::Short(b'w') | Opt::Long(b"warn-reaped") => given.warn_reaped = Some(true),
-            Opt::Short(b'v') | Opt::Long(b"verbose") => {
-                given.verbosity = Some(given.verbosity.unwrap_or(0).saturating_add(1));
-            }
-            Opt::Short(b'p') | Opt::Long(b"pdeathsig") => {
+        let id = option_id(opt).ok_or(CliError::new(ErrorKind::UnknownOption, opt))?;
+        given |= 1 << id;
+        match id {
+            HELP_ID => return Ok(Parsed::Print(Text::NativeHelp)),
+            VERSION_ID => return Ok(Parsed::Print(Text::NativeVersion)),
+            SUBREAPER => plan.subreaper = Subreaper::On,
+            NO_SUBREAPER => plan.subreaper = Subreaper::Off,
+            PGROUP => plan.process_group = true,
+            WARN_REAPED => plan.warn_reaped = true,
+            VERBOSE => plan.verbosity = plan.verbosity.saturating_add(1),
+            _ => {
                 let value = parser.value()?;
-                let signo = signal::parse(value).ok_or(CliError::with_value(
-                    ErrorKind::BadSignal(SIGNAL_FORMS),
-                    opt,
-                    value,
-                ))?;
-                given.pdeathsig = Some(signo);
+                let kind = if id == PDEATHSIG {
+                    ErrorKind::BadSignal(SIGNAL_FORMS)
+                } else {
+                    ErrorKind::BadExitCode
+                };
+                if !set_value(plan, id, value) {
+                    return Err(CliError::with_value(kind, opt, value));
+                }
             }
-            Opt::Short(b'e') | Opt::Long(b"remap-exit") => {
-                let value = parser.value()?;
-                let code = parse_exit_code(value).ok_or(CliError::with_value(
-                    ErrorKind::BadExitCode,
-                    opt,
-                    value,
-                ))?;
-                given
-                    .remap_exit
-                    .get_or_insert_with(ExitCodes::default)
-                    .insert(code);
-            }
-            _ => return Err(CliError::new(ErrorKind::UnknownOption, opt)),
         }
     }
     Err(CliError::no_command())
 }
 
+/// Stores a valued option (`-p`, `-e`); false when the value is bad.
+fn set_value(plan: &mut Plan, id: usize, value: &[u8]) -> bool {
+    if id == PDEATHSIG {
+        plan.pdeathsig = signal::parse(value);
+        plan.pdeathsig.is_some()
+    } else {
+        match parse_exit_code(value) {
+            Some(code) => {
+                plan.remap_exit.insert(code);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// The twins, in the order they are read: (the ids they stand for, name).
+const TWINS: [(u32, &str); 6] = [
+    (1 << SUBREAPER | 1 << NO_SUBREAPER, "USHER_SUBREAPER"),
+    (1 << PGROUP, "USHER_PGROUP"),
+    (1 << WARN_REAPED, "USHER_WARN_REAPED"),
+    (1 << VERBOSE, "USHER_VERBOSE"),
+    (1 << PDEATHSIG, "USHER_PDEATHSIG"),
+    (1 << REMAP_EXIT, "USHER_REMAP_EXIT"),
+];
+
 /// Fills what argv did not give from the twins, each checked as strictly as
 /// its option.
 fn apply_twins<'a, E: Environment + ?Sized>(
-    given: Given,
+    plan: &mut Plan,
+    given: u32,
     env: &'a E,
-) -> Result<Plan, CliError<'a>> {
-    let boolean = |name: &'static str| -> Result<Option<bool>, CliError<'a>> {
-        match env.var(name.as_bytes()) {
-            None => Ok(None),
-            Some(value) => parse_bool(value)
-                .map(Some)
-                .ok_or(CliError::variable(name, value)),
+) -> Result<(), CliError<'a>> {
+    for (ids, name) in TWINS {
+        if given & ids != 0 {
+            continue;
         }
-    };
-    let mut plan = Plan::new(Personality::Native, 0);
-    plan.subreaper = match given.subreaper {
-        Some(choice) => choice,
-        None => match boolean("USHER_SUBREAPER")? {
-            Some(true) => Subreaper::On,
-            Some(false) => Subreaper::Off,
-            None => Subreaper::Auto,
-        },
-    };
-    plan.process_group = match given.process_group {
-        Some(on) => on,
-        None => boolean("USHER_PGROUP")?.unwrap_or(false),
-    };
-    plan.warn_reaped = match given.warn_reaped {
-        Some(on) => on,
-        None => boolean("USHER_WARN_REAPED")?.unwrap_or(false),
-    };
-    plan.pdeathsig = match given.pdeathsig {
-        Some(signo) => Some(signo),
-        None => match env.var(b"USHER_PDEATHSIG") {
-            None => None,
-            Some(value) => {
-                Some(signal::parse(value).ok_or(CliError::variable("USHER_PDEATHSIG", value))?)
-            }
-        },
-    };
-    plan.remap_exit = match given.remap_exit {
-        Some(codes) => codes,
-        None => match env.var(b"USHER_REMAP_EXIT") {
-            None => ExitCodes::default(),
-            Some(value) => {
-                parse_code_list(value).ok_or(CliError::variable("USHER_REMAP_EXIT", value))?
-            }
-        },
-    };
-    plan.verbosity = match given.verbosity {
-        Some(count) => count,
-        None => match env.var(b"USHER_VERBOSE") {
-            None => 0,
-            Some(b"") => 0,
-            Some(value) => signal::parse_decimal(value)
-                .and_then(|level| u32::try_from(level).ok())
-                .ok_or(CliError::variable("USHER_VERBOSE", value))?,
-        },
-    };
-    plan.warnings = plan.verbosity >= 1;
-    Ok(plan)
+        let Some(value) = env.var(name.as_bytes()) else {
+            continue;
+        };
+        if !set_twin(plan, ids, value) {
+            return Err(CliError::variable(name, value));
+        }
+    }
+    Ok(())
 }
 
-/// `143,130`: comma-separated codes, each 0..=255. Empty means none.
-fn parse_code_list(value: &[u8]) -> Option<ExitCodes> {
-    let mut codes = ExitCodes::default();
-    if value.is_empty() {
-        return Some(codes);
+/// Applies one twin's value; false when it is bad.
+fn set_twin(plan: &mut Plan, ids: u32, value: &[u8]) -> bool {
+    if ids == 1 << VERBOSE {
+        let level = if value.is_empty() {
+            Some(0)
+        } else {
+            signal::parse_decimal(value)
+        };
+        plan.verbosity = level.map_or(0, |level| level.min(u64::from(u32::MAX)) as u32);
+        return level.is_some();
     }
-    for item in value.split(|&byte| byte == b',') {
-        codes.insert(parse_exit_code(item)?);
+    if ids == 1 << PDEATHSIG {
+        return set_value(plan, PDEATHSIG, value);
     }
-    Some(codes)
+    if ids == 1 << REMAP_EXIT {
+        return value.is_empty()
+            || value
+                .split(|&byte| byte == b',')
+                .all(|item| set_value(plan, REMAP_EXIT, item));
+    }
+    let Some(on) = parse_bool(value) else {
+        return false;
+    };
+    if ids == 1 << PGROUP {
+        plan.process_group = on;
+    } else if ids == 1 << WARN_REAPED {
+        plan.warn_reaped = on;
+    } else {
+        plan.subreaper = if on { Subreaper::On } else { Subreaper::Off };
+    }
+    true
 }
 
 pub const HELP: &str = "\
