@@ -124,8 +124,4 @@ fn print_text(text: Text<'_>, stream: Stream) {
     }
 }
 
-const LICENSE_TEXT: &str = "\
-usher is dual-licensed under the MIT license or the Apache License, Version
-2.0, at your option (SPDX: MIT OR Apache-2.0). The full texts are in the
-LICENSE-MIT and LICENSE-APACHE files of its source.
-";
+const LICENSE_TEXT: &str = "usher: MIT OR Apache-2.0 (LICENSE-MIT, LICENSE-APACHE in its source)\n";

@@ -153,7 +153,6 @@ pub enum ErrorKind {
     UnexpectedValue,
     BadSignal(&'static str),
     BadExitCode,
-    BadNumber,
     NoCommand,
     /// A twin variable held a value its option would refuse.
     BadVariable(&'static str),
@@ -208,7 +207,6 @@ impl<'a> CliError<'a> {
             ErrorKind::UnexpectedValue => (b"option ", " takes no value"),
             ErrorKind::BadSignal(accepted) => (b"bad signal for ", accepted),
             ErrorKind::BadExitCode => (b"bad exit code for ", " (a number from 0 to 255)"),
-            ErrorKind::BadNumber => (b"bad number for ", ""),
             ErrorKind::NoCommand => (b"no command given", ""),
             ErrorKind::BadVariable(name) => (b"bad value in ", name),
         };

@@ -213,20 +213,10 @@ pub const VERSION_LINE: &str = concat!(
 );
 
 pub const USAGE_BODY: &str = "\
-usher, speaking tini's command line: runs PROGRAM under an init.
-
-  --version     Show version and exit.
-  -h            Show this help message and exit.
-  -s            Register as a process subreaper.
-  -p SIGNAL     Trigger SIGNAL when parent dies, e.g. \"-p SIGKILL\".
-  -v            More verbose output. Repeat up to 3 times.
-  -w            Warn when processes are reaped.
-  -g            Send signals to the child's process group.
-  -e EXIT_CODE  Remap EXIT_CODE (0 to 255) to 0.
-  -l            Show license and exit.
-
-  TINI_SUBREAPER, TINI_VERBOSITY (default 1), TINI_KILL_PROCESS_GROUP
-
+usher with tini's options: runs PROGRAM under an init.
+  --version  -h help  -s subreaper  -p SIGNAL on parent death  -v verbose
+  -w warn on reap  -g signal the group  -e CODE remap to 0  -l licence
+  TINI_SUBREAPER  TINI_VERBOSITY (default 1)  TINI_KILL_PROCESS_GROUP
 ";
 
 #[cfg(test)]
