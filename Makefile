@@ -12,6 +12,7 @@ CARGO        ?= cargo
 all: build demo
 
 build:
+	@rustup target list --installed 2>/dev/null | grep -qx $(TARGET) || rustup target add $(TARGET)
 	$(CARGO) build --release --target $(TARGET)
 
 demo: build
@@ -47,6 +48,7 @@ docker: build
 	bash integration/docker.sh $(BIN)
 
 aarch64:
+	@rustup target list --installed 2>/dev/null | grep -qx $(AARCH64) || rustup target add $(AARCH64)
 	$(CARGO) build --release --target $(AARCH64)
 	$(CARGO) test --lib --target $(AARCH64)
 	bash integration/aarch64-smoke.sh $(AARCH64_BIN)
