@@ -23,21 +23,12 @@ fn check_forwarding(
     signals: &[u32],
     not_forwarded: &[u32],
 ) {
-    let dir = scratch(&format!(
+    let name = format!(
         "fwd-{mode:?}-{}",
         program.file_name().unwrap().to_string_lossy()
-    ));
-    let out = dir.join("record");
-    let probe = probe();
-    let mut args: Vec<&str> = options.to_vec();
-    let out_text = out.to_str().unwrap();
-    args.extend([
-        probe.to_str().unwrap(),
-        "signals",
-        out_text,
-        "--until",
-        "TERM",
-    ]);
+    );
+    let (out, args) = recorder(&name, options, &[]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let running = spawn(mode, program, &args);
     wait_lines(&out, 1);
     let mut expected = vec!["ready".to_string()];
@@ -97,22 +88,10 @@ fn tini_forwards_all_but_its_own_set() {
 }
 
 fn check_group(program: &Path, options: &[&str], env: Option<(&str, &str)>) {
-    let dir = scratch(&format!(
-        "group-{}",
-        program.file_name().unwrap().to_string_lossy()
-    ));
-    let out = dir.join("record");
-    let probe = probe();
-    let mut args: Vec<&str> = options.to_vec();
-    args.extend([
-        probe.to_str().unwrap(),
-        "signals",
-        out.to_str().unwrap(),
-        "--until",
-        "TERM",
-        "--fork",
-        "3",
-    ]);
+    let name = format!("group-{}", program.file_name().unwrap().to_string_lossy());
+    let (out, args) = recorder(&name, options, &["--fork", "3"]);
+    let dir = out.parent().unwrap().to_path_buf();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let mut command = command(Mode::Subreaper, program, &args);
     if let Some((name, value)) = env {
         command.env(name, value);

@@ -196,3 +196,23 @@ pub fn stderr(output: &Output) -> String {
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
+
+/// argv for usher running the probe as a signal recorder: `OPTIONS probe
+/// signals OUT --until TERM EXTRA...`, with OUT in a fresh scratch dir.
+pub fn recorder(name: &str, options: &[&str], extra: &[&str]) -> (PathBuf, Vec<String>) {
+    let out = scratch(name).join("record");
+    let mut args: Vec<String> = options.iter().map(|s| s.to_string()).collect();
+    let probe = probe();
+    args.extend(
+        [
+            probe.to_str().unwrap(),
+            "signals",
+            out.to_str().unwrap(),
+            "--until",
+            "TERM",
+        ]
+        .map(String::from),
+    );
+    args.extend(extra.iter().map(|s| s.to_string()));
+    (out, args)
+}
