@@ -230,15 +230,31 @@ fn ten_thousand_orphans_are_reaped() {
         );
         assert_eq!(code(&output), 0);
     }
+    // The tini personality: as PID 1, and as a subreaper through TINI_SUBREAPER.
+    let tini = usher_as("tini");
     let output = run(
-        Mode::Subreaper,
-        &usher_as("tini"),
-        &["-s", "--", probe.to_str().unwrap(), "orphans", "2000"],
+        Mode::Pid1,
+        &tini,
+        &["--", probe.to_str().unwrap(), "orphans", "10000"],
     );
     assert_eq!(
         stdout(&output),
         "zombies: 0\n",
-        "tini -s: {}",
+        "tini as PID 1: {}",
+        stderr(&output)
+    );
+    let output = command(
+        Mode::Subreaper,
+        &tini,
+        &["--", probe.to_str().unwrap(), "orphans", "10000"],
+    )
+    .env("TINI_SUBREAPER", "")
+    .output()
+    .unwrap();
+    assert_eq!(
+        stdout(&output),
+        "zombies: 0\n",
+        "tini with TINI_SUBREAPER: {}",
         stderr(&output)
     );
 }
@@ -484,8 +500,12 @@ fn odd_argv_and_environment_bytes_arrive_unchanged() {
     ];
     let value: &[u8] = b"\xff spaced \x01 value";
     let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
-    for mode in MODES {
-        let mut command = command(mode, &usher(), &["--", probe().to_str().unwrap(), "args"]);
+    for (mode, program) in [
+        (Mode::Pid1, usher()),
+        (Mode::Subreaper, usher()),
+        (Mode::Pid1, usher_as("tini")),
+    ] {
+        let mut command = command(mode, &program, &["--", probe().to_str().unwrap(), "args"]);
         command.args(args.iter().map(|a| OsStr::from_bytes(a)));
         command
             .env_clear()

@@ -11,7 +11,10 @@
 //!   probe orphans N [--linger MS]
 //!       Makes N orphans that exit at once, then waits (up to 30 s) until
 //!       none of them is left a zombie, and prints "zombies: K". It first
-//!       checks that it can see a zombie at all (one of its own), or exits 3.
+//!       checks that it can see a zombie at all (one of its own), or exits 3,
+//!       and that an orphan is re-parented to its own parent (the usher
+//!       under test), or exits 4: orphans that went to another init would be
+//!       reaped there and the count would prove nothing.
 //!   probe args [ARG]...
 //!       Prints each argument and then each environment entry, hex-encoded,
 //!       one per line ("arg HEX", "env HEX").
@@ -131,6 +134,14 @@ fn orphans(count: usize, linger: Option<String>) {
         eprintln!("probe: cannot see zombies in /proc");
         std::process::exit(3);
     }
+    let reaper = rustix::process::getppid()
+        .expect("parent")
+        .as_raw_nonzero()
+        .get();
+    if orphan_parent() != reaper {
+        eprintln!("probe: orphans are not re-parented to {reaper}");
+        std::process::exit(4);
+    }
     for _ in 0..count {
         match sys::fork().expect("fork") {
             None => {
@@ -180,6 +191,48 @@ fn pong() {
         }
         rustix::io::write(out, b".").expect("pong");
     }
+}
+
+/// Makes one orphan that waits on a pipe, and returns its parent once its
+/// own parent has exited; then lets it go.
+fn orphan_parent() -> i32 {
+    let (read_end, write_end) = rustix::pipe::pipe().expect("pipe");
+    let (pid_read, pid_write) = rustix::pipe::pipe().expect("pipe");
+    match sys::fork().expect("fork") {
+        None => {
+            match sys::fork().expect("fork") {
+                None => {
+                    // Our copy of the write end must go, or EOF never comes.
+                    drop(write_end);
+                    let mut byte = [0u8; 1];
+                    let _ = rustix::io::read(&read_end, &mut byte);
+                    sys::exit(0)
+                }
+                Some(orphan) => {
+                    rustix::io::write(&pid_write, &orphan.to_ne_bytes()).expect("pid");
+                    sys::exit(0)
+                }
+            }
+        }
+        Some(middle) => {
+            let _ = rustix::process::waitpid(
+                rustix::process::Pid::from_raw(middle),
+                rustix::process::WaitOptions::empty(),
+            );
+        }
+    }
+    let mut raw = [0u8; 4];
+    rustix::io::read(&pid_read, &mut raw).expect("orphan pid");
+    let orphan = i32::from_ne_bytes(raw);
+    let stat = std::fs::read_to_string(format!("/proc/{orphan}/stat")).expect("orphan stat");
+    let parent = stat[stat.rfind(") ").expect("stat") + 2..]
+        .split(' ')
+        .nth(1)
+        .expect("ppid")
+        .parse()
+        .expect("ppid");
+    drop(write_end);
+    parent
 }
 
 /// Zombies whose parent is `reaper` (the usher under test), from /proc.
