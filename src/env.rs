@@ -33,20 +33,55 @@ impl Environment for [&[u8]] {
     }
 }
 
+/// A word of up to 7 bytes, lower-cased and packed with its length into one
+/// integer, so that a few short words compare as integers (smaller code than
+/// comparing slices). `None` for longer words.
+pub fn packed_lower(word: &[u8]) -> Option<u64> {
+    if word.len() > 7 {
+        return None;
+    }
+    Some(packed(word, true))
+}
+
+/// The packing of `packed_lower`, usable in constants.
+pub const fn packed(word: &[u8], lower: bool) -> u64 {
+    let mut key = (word.len() as u64) << 56;
+    let mut at = 0;
+    while at < word.len() {
+        let byte = if lower {
+            word[at].to_ascii_lowercase()
+        } else {
+            word[at]
+        };
+        key |= (byte as u64) << (8 * at);
+        at += 1;
+    }
+    key
+}
+
 /// A boolean twin: `1 true yes on` are on; `0 false no off` and empty are off.
 /// Case-insensitive. Anything else is `None`, which callers report as bad input.
 pub fn parse_bool(value: &[u8]) -> Option<bool> {
-    let mut lower = [0u8; 5];
-    if value.len() > lower.len() {
-        return None;
-    }
-    for (to, from) in lower.iter_mut().zip(value) {
-        *to = from.to_ascii_lowercase();
-    }
-    match &lower[..value.len()] {
-        b"1" | b"true" | b"yes" | b"on" => Some(true),
-        b"" | b"0" | b"false" | b"no" | b"off" => Some(false),
-        _ => None,
+    const ON: [u64; 4] = [
+        packed(b"1", false),
+        packed(b"true", false),
+        packed(b"yes", false),
+        packed(b"on", false),
+    ];
+    const OFF: [u64; 5] = [
+        packed(b"", false),
+        packed(b"0", false),
+        packed(b"false", false),
+        packed(b"no", false),
+        packed(b"off", false),
+    ];
+    let key = packed_lower(value)?;
+    if ON.contains(&key) {
+        Some(true)
+    } else if OFF.contains(&key) {
+        Some(false)
+    } else {
+        None
     }
 }
 

@@ -72,28 +72,13 @@ fn name_at(index: usize) -> &'static [u8] {
     &padded[..len]
 }
 
-/// Other spellings that `kill -l` and glibc accept.
+/// Other spellings that `kill -l` and glibc accept (upper case).
 fn alias(name: &[u8]) -> Option<u32> {
-    let mut upper = [0u8; 4];
-    if name.len() > upper.len() {
-        return None;
-    }
-    for (to, from) in upper.iter_mut().zip(name) {
-        *to = from.to_ascii_uppercase();
-    }
-    match &upper[..name.len()] {
+    match name {
         b"IOT" => Some(6),
         b"CLD" => Some(17),
         b"POLL" => Some(29),
         _ => None,
-    }
-}
-
-fn strip_prefix_ignore_case<'a>(text: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
-    if text.len() >= prefix.len() && text[..prefix.len()].eq_ignore_ascii_case(prefix) {
-        Some(&text[prefix.len()..])
-    } else {
-        None
     }
 }
 
@@ -120,17 +105,27 @@ pub fn parse(text: &[u8]) -> Option<u32> {
             .contains(&number)
             .then_some(number as u32);
     }
-    let name = strip_prefix_ignore_case(text, b"SIG").unwrap_or(text);
-    if let Some(rest) = strip_prefix_ignore_case(name, b"RTMIN") {
+    // Upper-case once; every name below is compared exactly. No name is
+    // longer than "SIGRTMIN+30".
+    let mut upper = [0u8; 12];
+    if text.len() > upper.len() {
+        return None;
+    }
+    for (to, from) in upper.iter_mut().zip(text) {
+        *to = from.to_ascii_uppercase();
+    }
+    let upper = &upper[..text.len()];
+    let name = upper.strip_prefix(b"SIG").unwrap_or(upper);
+    if let Some(rest) = name.strip_prefix(b"RTMIN") {
         return realtime_offset(rest, b'+').map(|offset| SIGRTMIN + offset);
     }
-    if let Some(rest) = strip_prefix_ignore_case(name, b"RTMAX") {
+    if let Some(rest) = name.strip_prefix(b"RTMAX") {
         return realtime_offset(rest, b'-').map(|offset| SIGRTMAX - offset);
     }
-    if let Some(index) = (0..NAMES.len()).find(|&index| name_at(index).eq_ignore_ascii_case(name)) {
-        return Some(index as u32 + 1);
+    match (0..NAMES.len()).find(|&index| name_at(index) == name) {
+        Some(index) => Some(index as u32 + 1),
+        None => alias(name),
     }
-    alias(name)
 }
 
 /// `""` is 0; `"+N"` (or `"-N"` for RTMAX) is N, within the 31 RT signals.

@@ -194,20 +194,17 @@ fn set_twin(plan: &mut Plan, ids: u32, value: &[u8]) -> bool {
 pub const HELP: &str = "\
 Usage: usher [OPTIONS] [--] COMMAND [ARG]...
 Runs COMMAND, forwards signals to it, reaps zombies, exits with its status.
-
-  -s, --subreaper        be a subreaper (default when not PID 1)  USHER_SUBREAPER=1
-      --no-subreaper     never be a subreaper                     USHER_SUBREAPER=0
-  -g, --pgroup           signal the child's process group         USHER_PGROUP=1
-  -p, --pdeathsig SIG    get SIG when usher's parent dies; forward USHER_PDEATHSIG=SIG
-  -e, --remap-exit CODE  exit 0 on status CODE (repeatable)       USHER_REMAP_EXIT=143,130
-  -v, --verbose          diagnostics on stderr (repeatable)       USHER_VERBOSE=N
-  -w, --warn-reaped      report reaped orphans                    USHER_WARN_REAPED=1
-  -h, --help             print this help
-  -V, --version          print the version
-
-SIG: TERM, SIGTERM, 15, RTMIN+3, RTMAX-2. Booleans: 1/true/yes/on, 0/false/no/off.
-Exit: the child's status; 128+N for signal N; 126 not executable; 127 not
-found; 1 usher's own error. As tini or docker-init, usher takes tini's options.
+  -s, --subreaper        be a subreaper (default when not PID 1)
+      --no-subreaper     never be a subreaper
+  -g, --pgroup           signal the child's process group
+  -p, --pdeathsig SIG    get SIG when usher's parent dies, and forward it
+  -e, --remap-exit CODE  exit 0 on status CODE (repeatable)
+  -v, --verbose          diagnostics on stderr (repeatable)
+  -w, --warn-reaped      report reaped orphans
+  -h, --help / -V, --version
+Twins: USHER_SUBREAPER USHER_PGROUP USHER_PDEATHSIG USHER_REMAP_EXIT=143,130
+USHER_VERBOSE USHER_WARN_REAPED. Exit: the child's status, 128+N for signal N,
+126 not executable, 127 not found, 1 usher's error.
 ";
 
 #[cfg(test)]
