@@ -291,11 +291,16 @@ pub fn fork() -> Result<Option<i32>, Errno> {
     Ok(if pid == 0 { None } else { Some(pid as i32) })
 }
 
-/// `execve`; returns only on failure, with the errno.
-pub fn execve(path: &CStr, argv: CStrArray, envp: CStrArray) -> Errno {
-    // SAFETY: `path` is NUL-terminated; `argv` and `envp` are NULL-terminated
-    // arrays of C strings (CStrArray's invariant). A NULL envp is accepted by
-    // Linux as an empty environment.
+/// `execve`; returns only on failure, with the errno. `path` must end with
+/// a NUL byte (EINVAL otherwise): the kernel reads it up to its first NUL,
+/// so an interior NUL only shortens the path and never reads past the slice.
+pub fn execve(path: &[u8], argv: CStrArray, envp: CStrArray) -> Errno {
+    if path.last() != Some(&0) {
+        return Errno::INVAL;
+    }
+    // SAFETY: `path` is NUL-terminated within its slice (checked above);
+    // `argv` and `envp` are NULL-terminated arrays of C strings (CStrArray's
+    // invariant). A NULL envp is accepted by Linux as an empty environment.
     let ret = unsafe { sc::syscall!(EXECVE, path.as_ptr(), argv.as_ptr(), envp.as_ptr()) };
     match check(ret) {
         Err(errno) => errno,
@@ -366,6 +371,14 @@ mod tests {
                 pid: 4242
             }
         );
+    }
+
+    #[test]
+    fn execve_refuses_a_path_without_its_nul() {
+        let none: [*const c_char; 1] = [core::ptr::null()];
+        // SAFETY: a one-element array holding only the NULL terminator.
+        let empty = unsafe { CStrArray::from_raw(none.as_ptr()) };
+        assert_eq!(execve(b"/bin/true", empty, empty), Errno::INVAL);
     }
 
     #[test]
