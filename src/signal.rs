@@ -3,6 +3,7 @@
 //! generic ones (x86_64 and aarch64 agree); real-time signals are named
 //! relative to RTMIN = 34 and RTMAX = 64, as glibc and util-linux `kill` do.
 
+use crate::env::packed;
 use crate::error::Line;
 use crate::sys::SigSet;
 
@@ -74,12 +75,19 @@ fn name_at(index: usize) -> &'static [u8] {
 
 /// Other spellings that `kill -l` and glibc accept (upper case).
 fn alias(name: &[u8]) -> Option<u32> {
-    match name {
-        b"IOT" => Some(6),
-        b"CLD" => Some(17),
-        b"POLL" => Some(29),
-        _ => None,
+    const ALIASES: [(u64, u32); 3] = [
+        (packed(b"IOT", false), 6),
+        (packed(b"CLD", false), 17),
+        (packed(b"POLL", false), 29),
+    ];
+    if name.len() > 7 {
+        return None;
     }
+    let key = packed(name, false);
+    ALIASES
+        .iter()
+        .find(|(alias, _)| *alias == key)
+        .map(|&(_, number)| number)
 }
 
 /// Parses a small decimal number made only of digits (no sign, no spaces).
