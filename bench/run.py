@@ -62,17 +62,43 @@ def exec_overhead(rounds=600):
     return {name: (statistics.median(runs[name]) - floor) / 1000 for name in SUBJECTS}, floor / 1000
 
 
+def build_floor():
+    """Builds bench/floor.rs the way usher is built (musl static-pie, rust-lld)."""
+    out = os.path.join(ROOT, "target/bench-floor")
+    subprocess.run(["rustc", "--edition", "2021", "--target", "x86_64-unknown-linux-musl", "-C", "opt-level=s",
+                    "-C", "panic=abort", "-C", "linker=rust-lld", "-C", "relocation-model=pic",
+                    "-C", "target-feature=+crt-static", "-C", "link-arg=-znorelro",
+                    os.path.join(ROOT, "bench/floor.rs"), "-o", out], check=True)
+    return out
+
+
+def memory_of(pid):
+    rss = re.search(r"VmRSS:\s+(\d+) kB", open(f"/proc/{pid}/status").read()).group(1)
+    anon = re.search(r"Anonymous:\s+(\d+) kB", open(f"/proc/{pid}/smaps_rollup").read()).group(1)
+    return int(rss), int(anon)
+
+
+def floor_memory(floor, samples=9):
+    """Idle memory of the empty program (blocked reading an open pipe)."""
+    found = []
+    for _ in range(samples):
+        proc = subprocess.Popen([floor], stdin=subprocess.PIPE)
+        time.sleep(0.1)
+        found.append(memory_of(proc.pid))
+        proc.kill()
+        proc.wait()
+    return statistics.median(s[0] for s in found), statistics.median(s[1] for s in found), min(s[1] for s in found), max(s[1] for s in found)
+
+
 def idle_memory():
     """VmRSS and the Anonymous line of smaps_rollup of the init, child asleep."""
     result = {}
     for name, (_, prefix) in SUBJECTS.items():
         samples = []
-        for _ in range(3):
+        for _ in range(5):
             proc = subprocess.Popen(prefix + ["sleep", "5"], stderr=subprocess.DEVNULL)
             time.sleep(0.3)
-            rss = re.search(r"VmRSS:\s+(\d+) kB", open(f"/proc/{proc.pid}/status").read()).group(1)
-            anon = re.search(r"Anonymous:\s+(\d+) kB", open(f"/proc/{proc.pid}/smaps_rollup").read()).group(1)
-            samples.append((int(rss), int(anon)))
+            samples.append(memory_of(proc.pid))
             proc.kill()
             proc.wait()
         result[name] = (statistics.median(s[0] for s in samples), statistics.median(s[1] for s in samples))
@@ -177,6 +203,7 @@ def main():
     overhead, true_us = exec_overhead()
     print("bench: idle memory ...", flush=True)
     memory = idle_memory()
+    floor_rss, floor_anon, floor_min, floor_max = floor_memory(build_floor())
     print("bench: CPU per orphan ...", flush=True)
     per_orphan = cpu_per_orphan()
     print("bench: forwarding latency ...", flush=True)
@@ -208,12 +235,16 @@ def main():
         "| user-space instructions for `X true` | " + " | ".join(f"{instr[n]:,}" for n in SUBJECTS) + " |",
         "",
         f"Floors: plain `true` takes {true_us:.0f} µs and {true_calls} syscalls; a direct",
-        f"kill-to-read round trip takes {direct_us:.1f} µs.",
+        f"kill-to-read round trip takes {direct_us:.1f} µs. An empty musl static-pie program built",
+        f"like usher (`bench/floor.rs`, blocked in read) idles at VmRSS {floor_rss:.0f} KiB and Anonymous",
+        f"{floor_anon:.0f} KiB (median of 9, range {floor_min}-{floor_max}): one data page that musl's start",
+        "dirties, the kernel's stack page of argv/env/auxv, and the page where the randomized stack",
+        "pointer lands. usher's own idle memory is measured against that floor.",
         "",
         "How each figure is made (all in `bench/run.py`):",
         "- exec overhead: wall time of posix_spawn + wait of `X true`, minus that of `true`.",
         "- idle memory: `/proc/PID/status` VmRSS and `/proc/PID/smaps_rollup` Anonymous of the init",
-        "  while its child sleeps (median of 3).",
+        "  while its child sleeps (median of 5).",
         "- CPU per orphan: the init runs as PID 1 (`unshare --pid --fork`) over `probe orphans 5000`;",
         "  its on-CPU time from `/proc/PID/schedstat`, divided by 5000 (median of 3).",
         "- forwarding latency: SIGUSR1 to the init until `probe pong` (its child) has read it from a",
