@@ -327,7 +327,7 @@ pub fn kill(pid: i32, signo: u32) -> Result<(), Errno> {
 const PR_SET_PDEATHSIG: usize = linux_raw_sys::prctl::PR_SET_PDEATHSIG as usize;
 
 /// `prctl(PR_SET_PDEATHSIG, signo)` for any signal number; rustix's wrapper
-/// takes only the named (non-real-time) signals.
+/// takes only the named (non-real-time) signals, so this one serves all.
 pub fn set_pdeathsig(signo: u32) -> Result<(), Errno> {
     // SAFETY: this prctl takes one integer argument and touches no memory.
     check(unsafe {

@@ -9,9 +9,7 @@ use crate::signal::{Policy, SIGCHLD};
 use crate::spawn::ChildSignals;
 use crate::sys::{self, Disposition};
 use rustix::fd::OwnedFd;
-use rustix::process::{
-    getpid, getppid, set_child_subreaper, set_parent_process_death_signal, Signal,
-};
+use rustix::process::{getpid, getppid, set_child_subreaper};
 
 /// Blocks every signal usher collects and opens the signalfd that reads them.
 /// Blocked signals are never discarded by the kernel, not even for PID 1 of a
@@ -38,13 +36,8 @@ pub fn collect_signals(policy: Policy) -> Result<(OwnedFd, ChildSignals), Error<
 /// request took hold, the signal is raised by hand so it is not lost.
 pub fn parent_death_signal(signo: u32) -> Result<(), Error<'static>> {
     let parent_before = getppid();
-    let signal = Signal::from_named_raw(signo as i32);
-    match signal {
-        Some(signal) => set_parent_process_death_signal(Some(signal)),
-        // Real-time signals have no rustix name; the prctl takes any number.
-        None => sys::set_pdeathsig(signo),
-    }
-    .map_err(|errno| Error::step("setting the parent-death signal", errno))?;
+    sys::set_pdeathsig(signo)
+        .map_err(|errno| Error::step("setting the parent-death signal", errno))?;
     if getppid() != parent_before {
         sys::kill(getpid().as_raw_nonzero().get(), signo)
             .map_err(|errno| Error::step("raising the parent-death signal", errno))?;
