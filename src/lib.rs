@@ -39,36 +39,25 @@ pub fn run(argv: CStrArray, envp: CStrArray) -> i32 {
         }
         Action::Run(plan) => match start(&plan, argv, envp) {
             Ok(code) => i32::from(code),
-            Err(Failure::Setup(error)) => {
+            Err(SpawnError::Setup(error)) => {
                 error.report();
                 1
             }
-            Err(Failure::Exec { step, errno }) => {
-                let command = argv
-                    .get(plan.command)
-                    .map_or(&b""[..], |command| command.to_bytes());
-                Error::new(step.name(), command, errno).report();
+            Err(SpawnError::Child { step, errno }) => {
+                Error::new(step.name(), command_name(&plan, argv), errno).report();
                 i32::from(plan.exec_failure_code(errno))
             }
         },
     }
 }
 
-enum Failure {
-    Setup(Error<'static>),
-    Exec {
-        step: spawn::ChildStep,
-        errno: rustix::io::Errno,
-    },
+/// The command as the user named it, for messages.
+fn command_name(plan: &Plan, argv: CStrArray) -> &'static [u8] {
+    argv.get(plan.command)
+        .map_or(b"", |command| command.to_bytes())
 }
 
-impl From<Error<'static>> for Failure {
-    fn from(error: Error<'static>) -> Self {
-        Failure::Setup(error)
-    }
-}
-
-fn start(plan: &Plan, argv: CStrArray, envp: CStrArray) -> Result<u8, Failure> {
+fn start(plan: &Plan, argv: CStrArray, envp: CStrArray) -> Result<u8, SpawnError> {
     let (signals, child_signals) = setup::collect_signals(plan.policy)?;
     if let Some(signo) = plan.pdeathsig {
         setup::parent_death_signal(signo)?;
@@ -77,15 +66,9 @@ fn start(plan: &Plan, argv: CStrArray, envp: CStrArray) -> Result<u8, Failure> {
     if !reaps_orphans && plan.warn_not_reaper {
         setup::warn_not_reaper();
     }
-    let child = match spawn::spawn(argv.tail(plan.command), envp, child_signals) {
-        Ok(child) => child,
-        Err(SpawnError::Setup(error)) => return Err(Failure::Setup(error)),
-        Err(SpawnError::Child { step, errno }) => return Err(Failure::Exec { step, errno }),
-    };
+    let child = spawn::spawn(argv.tail(plan.command), envp, child_signals)?;
     if plan.verbosity >= 1 {
-        let command = argv
-            .get(plan.command)
-            .map_or(&b""[..], |command| command.to_bytes());
+        let command = command_name(plan, argv);
         Line::usher()
             .push(b"spawned pid ")
             .push_u64(child as u64)
@@ -106,7 +89,7 @@ fn print_text(text: Text<'_>, stream: Stream) {
         }
         Text::TiniVersion => write_all(stream, cli::tini::VERSION_LINE.as_bytes()),
         Text::TiniUsage { name } => {
-            let base = name.rsplit(|&byte| byte == b'/').next().unwrap_or(name);
+            let base = plan::basename(name);
             let version = cli::tini::VERSION_LINE.as_bytes();
             let version = &version[..version.len() - 1]; // without its newline
             let mut line = Line::new();

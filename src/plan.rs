@@ -16,14 +16,19 @@ pub enum Personality {
 impl Personality {
     /// Picks the personality from argv[0]'s basename.
     pub fn from_invocation(argv0: &[u8]) -> Personality {
-        let name = match argv0.iter().rposition(|&byte| byte == b'/') {
-            Some(slash) => &argv0[slash + 1..],
-            None => argv0,
-        };
+        let name = basename(argv0);
         match name {
             b"tini" | b"docker-init" => Personality::Tini,
             _ => Personality::Native,
         }
+    }
+}
+
+/// The last `/`-separated part of a path: what a program was invoked as.
+pub fn basename(path: &[u8]) -> &[u8] {
+    match path.iter().rposition(|&byte| byte == b'/') {
+        Some(slash) => &path[slash + 1..],
+        None => path,
     }
 }
 

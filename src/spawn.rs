@@ -56,7 +56,7 @@ impl ChildStep {
     }
 }
 
-/// Why there is no running command.
+/// Why there is no running command: the error of every step up to the exec.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum SpawnError {
     /// usher's own step failed before or at the clone.
@@ -65,12 +65,18 @@ pub enum SpawnError {
     Child { step: ChildStep, errno: Errno },
 }
 
+impl From<Error<'static>> for SpawnError {
+    fn from(error: Error<'static>) -> Self {
+        SpawnError::Setup(error)
+    }
+}
+
 /// Starts `argv` (its first element is the command) with `envp`, and returns
 /// the child's pid once it has exec'd.
 pub fn spawn(argv: CStrArray, envp: CStrArray, signals: ChildSignals) -> Result<i32, SpawnError> {
-    let (report_read, report_write) = pipe_with(PipeFlags::CLOEXEC)
-        .map_err(|errno| SpawnError::Setup(Error::step("pipe", errno)))?;
-    match sys::fork().map_err(|errno| SpawnError::Setup(Error::step("fork", errno)))? {
+    let (report_read, report_write) =
+        pipe_with(PipeFlags::CLOEXEC).map_err(|errno| Error::step("pipe", errno))?;
+    match sys::fork().map_err(|errno| Error::step("fork", errno))? {
         None => {
             drop(report_read);
             let (step, errno) = prepare_and_exec(argv, envp, signals);
