@@ -167,16 +167,9 @@ fn without_pgroup_only_the_child_gets_the_signal() {
         "the sibling must not get the signal"
     );
     // End the sibling directly, then the child through usher.
-    let sibling = std::fs::read_to_string(format!(
-        "/proc/{}/task/{}/children",
-        running.usher_pid, running.usher_pid
-    ))
-    .unwrap();
-    let child: i32 = sibling.split_whitespace().next().unwrap().parse().unwrap();
-    let grandchildren =
-        std::fs::read_to_string(format!("/proc/{child}/task/{child}/children")).unwrap();
-    for pid in grandchildren.split_whitespace() {
-        send(pid.parse().unwrap(), 15);
+    let child = first_child_of(running.usher_pid).expect("usher's child");
+    for grandchild in children_of(child) {
+        send(grandchild, 15);
     }
     send(running.usher_pid, 15);
     assert_eq!(code(&finish(running)), 0);
@@ -555,17 +548,7 @@ fn parent_death_signal_is_received_and_forwarded() {
         wait_lines(&out, 1);
         // Kill the shell that is usher's parent (the inner sh).
         let outer = parent.id();
-        let inner: i32 = wait_for(
-            || {
-                std::fs::read_to_string(format!("/proc/{outer}/task/{outer}/children"))
-                    .ok()?
-                    .split_whitespace()
-                    .next()?
-                    .parse()
-                    .ok()
-            },
-            "inner shell",
-        );
+        let inner = wait_for(|| first_child_of(outer as i32), "inner shell");
         send(inner, 9);
         assert_eq!(wait_lines(&out, 2), ["ready", &until], "{option}");
         let _ = parent.wait();

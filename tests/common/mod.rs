@@ -114,14 +114,23 @@ pub fn spawn(mode: Mode, program: &Path, args: &[&str]) -> Running {
     let child = command.spawn().expect("spawn");
     let usher_pid = match mode {
         Mode::Subreaper => child.id() as i32,
-        Mode::Pid1 => wait_for(|| first_child_of(child.id()), "unshare's child"),
+        Mode::Pid1 => wait_for(|| first_child_of(child.id() as i32), "unshare's child"),
     };
     Running { child, usher_pid }
 }
 
-fn first_child_of(pid: u32) -> Option<i32> {
-    let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).ok()?;
-    children.split_whitespace().next()?.parse().ok()
+/// The children of `pid`, from /proc (empty when it is gone).
+pub fn children_of(pid: i32) -> Vec<i32> {
+    let children =
+        std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+    children
+        .split_whitespace()
+        .filter_map(|child| child.parse().ok())
+        .collect()
+}
+
+pub fn first_child_of(pid: i32) -> Option<i32> {
+    children_of(pid).first().copied()
 }
 
 /// Polls `probe` every 5 ms for up to 10 s.

@@ -225,14 +225,20 @@ fn orphan_parent() -> i32 {
     rustix::io::read(&pid_read, &mut raw).expect("orphan pid");
     let orphan = i32::from_ne_bytes(raw);
     let stat = std::fs::read_to_string(format!("/proc/{orphan}/stat")).expect("orphan stat");
-    let parent = stat[stat.rfind(") ").expect("stat") + 2..]
-        .split(' ')
+    let parent = stat_fields(&stat)
+        .expect("stat")
         .nth(1)
         .expect("ppid")
         .parse()
         .expect("ppid");
     drop(write_end);
     parent
+}
+
+/// The fields of a /proc/PID/stat line after the command, which is in
+/// parentheses and may hold spaces: state, ppid, pgrp, session, tty, tpgid, ...
+fn stat_fields(stat: &str) -> Option<std::str::Split<'_, char>> {
+    stat.rfind(") ").map(|end| stat[end + 2..].split(' '))
 }
 
 /// Zombies whose parent is `reaper` (the usher under test), from /proc.
@@ -243,10 +249,10 @@ fn count_zombie_children(reaper: i32) -> usize {
             continue;
         };
         // Fields after the command (which may hold spaces) start after ") ".
-        let Some(rest) = stat.rfind(") ").map(|i| &stat[i + 2..]) else {
+        let Some(fields) = stat_fields(&stat) else {
             continue;
         };
-        let fields: Vec<&str> = rest.split(' ').collect();
+        let fields: Vec<&str> = fields.collect();
         if fields.len() > 1 && fields[0] == "Z" && fields[1] == reaper.to_string() {
             zombies += 1;
         }
@@ -284,8 +290,7 @@ fn raise(signo: u32) {
 
 fn stat() {
     let stat = std::fs::read_to_string("/proc/self/stat").expect("stat");
-    let rest = &stat[stat.rfind(") ").expect("stat") + 2..];
-    let fields: Vec<&str> = rest.split(' ').collect();
+    let fields: Vec<&str> = stat_fields(&stat).expect("stat").collect();
     // state ppid pgrp session tty_nr tpgid
     println!("{} {} {}", std::process::id(), fields[2], fields[5]);
 }
