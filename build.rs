@@ -1,5 +1,5 @@
-//! For both musl targets, drops the unwind tables from the usher binary
-//! (linker/no-eh-frame.ld); test harnesses keep theirs, since they unwind.
+//! For both musl targets, drops the unwind tables and .comment notes from the usher binary
+//! (linker/discard.ld); test harnesses keep theirs, since they unwind.
 //!
 //! Links the aarch64 musl binary as static-pie. Rust links x86_64 musl as
 //! static-pie by itself, but for aarch64 it passes musl's non-PIE `crt1.o`;
@@ -10,11 +10,11 @@ use std::process::Command;
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
-    println!("cargo:rerun-if-changed=linker/no-eh-frame.ld");
+    println!("cargo:rerun-if-changed=linker/discard.ld");
     let target = std::env::var("TARGET").unwrap_or_default();
     if target.ends_with("-linux-musl") {
         let script = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("manifest dir"))
-            .join("linker/no-eh-frame.ld");
+            .join("linker/discard.ld");
         println!("cargo:rustc-link-arg-bins=-T{}", script.display());
     }
     if target != "aarch64-unknown-linux-musl" {
