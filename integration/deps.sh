@@ -15,7 +15,7 @@ declare -A needs=(
     [busybox]=busybox-static [runc]=runc [docker]=docker.io [dockerd]=docker.io
     [tini]=tini [tini-static]=tini [dumb-init]=dumb-init [catatonit]=catatonit
     [qemu-aarch64-static]=qemu-user-static [script]=bsdutils [unshare]=util-linux
-    [strace]=strace [valgrind]=valgrind [python3]=python3 [ps]=procps
+    [strace]=strace [valgrind]=valgrind [python3]=python3 [ps]=procps [gosu]=gosu
 )
 missing=()
 for command in "${!needs[@]}"; do

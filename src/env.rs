@@ -2,7 +2,41 @@
 //! slice in tests), the boolean and number forms of the option twins, and the
 //! PATH search order. No copy of the environment is ever made.
 
-use crate::sys::CStrArray;
+use crate::sys::{CStrArray, CStrList};
+use core::ffi::CStr;
+
+/// Most entries an environment usher edits may have (the child's, with its
+/// HOME set). More is an error that names the limit.
+pub const ENV_CAPACITY: usize = 4096;
+
+/// The environment a switched user's command gets: `envp` byte for byte,
+/// except that the first `HOME=` entry becomes `home` (or `home` is added at
+/// the end) and later `HOME=` entries are dropped. False when it does not fit.
+pub fn with_home<'a, const N: usize>(
+    envp: &CStrArray,
+    home: &'a CStr,
+    out: &mut CStrList<'a, N>,
+) -> bool {
+    let mut placed = false;
+    for index in 0..envp.len() {
+        let Some(entry) = envp.get(index) else {
+            continue;
+        };
+        let entry = if entry.to_bytes().starts_with(b"HOME=") {
+            if placed {
+                continue;
+            }
+            placed = true;
+            home
+        } else {
+            entry
+        };
+        if !out.push(entry) {
+            return false;
+        }
+    }
+    placed || out.push(home)
+}
 
 /// The PATH used for the search when PATH is unset (it is not added to the
 /// child's environment).
@@ -122,6 +156,46 @@ mod tests {
         for bad in [&b"2"[..], b"y", b" 1", b"enable"] {
             assert_eq!(parse_bool(bad), None);
         }
+    }
+
+    fn edited(entries: &[&CStr]) -> Vec<Vec<u8>> {
+        let mut raw: Vec<*const core::ffi::c_char> = entries.iter().map(|e| e.as_ptr()).collect();
+        raw.push(core::ptr::null());
+        // SAFETY: a NULL-terminated array of C strings that outlive the test.
+        let envp = unsafe { CStrArray::from_raw(raw.as_ptr()) };
+        let mut out = CStrList::<4>::default();
+        if !with_home(&envp, c"HOME=/home/app", &mut out) {
+            return vec![b"(full)".to_vec()];
+        }
+        let array = out.as_array();
+        (0..array.len())
+            .map(|index| array.get(index).unwrap().to_bytes().to_vec())
+            .collect()
+    }
+
+    #[test]
+    fn home_is_replaced_in_place_or_added() {
+        assert_eq!(
+            edited(&[c"A=1", c"HOME=/root", c"HOMEX=1"]),
+            vec![
+                b"A=1".to_vec(),
+                b"HOME=/home/app".to_vec(),
+                b"HOMEX=1".to_vec()
+            ]
+        );
+        assert_eq!(
+            edited(&[c"HOME=/a", c"B=\xff", c"HOME=/b"]),
+            vec![b"HOME=/home/app".to_vec(), b"B=\xff".to_vec()]
+        );
+        assert_eq!(
+            edited(&[c"A="]),
+            vec![b"A=".to_vec(), b"HOME=/home/app".to_vec()]
+        );
+        assert_eq!(edited(&[c"A", c"B", c"C"]), vec![b"(full)".to_vec()]);
+        assert_eq!(
+            edited(&[c"A", c"B", c"HOME="]),
+            vec![b"A".to_vec(), b"B".to_vec(), b"HOME=/home/app".to_vec()]
+        );
     }
 
     #[test]

@@ -11,6 +11,10 @@ pub enum Personality {
     Native,
     /// `tini` or `docker-init`.
     Tini,
+    /// `gosu`: switch user and exec in place.
+    Gosu,
+    /// `su-exec`: the same, with su-exec's command line.
+    SuExec,
 }
 
 impl Personality {
@@ -19,6 +23,8 @@ impl Personality {
         let name = basename(argv0);
         match name {
             b"tini" | b"docker-init" => Personality::Tini,
+            b"gosu" => Personality::Gosu,
+            b"su-exec" => Personality::SuExec,
             _ => Personality::Native,
         }
     }
@@ -63,7 +69,7 @@ impl ExitCodes {
 
 /// Everything the engine needs to run the command.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub struct Plan {
+pub struct Plan<'a> {
     pub personality: Personality,
     /// Index in argv of the command; argv from here on is the child's argv.
     pub command: usize,
@@ -83,10 +89,14 @@ pub struct Plan {
     /// Warn when usher is neither PID 1 nor a subreaper (tini's warning).
     pub warn_not_reaper: bool,
     pub policy: Policy,
+    /// `USER[:GROUP]` the command runs as (resolved before anything starts).
+    pub user: Option<&'a [u8]>,
+    /// Set PR_SET_NO_NEW_PRIVS on the command.
+    pub no_new_privs: bool,
 }
 
-impl Plan {
-    pub fn new(personality: Personality, command: usize) -> Plan {
+impl<'a> Plan<'a> {
+    pub fn new(personality: Personality, command: usize) -> Plan<'a> {
         Plan {
             personality,
             command,
@@ -99,7 +109,14 @@ impl Plan {
             warn_reaped: false,
             warn_not_reaper: false,
             policy: Policy::Native,
+            user: None,
+            no_new_privs: false,
         }
+    }
+
+    /// gosu and su-exec become the command: no child, same pid.
+    pub fn execs_in_place(&self) -> bool {
+        matches!(self.personality, Personality::Gosu | Personality::SuExec)
     }
 
     /// usher's exit code for the main child's fate, after `-e` remapping.
@@ -115,6 +132,7 @@ impl Plan {
     /// usher's exit code when the command could not be executed.
     pub fn exec_failure_code(&self, errno: Errno) -> u8 {
         match (self.personality, errno) {
+            (Personality::Gosu | Personality::SuExec, _) => 1,
             (_, Errno::NOENT) => 127,
             (Personality::Native, Errno::NOTDIR) => 127,
             (Personality::Native, _) => 126,
@@ -166,6 +184,18 @@ mod tests {
             Personality::Native
         );
         assert_eq!(Personality::from_invocation(b""), Personality::Native);
+        assert_eq!(
+            Personality::from_invocation(b"/usr/sbin/gosu"),
+            Personality::Gosu
+        );
+        assert_eq!(
+            Personality::from_invocation(b"su-exec"),
+            Personality::SuExec
+        );
+        assert_eq!(
+            Personality::from_invocation(b"gosu-1.17"),
+            Personality::Native
+        );
     }
 
     #[test]
@@ -203,5 +233,11 @@ mod tests {
         assert_eq!(tini.exec_failure_code(Errno::NOENT), 127);
         assert_eq!(tini.exec_failure_code(Errno::ACCESS), 126);
         assert_eq!(tini.exec_failure_code(Errno::NOEXEC), 1);
+        for personality in [Personality::Gosu, Personality::SuExec] {
+            let plan = Plan::new(personality, 2);
+            for errno in [Errno::NOENT, Errno::ACCESS, Errno::NOEXEC] {
+                assert_eq!(plan.exec_failure_code(errno), 1);
+            }
+        }
     }
 }

@@ -1,14 +1,18 @@
 //! Starting the command: `clone(SIGCHLD)`, the child's preparation (its own
-//! process group, the terminal's foreground, signal state restored), the PATH
-//! search, and `execve`. Between clone and exec the child makes only raw
+//! process group, the terminal's foreground, signal state restored, the user
+//! switch), the PATH search as the new user, and `execve`. gosu and su-exec
+//! take the same road from the switch on, in place of a child. Between clone and exec the child makes only raw
 //! syscalls (rustix and `sys`), never a musl call. A failure in the child is
 //! sent to the parent over a CLOEXEC pipe, so the parent can name it precisely;
 //! a successful exec closes the pipe and the parent reads end-of-file.
 
-use crate::env::{path_dirs, Environment, DEFAULT_PATH};
+use crate::env::{path_dirs, with_home, Environment, DEFAULT_PATH, ENV_CAPACITY};
 use crate::error::Error;
+use crate::setup::creds;
 use crate::signal::SIGCHLD;
-use crate::sys::{self, CStrArray, Disposition, SigSet};
+use crate::sys::{self, CStrArray, CStrList, Disposition, SigSet};
+use crate::user::spec::{Credentials, SpecError};
+use core::ffi::CStr;
 use rustix::fd::OwnedFd;
 use rustix::io::Errno;
 use rustix::pipe::{pipe_with, PipeFlags};
@@ -26,7 +30,7 @@ pub struct ChildSignals {
     pub sigchld_ignored: bool,
 }
 
-/// Which preparation step failed in the child.
+/// Which preparation step failed in the child (or in place).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 #[repr(u32)]
 pub enum ChildStep {
@@ -34,16 +38,35 @@ pub enum ChildStep {
     ProcessGroup = 1,
     SignalMask = 2,
     SignalDisposition = 3,
+    Groups = 4,
+    Gid = 5,
+    Uid = 6,
+    IdCheck = 7,
+    Capabilities = 8,
+    NoNewPrivs = 9,
+    Environment = 10,
+    EmptyPath = 11,
 }
+
+/// Every step, by its number.
+const STEPS: [ChildStep; 12] = [
+    ChildStep::Exec,
+    ChildStep::ProcessGroup,
+    ChildStep::SignalMask,
+    ChildStep::SignalDisposition,
+    ChildStep::Groups,
+    ChildStep::Gid,
+    ChildStep::Uid,
+    ChildStep::IdCheck,
+    ChildStep::Capabilities,
+    ChildStep::NoNewPrivs,
+    ChildStep::Environment,
+    ChildStep::EmptyPath,
+];
 
 impl ChildStep {
     fn from_raw(raw: u32) -> ChildStep {
-        match raw {
-            1 => ChildStep::ProcessGroup,
-            2 => ChildStep::SignalMask,
-            3 => ChildStep::SignalDisposition,
-            _ => ChildStep::Exec,
-        }
+        STEPS.get(raw as usize).copied().unwrap_or(ChildStep::Exec)
     }
 
     pub fn name(self) -> &'static str {
@@ -52,34 +75,75 @@ impl ChildStep {
             ChildStep::ProcessGroup => "setpgid in the child",
             ChildStep::SignalMask => "restoring the signal mask in the child",
             ChildStep::SignalDisposition => "restoring SIGCHLD in the child",
+            ChildStep::Groups => "setting the groups of",
+            ChildStep::Gid => "setting the group id of",
+            ChildStep::Uid => "setting the user id of",
+            ChildStep::IdCheck => "checking the switched ids of",
+            ChildStep::Capabilities => "clearing the capabilities of",
+            ChildStep::NoNewPrivs => "setting no_new_privs for",
+            ChildStep::Environment => "building the environment (4096 variables at most) of",
+            ChildStep::EmptyPath => "searching an unset or empty PATH for",
         }
+    }
+
+    /// Whether the step is about the user (its message names the spec) rather
+    /// than the command.
+    pub fn is_switch(self) -> bool {
+        matches!(
+            self,
+            ChildStep::Groups
+                | ChildStep::Gid
+                | ChildStep::Uid
+                | ChildStep::IdCheck
+                | ChildStep::Capabilities
+        )
     }
 }
 
 /// Why there is no running command: the error of every step up to the exec.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum SpawnError {
+pub enum SpawnError<'a> {
     /// usher's own step failed before or at the clone.
     Setup(Error<'static>),
+    /// The user spec did not resolve.
+    User(SpecError<'a>),
     /// The child could not get to, or through, exec.
     Child { step: ChildStep, errno: Errno },
 }
 
-impl From<Error<'static>> for SpawnError {
+impl From<Error<'static>> for SpawnError<'_> {
     fn from(error: Error<'static>) -> Self {
         SpawnError::Setup(error)
     }
 }
 
+impl<'a> From<SpecError<'a>> for SpawnError<'a> {
+    fn from(error: SpecError<'a>) -> Self {
+        SpawnError::User(error)
+    }
+}
+
+/// What the command gets besides its signal state.
+#[derive(Clone, Copy, Default)]
+pub struct ChildSetup<'c> {
+    pub credentials: Option<&'c Credentials>,
+    pub no_new_privs: bool,
+}
+
 /// Starts `argv` (its first element is the command) with `envp`, and returns
 /// the child's pid once it has exec'd.
-pub fn spawn(argv: CStrArray, envp: CStrArray, signals: ChildSignals) -> Result<i32, SpawnError> {
+pub fn spawn<'a>(
+    argv: CStrArray,
+    envp: CStrArray,
+    signals: ChildSignals,
+    setup: ChildSetup<'_>,
+) -> Result<i32, SpawnError<'a>> {
     let (report_read, report_write) =
         pipe_with(PipeFlags::CLOEXEC).map_err(|errno| Error::step("pipe", errno))?;
     match sys::fork().map_err(|errno| Error::step("fork", errno))? {
         None => {
             drop(report_read);
-            let (step, errno) = prepare_and_exec(argv, envp, signals);
+            let (step, errno) = prepare_and_exec(argv, envp, signals, setup);
             report_to_parent(&report_write, step, errno);
             sys::exit(127)
         }
@@ -137,7 +201,12 @@ fn read_report(pipe: &OwnedFd) -> Option<(ChildStep, Errno)> {
 }
 
 /// The child's side. Returns only on failure.
-fn prepare_and_exec(argv: CStrArray, envp: CStrArray, signals: ChildSignals) -> (ChildStep, Errno) {
+fn prepare_and_exec(
+    argv: CStrArray,
+    envp: CStrArray,
+    signals: ChildSignals,
+    setup: ChildSetup<'_>,
+) -> (ChildStep, Errno) {
     if let Err(errno) = setpgid(None, None) {
         return (ChildStep::ProcessGroup, errno);
     }
@@ -156,28 +225,89 @@ fn prepare_and_exec(argv: CStrArray, envp: CStrArray, signals: ChildSignals) -> 
     if let Err(errno) = sys::set_signal_mask(SigSet::EMPTY) {
         return (ChildStep::SignalMask, errno);
     }
-    (ChildStep::Exec, exec_command(argv, envp))
+    // The command's final environment only changes HOME, so its PATH is ours.
+    let search = envp.var(b"PATH").unwrap_or(DEFAULT_PATH);
+    switch_and_exec(argv, envp, setup, Some(search))
+}
+
+/// gosu and su-exec: becomes the user and then the command, in this process.
+/// The caller's PATH is searched, and an unset or empty one finds nothing.
+/// Returns only on failure.
+pub fn become_command(
+    argv: CStrArray,
+    envp: CStrArray,
+    setup: ChildSetup<'_>,
+) -> (ChildStep, Errno) {
+    let search = envp.var(b"PATH").filter(|path| !path.is_empty());
+    switch_and_exec(argv, envp, setup, search)
+}
+
+/// The user switch, no_new_privs, HOME, then the exec. Returns only on failure.
+fn switch_and_exec(
+    argv: CStrArray,
+    envp: CStrArray,
+    setup: ChildSetup<'_>,
+    search: Option<&[u8]>,
+) -> (ChildStep, Errno) {
+    if let Some(credentials) = setup.credentials {
+        if let Err(failed) = creds::switch(credentials) {
+            return failed;
+        }
+    }
+    if setup.no_new_privs {
+        if let Err(errno) = rustix::thread::set_no_new_privs(true) {
+            return (ChildStep::NoNewPrivs, errno);
+        }
+    }
+    match setup.credentials {
+        Some(credentials) => exec_with_home(argv, envp, &credentials.home, search),
+        None => exec_command(argv, envp, search),
+    }
+}
+
+/// Execs with `envp` edited to hold `home` (`HOME=...` and its NUL). Not
+/// inlined: the pointer array is large, and only this path needs it.
+#[inline(never)]
+fn exec_with_home(
+    argv: CStrArray,
+    envp: CStrArray,
+    home: &[u8],
+    search: Option<&[u8]>,
+) -> (ChildStep, Errno) {
+    let Ok(home) = CStr::from_bytes_until_nul(home) else {
+        return (ChildStep::Environment, Errno::INVAL);
+    };
+    let mut edited = CStrList::<ENV_CAPACITY>::default();
+    if !with_home(&envp, home, &mut edited) {
+        return (ChildStep::Environment, Errno::TOOBIG);
+    }
+    exec_command(argv, edited.as_array(), search)
 }
 
 /// `execvp` without libc: a command containing `/` is run as given; any other
-/// is searched in PATH (or the default PATH when it is unset).
+/// is searched in `search` (`None`: there is no PATH to search).
 #[inline(never)]
-fn exec_command(argv: CStrArray, envp: CStrArray) -> Errno {
+fn exec_command(argv: CStrArray, envp: CStrArray, search: Option<&[u8]>) -> (ChildStep, Errno) {
     let command = match argv.get(0) {
         Some(command) => command,
-        None => return Errno::NOENT,
+        None => return (ChildStep::Exec, Errno::NOENT),
     };
     let name = command.to_bytes();
     if name.is_empty() {
-        return Errno::NOENT;
+        return (ChildStep::Exec, Errno::NOENT);
     }
     // Not `contains`: for bytes it calls core's memchr, 380 bytes of code
     // that nothing else in the binary needs.
     #[allow(clippy::manual_contains)]
     if name.iter().any(|&byte| byte == b'/') {
-        return sys::execve(command.to_bytes_with_nul(), argv, envp);
+        return (
+            ChildStep::Exec,
+            sys::execve(command.to_bytes_with_nul(), argv, envp),
+        );
     }
-    let path = envp.var(b"PATH").unwrap_or(DEFAULT_PATH);
+    let Some(path) = search else {
+        return (ChildStep::EmptyPath, Errno::NOENT);
+    };
     let mut candidate = [0u8; PATH_CAPACITY];
     let mut outcome = SearchOutcome::default();
     for dir in path_dirs(path) {
@@ -190,10 +320,10 @@ fn exec_command(argv: CStrArray, envp: CStrArray) -> Errno {
         };
         let errno = sys::execve(full, argv, envp);
         if !outcome.keep_searching(errno) {
-            return errno;
+            return (ChildStep::Exec, errno);
         }
     }
-    outcome.final_errno()
+    (ChildStep::Exec, outcome.final_errno())
 }
 
 /// What the PATH search has met so far.
@@ -281,13 +411,9 @@ mod tests {
 
     #[test]
     fn child_steps_round_trip() {
-        for step in [
-            ChildStep::Exec,
-            ChildStep::ProcessGroup,
-            ChildStep::SignalMask,
-            ChildStep::SignalDisposition,
-        ] {
-            assert_eq!(ChildStep::from_raw(step as u32), step);
+        for (number, step) in STEPS.iter().enumerate() {
+            assert_eq!(*step as usize, number);
+            assert_eq!(ChildStep::from_raw(*step as u32), *step);
         }
     }
 }

@@ -1,9 +1,11 @@
 //! The only place with raw `sc` calls: the syscalls rustix 1.1 does not expose
 //! (fork, execve, exit_group, signal masks and dispositions, signalfd, kill with
-//! any signal number), plus the view of the C `argv`/`envp` arrays. Each wrapper
+//! any signal number, getresuid/getresgid), plus the view of the C
+//! `argv`/`envp` arrays and the arrays usher builds for `execve`. Each wrapper
 //! is safe to call and carries its safety argument beside the `unsafe` block.
 
 use core::ffi::{c_char, CStr};
+use core::marker::PhantomData;
 use rustix::fd::{FromRawFd, OwnedFd};
 use rustix::io::Errno;
 
@@ -79,6 +81,46 @@ impl CStrArray {
 
     fn as_ptr(&self) -> *const *const c_char {
         self.ptr
+    }
+}
+
+/// A NULL-terminated array of C strings that usher builds (the child's edited
+/// environment), with room for `N - 1` strings. It borrows its strings for
+/// `'a`, so they outlive it.
+pub struct CStrList<'a, const N: usize> {
+    ptrs: [*const c_char; N],
+    len: usize,
+    strings: PhantomData<&'a CStr>,
+}
+
+impl<'a, const N: usize> Default for CStrList<'a, N> {
+    fn default() -> Self {
+        CStrList {
+            ptrs: [core::ptr::null(); N],
+            len: 0,
+            strings: PhantomData,
+        }
+    }
+}
+
+impl<'a, const N: usize> CStrList<'a, N> {
+    /// Appends a string; false when the list is full.
+    pub fn push(&mut self, string: &'a CStr) -> bool {
+        if self.len + 1 >= N {
+            return false;
+        }
+        self.ptrs[self.len] = string.as_ptr();
+        self.len += 1;
+        true
+    }
+
+    /// The list as an array for `execve`. The array points into `self`, so
+    /// it is used while `self` is alive: handed straight to `execve`.
+    pub fn as_array(&self) -> CStrArray {
+        CStrArray {
+            ptr: self.ptrs.as_ptr(),
+            len: self.len,
+        }
     }
 }
 
@@ -343,9 +385,54 @@ pub fn set_pdeathsig(signo: u32) -> Result<(), Errno> {
     Ok(())
 }
 
+/// The real, effective and saved user ids, then the same for groups
+/// (`getresuid`, `getresgid`; rustix has neither).
+pub fn ids() -> [u32; 6] {
+    let mut ids = [0u32; 6];
+    let [ruid, euid, suid, rgid, egid, sgid] = &mut ids;
+    // SAFETY: each call writes three u32s through pointers to our locals,
+    // and cannot fail with valid pointers.
+    unsafe {
+        sc::syscall!(
+            GETRESUID,
+            ruid as *mut u32,
+            euid as *mut u32,
+            suid as *mut u32
+        );
+        sc::syscall!(
+            GETRESGID,
+            rgid as *mut u32,
+            egid as *mut u32,
+            sgid as *mut u32
+        );
+    }
+    ids
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_match_the_process() {
+        let ids = ids();
+        assert_eq!(ids[0], rustix::process::getuid().as_raw());
+        assert_eq!(ids[1], rustix::process::geteuid().as_raw());
+        assert_eq!(ids[3], rustix::process::getgid().as_raw());
+        assert_eq!(ids[4], rustix::process::getegid().as_raw());
+    }
+
+    #[test]
+    fn a_list_is_null_terminated_and_bounded() {
+        let mut list = CStrList::<3>::default();
+        assert!(list.push(c"A=1"));
+        assert!(list.push(c"B=2"));
+        assert!(!list.push(c"C=3"));
+        let array = list.as_array();
+        assert_eq!(array.len(), 2);
+        assert_eq!(array.get(1), Some(c"B=2"));
+        assert_eq!(array.get(2), None);
+    }
 
     #[test]
     fn sigset_membership() {

@@ -3,6 +3,7 @@
 //! personality shares, and the dispatch on the invocation name. Nothing here
 //! makes a syscall.
 
+pub mod gosu;
 pub mod native;
 pub mod tini;
 
@@ -238,7 +239,7 @@ impl<'a> CliError<'a> {
 /// What the command line asks for.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Action<'a> {
-    Run(Plan),
+    Run(Plan<'a>),
     /// Print a fixed text (help, version, licence) and exit.
     Print {
         text: Text<'a>,
@@ -264,6 +265,12 @@ pub enum Text<'a> {
         name: &'a [u8],
     },
     License,
+    /// gosu's or su-exec's usage, which names the program as invoked.
+    SwitchUsage {
+        name: &'a [u8],
+        personality: Personality,
+    },
+    GosuVersion,
 }
 
 /// Parses argv and the environment into an Action, by personality.
@@ -280,6 +287,7 @@ where
     match Personality::from_invocation(argv0) {
         Personality::Native => native::parse(args, env),
         Personality::Tini => tini::parse(args, env),
+        personality => gosu::parse(args, personality),
     }
 }
 

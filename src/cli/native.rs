@@ -20,10 +20,12 @@ const WARN_REAPED: usize = 5;
 const VERBOSE: usize = 6;
 const PDEATHSIG: usize = 7;
 const REMAP_EXIT: usize = 8;
+const USER: usize = 9;
+const NO_NEW_PRIVS: usize = 10;
 /// Short letter by id (`-` for none).
-const SHORTS: &[u8; 9] = b"hVs-gwvpe";
+const SHORTS: &[u8; 11] = b"hVs-gwvpeu-";
 /// Long names by id, NUL-terminated.
-const LONGS: &[u8] = b"help\0version\0subreaper\0no-subreaper\0pgroup\0warn-reaped\0verbose\0pdeathsig\0remap-exit\0";
+const LONGS: &[u8] = b"help\0version\0subreaper\0no-subreaper\0pgroup\0warn-reaped\0verbose\0pdeathsig\0remap-exit\0user\0no-new-privs\0";
 
 /// The id of an option as written, if it is one of ours.
 fn option_id(opt: Opt<'_>) -> Option<usize> {
@@ -73,7 +75,7 @@ enum Parsed {
 
 fn parse_argv<'a, A: Arguments + ?Sized>(
     args: &'a A,
-    plan: &mut Plan,
+    plan: &mut Plan<'a>,
 ) -> Result<Parsed, CliError<'a>> {
     let mut parser = Parser::new(args);
     let mut given = 0u32;
@@ -95,6 +97,7 @@ fn parse_argv<'a, A: Arguments + ?Sized>(
             PGROUP => plan.process_group = true,
             WARN_REAPED => plan.warn_reaped = true,
             VERBOSE => plan.verbosity = plan.verbosity.saturating_add(1),
+            NO_NEW_PRIVS => plan.no_new_privs = true,
             _ => {
                 let value = parser.value()?;
                 let kind = if id == PDEATHSIG {
@@ -111,9 +114,14 @@ fn parse_argv<'a, A: Arguments + ?Sized>(
     Err(CliError::no_command())
 }
 
-/// Stores a valued option (`-p`, `-e`); false when the value is bad.
-fn set_value(plan: &mut Plan, id: usize, value: &[u8]) -> bool {
-    if id == PDEATHSIG {
+/// Stores a valued option (`-p`, `-e`, `-u`); false when the value is bad.
+fn set_value<'a>(plan: &mut Plan<'a>, id: usize, value: &'a [u8]) -> bool {
+    if id == USER {
+        // Any spec parses; it is resolved, and refused if bad, before the
+        // spawn. An empty one means the caller's own user, as in gosu.
+        plan.user = Some(value);
+        true
+    } else if id == PDEATHSIG {
         plan.pdeathsig = signal::parse(value);
         plan.pdeathsig.is_some()
     } else {
@@ -128,19 +136,21 @@ fn set_value(plan: &mut Plan, id: usize, value: &[u8]) -> bool {
 }
 
 /// The twins, in the order they are read: (the ids they stand for, name).
-const TWINS: [(u32, &str); 6] = [
+const TWINS: [(u32, &str); 8] = [
     (1 << SUBREAPER | 1 << NO_SUBREAPER, "USHER_SUBREAPER"),
     (1 << PGROUP, "USHER_PGROUP"),
     (1 << WARN_REAPED, "USHER_WARN_REAPED"),
     (1 << VERBOSE, "USHER_VERBOSE"),
     (1 << PDEATHSIG, "USHER_PDEATHSIG"),
     (1 << REMAP_EXIT, "USHER_REMAP_EXIT"),
+    (1 << USER, "USHER_USER"),
+    (1 << NO_NEW_PRIVS, "USHER_NO_NEW_PRIVS"),
 ];
 
 /// Fills what argv did not give from the twins, each checked as strictly as
 /// its option.
 fn apply_twins<'a, E: Environment + ?Sized>(
-    plan: &mut Plan,
+    plan: &mut Plan<'a>,
     given: u32,
     env: &'a E,
 ) -> Result<(), CliError<'a>> {
@@ -159,7 +169,7 @@ fn apply_twins<'a, E: Environment + ?Sized>(
 }
 
 /// Applies one twin's value; false when it is bad.
-fn set_twin(plan: &mut Plan, ids: u32, value: &[u8]) -> bool {
+fn set_twin<'a>(plan: &mut Plan<'a>, ids: u32, value: &'a [u8]) -> bool {
     if ids == 1 << VERBOSE {
         let level = if value.is_empty() {
             Some(0)
@@ -172,6 +182,13 @@ fn set_twin(plan: &mut Plan, ids: u32, value: &[u8]) -> bool {
     if ids == 1 << PDEATHSIG {
         return set_value(plan, PDEATHSIG, value);
     }
+    if ids == 1 << USER {
+        // An empty twin is no twin: only `--user ''` asks for the caller.
+        if !value.is_empty() {
+            plan.user = Some(value);
+        }
+        return true;
+    }
     if ids == 1 << REMAP_EXIT {
         return value.is_empty()
             || value
@@ -183,6 +200,8 @@ fn set_twin(plan: &mut Plan, ids: u32, value: &[u8]) -> bool {
     };
     if ids == 1 << PGROUP {
         plan.process_group = on;
+    } else if ids == 1 << NO_NEW_PRIVS {
+        plan.no_new_privs = on;
     } else if ids == 1 << WARN_REAPED {
         plan.warn_reaped = on;
     } else {
@@ -201,10 +220,13 @@ Runs COMMAND, forwards signals to it, reaps zombies, exits with its status.
   -e, --remap-exit CODE  exit 0 on status CODE (repeatable)
   -v, --verbose          diagnostics on stderr (repeatable)
   -w, --warn-reaped      report reaped orphans
+  -u, --user USER[:GROUP]  run COMMAND as this user (gosu's rules)
+      --no-new-privs     set no_new_privs on COMMAND
   -h, --help / -V, --version
 Twins: USHER_SUBREAPER USHER_PGROUP USHER_PDEATHSIG USHER_REMAP_EXIT=143,130
-USHER_VERBOSE USHER_WARN_REAPED. Exit: the child's status, 128+N for signal N,
-126 not executable, 127 not found, 1 usher's error.
+USHER_VERBOSE USHER_WARN_REAPED USHER_USER USHER_NO_NEW_PRIVS. Exit: the
+child's status, 128+N for signal N, 126 not executable, 127 not found,
+1 usher's error.
 ";
 
 #[cfg(test)]
@@ -215,7 +237,7 @@ mod tests {
         parse(args, env)
     }
 
-    fn plan<'a>(args: &'a [&'a [u8]], env: &'a [&'a [u8]]) -> Plan {
+    fn plan<'a>(args: &'a [&'a [u8]], env: &'a [&'a [u8]]) -> Plan<'a> {
         match run(args, env) {
             Action::Run(plan) => plan,
             other => panic!("expected a plan, got {other:?}"),
@@ -272,6 +294,48 @@ mod tests {
                 && !plan.remap_exit.contains(0)
         );
         assert_eq!(plan.verbosity, 2);
+    }
+
+    #[test]
+    fn user_options() {
+        let parsed = plan(
+            &[b"usher", b"-u", b"app:web", b"--no-new-privs", b"id"],
+            &[],
+        );
+        assert_eq!(parsed.user, Some(&b"app:web"[..]));
+        assert!(parsed.no_new_privs);
+        assert_eq!(parsed.command, 4);
+        let parsed = plan(&[b"usher", b"--user=", b"id"], &[]);
+        assert_eq!(parsed.user, Some(&b""[..]));
+        let parsed = plan(&[b"usher", b"-u1000:1000", b"id"], &[]);
+        assert_eq!(parsed.user, Some(&b"1000:1000"[..]));
+        let defaults = plan(&[b"usher", b"id"], &[]);
+        assert_eq!(defaults.user, None);
+        assert!(!defaults.no_new_privs);
+        assert_eq!(
+            error(&[b"usher", b"--user"], &[]),
+            b"usher: option --user needs a value"
+        );
+        assert_eq!(
+            error(&[b"usher", b"--no-new-privs=1", b"id"], &[]),
+            b"usher: option --no-new-privs takes no value"
+        );
+    }
+
+    #[test]
+    fn user_twins() {
+        let env: &[&[u8]] = &[b"USHER_USER=nobody", b"USHER_NO_NEW_PRIVS=true"];
+        let twin = plan(&[b"usher", b"id"], env);
+        assert_eq!(twin.user, Some(&b"nobody"[..]));
+        assert!(twin.no_new_privs);
+        let argv = plan(&[b"usher", b"--user", b"app", b"id"], env);
+        assert_eq!(argv.user, Some(&b"app"[..]));
+        let empty = plan(&[b"usher", b"id"], &[b"USHER_USER="]);
+        assert_eq!(empty.user, None);
+        assert_eq!(
+            error(&[b"usher", b"id"], &[b"USHER_NO_NEW_PRIVS=please"]),
+            b"usher: bad value in USHER_NO_NEW_PRIVS: 'please'"
+        );
     }
 
     #[test]

@@ -223,7 +223,7 @@ usher with tini's options: runs PROGRAM under an init.
 mod tests {
     use super::*;
 
-    fn plan<'a>(args: &'a [&'a [u8]], env: &'a [&'a [u8]]) -> Plan {
+    fn plan<'a>(args: &'a [&'a [u8]], env: &'a [&'a [u8]]) -> Plan<'a> {
         match parse(args, env) {
             Action::Run(plan) => plan,
             other => panic!("expected a plan, got {other:?}"),

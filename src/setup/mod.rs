@@ -1,7 +1,9 @@
 //! Setup: the effects on usher's own process before anything is spawned. Each
 //! step takes the part of the plan it needs and returns `Result<_, Error>`; any
-//! error is fatal, and nothing has started yet. The root, namespace, mount and
-//! credential steps will live beside this file.
+//! error is fatal, and nothing has started yet. Credentials are in `creds`;
+//! the root, namespace and mount steps will live beside it.
+
+pub mod creds;
 
 use crate::error::{Error, Line, Stream};
 use crate::plan::{Plan, Subreaper};
@@ -73,4 +75,19 @@ pub fn warn_not_reaper() {
     Line::usher()
         .push(b"warning: not PID 1 and not a child subreaper, so orphaned processes will not be reaped here; use -s or set TINI_SUBREAPER")
         .write_to(Stream::Stderr);
+}
+
+/// Whether usher's own file is installed setuid or setgid, which it refuses
+/// in every personality (there is no bypass). The file is found through
+/// /proc/self/exe. Without /proc, the process's ids tell: a setuid or setgid
+/// exec that changed them leaves the effective ids unlike the real ones.
+pub fn installed_setuid() -> bool {
+    const SET_ID_BITS: u32 = linux_raw_sys::general::S_ISUID | linux_raw_sys::general::S_ISGID;
+    match rustix::fs::stat(c"/proc/self/exe") {
+        Ok(stat) => stat.st_mode & SET_ID_BITS != 0,
+        Err(_) => {
+            let [ruid, euid, _, rgid, egid, _] = sys::ids();
+            ruid != euid || rgid != egid
+        }
+    }
 }

@@ -1,0 +1,117 @@
+//! The gosu and su-exec personalities: `gosu USER-SPEC COMMAND [ARG]...` and
+//! `su-exec USER-SPEC COMMAND [ARG]...`. No options: everything after the
+//! spec is the command. gosu also answers `--help`/`-h`/`-?` and
+//! `--version`/`-v` as its first argument; su-exec has no such words.
+
+use super::{Action, Arguments, Text};
+use crate::error::Stream;
+use crate::plan::{Personality, Plan};
+
+pub fn parse<A: Arguments + ?Sized>(args: &A, personality: Personality) -> Action<'_> {
+    let name = if args.count() > 0 {
+        args.arg(0)
+    } else {
+        b"gosu"
+    };
+    let usage = Text::SwitchUsage { name, personality };
+    if personality == Personality::Gosu && args.count() >= 2 {
+        let text = match args.arg(1) {
+            b"--help" | b"-h" | b"-?" => Some(usage),
+            b"--version" | b"-v" => Some(Text::GosuVersion),
+            _ => None,
+        };
+        if let Some(text) = text {
+            return Action::Print {
+                text,
+                stream: Stream::Stdout,
+                code: 0,
+            };
+        }
+    }
+    if args.count() < 3 {
+        return Action::Print {
+            text: usage,
+            stream: Stream::Stderr,
+            code: 1,
+        };
+    }
+    let mut plan = Plan::new(personality, 2);
+    plan.user = Some(args.arg(1));
+    Action::Run(plan)
+}
+
+/// gosu's `--version` line: the gosu release whose rules usher follows.
+pub const GOSU_VERSION: &str = concat!("1.17 (usher ", env!("CARGO_PKG_VERSION"), ")\n");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run<'a>(args: &'a [&'a [u8]], personality: Personality) -> Action<'a> {
+        parse(args, personality)
+    }
+
+    #[test]
+    fn spec_and_command() {
+        for personality in [Personality::Gosu, Personality::SuExec] {
+            match run(&[b"gosu", b"app:web", b"id", b"-u"], personality) {
+                Action::Run(plan) => {
+                    assert_eq!(plan.user, Some(&b"app:web"[..]));
+                    assert_eq!(plan.command, 2);
+                    assert_eq!(plan.personality, personality);
+                    assert!(plan.execs_in_place());
+                }
+                other => panic!("{other:?}"),
+            }
+            // Options are the command's, and an empty spec is a spec.
+            match run(&[b"x", b"", b"--help"], personality) {
+                Action::Run(plan) => assert_eq!(plan.user, Some(&b""[..])),
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn usage_and_version() {
+        let usage = |name, personality| Text::SwitchUsage { name, personality };
+        for help in [&b"--help"[..], b"-h", b"-?"] {
+            assert_eq!(
+                run(&[b"gosu", help, b"id"], Personality::Gosu),
+                Action::Print {
+                    text: usage(b"gosu", Personality::Gosu),
+                    stream: Stream::Stdout,
+                    code: 0
+                }
+            );
+        }
+        for version in [&b"--version"[..], b"-v"] {
+            assert_eq!(
+                run(&[b"gosu", version], Personality::Gosu),
+                Action::Print {
+                    text: Text::GosuVersion,
+                    stream: Stream::Stdout,
+                    code: 0
+                }
+            );
+        }
+        for args in [&[&b"/bin/gosu"[..]][..], &[b"/bin/gosu", b"app"]] {
+            assert_eq!(
+                run(args, Personality::Gosu),
+                Action::Print {
+                    text: usage(b"/bin/gosu", Personality::Gosu),
+                    stream: Stream::Stderr,
+                    code: 1
+                }
+            );
+        }
+        // su-exec has no --help: it is a user spec, and a lone one is usage.
+        assert_eq!(
+            run(&[b"su-exec", b"-h"], Personality::SuExec),
+            Action::Print {
+                text: usage(b"su-exec", Personality::SuExec),
+                stream: Stream::Stderr,
+                code: 1
+            }
+        );
+    }
+}

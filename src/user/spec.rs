@@ -1,0 +1,413 @@
+//! `USER[:GROUP]` → the ids, groups and HOME a command runs with, by gosu's
+//! rules (DESIGN.md §5): a field of digits (with an optional sign) is always
+//! an id; a name must exist; a uid without an entry keeps the caller's gid and
+//! gets HOME=/; supplementary groups only for a found user with no group given.
+
+use super::group::{self, GroupError, Groups};
+use super::passwd;
+use super::{Fields, Source, HOME_CAPACITY, MAX_ID, READ_CAPACITY};
+use crate::error::{push_errno, Line};
+use rustix::io::Errno;
+
+/// Which file a read error came from.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum File {
+    Passwd,
+    Group,
+}
+
+/// Why a spec does not resolve. Every one is fatal, and none falls back.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum SpecError<'s> {
+    NoSuchUser(&'s [u8]),
+    NoSuchGroup(&'s [u8]),
+    /// A numeric field outside 0..=2^31-1 (`user` tells which field).
+    OutOfRange {
+        user: bool,
+        field: &'s [u8],
+    },
+    /// The user is in more than [`super::GROUPS_CAPACITY`] groups.
+    TooManyGroups,
+    /// The matched passwd line has a name or home longer than usher keeps.
+    TooLong,
+    Read(File, Errno),
+}
+
+// The messages below spell out these limits.
+static_assertions::const_assert_eq!(super::GROUPS_CAPACITY, 1024);
+static_assertions::const_assert_eq!(super::NAME_CAPACITY, 256);
+static_assertions::const_assert_eq!(HOME_CAPACITY - b"HOME=".len() - 1, 1018);
+
+impl SpecError<'_> {
+    /// The one-line message, naming `spec` where the error itself does not.
+    pub fn line(&self, spec: &[u8]) -> Line {
+        let mut line = Line::usher();
+        match *self {
+            SpecError::NoSuchUser(name) => line.push(b"no such user ").push(name),
+            SpecError::NoSuchGroup(name) => line.push(b"no such group ").push(name),
+            SpecError::OutOfRange { user, field } => line
+                .push(if user { b"user" } else { b"group" })
+                .push(b" id ")
+                .push(field)
+                .push(b" is out of range (0 to 2147483647)"),
+            SpecError::TooManyGroups => line
+                .push(spec)
+                .push(b" is in more than 1024 groups, usher's limit"),
+            SpecError::TooLong => line
+                .push(b"the passwd entry of ")
+                .push(spec)
+                .push(b" has a name or home longer than usher keeps (256, 1018 bytes)"),
+            SpecError::Read(file, errno) => {
+                line.push(match file {
+                    File::Passwd => b"reading /etc/passwd: ",
+                    File::Group => b"reading /etc/group: ",
+                });
+                push_errno(&mut line, errno);
+                &mut line
+            }
+        };
+        line
+    }
+}
+
+/// One field of a spec.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Field<'s> {
+    Absent,
+    Id(u32),
+    Name(&'s [u8]),
+    /// Digits outside 0..=2^31-1: an error, never a name.
+    OutOfRange,
+}
+
+/// Reads one field. Digits with an optional sign are an id, and must lie in
+/// 0..=2^31-1 (`-0` is 0, as Go's Atoi reads it).
+pub fn parse_field(field: &[u8]) -> Field<'_> {
+    let (negative, digits) = match field.split_first() {
+        None => return Field::Absent,
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        Some(_) => (false, field),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return Field::Name(field);
+    }
+    let mut value: u64 = 0;
+    for &digit in digits {
+        value = value * 10 + u64::from(digit - b'0');
+        if value > u64::from(MAX_ID) {
+            return Field::OutOfRange;
+        }
+    }
+    if negative && value != 0 {
+        return Field::OutOfRange;
+    }
+    Field::Id(value as u32)
+}
+
+/// The result: who to become.
+pub struct Credentials {
+    pub uid: u32,
+    pub gid: u32,
+    pub groups: Groups,
+    /// `HOME=<home>` and a NUL, ready to be an environment entry.
+    pub home: heapless::Vec<u8, HOME_CAPACITY>,
+}
+
+/// The caller's ids, used when the spec leaves them open.
+#[derive(Clone, Copy)]
+pub struct Caller {
+    pub uid: u32,
+    pub gid: u32,
+}
+
+/// Resolves `spec` for `caller` against the passwd and group files.
+pub fn resolve<'s, P: Source, G: Source>(
+    spec: &'s [u8],
+    caller: Caller,
+    passwd_file: P,
+    group_file: G,
+) -> Result<Credentials, SpecError<'s>> {
+    let (user_text, group_text) = match spec.iter().position(|&byte| byte == b':') {
+        Some(colon) => (&spec[..colon], &spec[colon + 1..]),
+        None => (spec, &b""[..]),
+    };
+    let (user, group) = (parse_field(user_text), parse_field(group_text));
+    for (field, text, is_user) in [(user, user_text, true), (group, group_text, false)] {
+        if field == Field::OutOfRange {
+            return Err(SpecError::OutOfRange {
+                user: is_user,
+                field: text,
+            });
+        }
+    }
+
+    let mut buf = [0u8; READ_CAPACITY];
+    let query = match user {
+        Field::Id(uid) => passwd::Query::Uid(uid),
+        Field::Name(name) => passwd::Query::Name(name),
+        // Absent (out of range was refused above): the caller's own entry.
+        _ => passwd::Query::Uid(caller.uid),
+    };
+    let entry = passwd::find(&mut Fields::new(passwd_file, &mut buf), query)
+        .map_err(|errno| SpecError::Read(File::Passwd, errno))?;
+    let mut credentials = Credentials {
+        uid: caller.uid,
+        gid: caller.gid,
+        groups: Groups::new(),
+        home: heapless::Vec::new(),
+    };
+    let mut home: &[u8] = b"/";
+    let mut matched_name: &[u8] = b"";
+    match (&entry, user) {
+        (Some(entry), _) => {
+            if entry.name.overflow || entry.home.overflow {
+                return Err(SpecError::TooLong);
+            }
+            credentials.uid = entry.uid;
+            credentials.gid = entry.gid;
+            home = &entry.home.bytes;
+            matched_name = &entry.name.bytes;
+        }
+        (None, Field::Id(uid)) => credentials.uid = uid,
+        (None, Field::Name(name)) => return Err(SpecError::NoSuchUser(name)),
+        (None, _) => {}
+    }
+
+    let mut group_fields = Fields::new(group_file, &mut buf);
+    let read_error = |error| match error {
+        GroupError::Read(errno) => SpecError::Read(File::Group, errno),
+        GroupError::TooMany => SpecError::TooManyGroups,
+    };
+    match group {
+        Field::Id(gid) => credentials.gid = gid,
+        Field::Name(name) => {
+            credentials.gid = group::find(
+                &mut group_fields,
+                group::Query::Name(name),
+                &mut credentials.groups,
+            )
+            .map_err(read_error)?
+            .ok_or(SpecError::NoSuchGroup(name))?;
+        }
+        Field::Absent if !matched_name.is_empty() => {
+            group::find(
+                &mut group_fields,
+                group::Query::Member(matched_name),
+                &mut credentials.groups,
+            )
+            .map_err(read_error)?;
+        }
+        Field::Absent | Field::OutOfRange => {}
+    }
+
+    let fits = credentials.home.extend_from_slice(b"HOME=").is_ok()
+        && credentials.home.extend_from_slice(home).is_ok()
+        && credentials.home.push(0).is_ok();
+    if !fits {
+        return Err(SpecError::TooLong);
+    }
+    Ok(credentials)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields() {
+        assert_eq!(parse_field(b""), Field::Absent);
+        assert_eq!(parse_field(b"0"), Field::Id(0));
+        assert_eq!(parse_field(b"+5"), Field::Id(5));
+        assert_eq!(parse_field(b"-0"), Field::Id(0));
+        assert_eq!(parse_field(b"007"), Field::Id(7));
+        assert_eq!(parse_field(b"2147483647"), Field::Id(MAX_ID));
+        assert_eq!(parse_field(b"2147483648"), Field::OutOfRange);
+        assert_eq!(parse_field(b"4294967296"), Field::OutOfRange);
+        assert_eq!(
+            parse_field(b"99999999999999999999999999"),
+            Field::OutOfRange
+        );
+        assert_eq!(parse_field(b"-1"), Field::OutOfRange);
+        assert_eq!(parse_field(b"0day"), Field::Name(b"0day"));
+        assert_eq!(parse_field(b"+"), Field::Name(b"+"));
+        assert_eq!(parse_field(b"-"), Field::Name(b"-"));
+        assert_eq!(parse_field(b"1 "), Field::Name(b"1 "));
+    }
+
+    const PASSWD: &[u8] = b"root:x:0:0:root:/root:/bin/sh
+daemon:x:1:1::/usr/sbin:/bin/sh
+games:x:5:60:games:/usr/games:/bin/sh
+app:x:1100:1100::/home/app:/bin/sh
+lost:x:1001:4242::/home/lost:/bin/sh
+nohome:x:1002:1002:::/bin/sh
+app:x:1003:1003::/home/dup:/bin/sh
+9lives:x:1004:1004::/nine:/bin/sh
+1234:x:1005:1005::/digits:/bin/sh
+";
+    const GROUP: &[u8] = b"root:x:0:root
+daemon:x:1:
+games:x:60:
+users:x:100:games,app
+wheel:x:10:root,app,9lives
+1000:x:1000:
+5678:x:5678:app
+";
+    const CALLER: Caller = Caller { uid: 0, gid: 0 };
+
+    fn ids(spec: &[u8]) -> Result<(u32, u32, Vec<u32>, Vec<u8>), SpecError<'_>> {
+        ids_as(spec, CALLER)
+    }
+
+    fn ids_as(spec: &[u8], caller: Caller) -> Result<(u32, u32, Vec<u32>, Vec<u8>), SpecError<'_>> {
+        resolve(spec, caller, PASSWD, GROUP).map(|credentials| {
+            let home = &credentials.home[5..credentials.home.len() - 1];
+            (
+                credentials.uid,
+                credentials.gid,
+                credentials.groups.to_vec(),
+                home.to_vec(),
+            )
+        })
+    }
+
+    fn ok(uid: u32, gid: u32, groups: &[u32], home: &[u8]) -> (u32, u32, Vec<u32>, Vec<u8>) {
+        (uid, gid, groups.to_vec(), home.to_vec())
+    }
+
+    /// gosu's published cases (Dockerfile.test-*), with a root caller.
+    #[test]
+    fn gosu_cases() {
+        assert_eq!(ids(b"0"), Ok(ok(0, 0, &[0, 10], b"/root")));
+        assert_eq!(ids(b"0:0"), Ok(ok(0, 0, &[], b"/root")));
+        assert_eq!(ids(b"root"), Ok(ok(0, 0, &[0, 10], b"/root")));
+        assert_eq!(ids(b"0:root"), Ok(ok(0, 0, &[], b"/root")));
+        assert_eq!(ids(b"root:0"), Ok(ok(0, 0, &[], b"/root")));
+        assert_eq!(ids(b"root:root"), Ok(ok(0, 0, &[], b"/root")));
+        // As in gosu's images, uid 1000 has no passwd entry.
+        assert_eq!(ids(b"1000"), Ok(ok(1000, 0, &[], b"/")));
+        assert_eq!(ids(b"0:1000"), Ok(ok(0, 1000, &[], b"/root")));
+        assert_eq!(ids(b"1000:1000"), Ok(ok(1000, 1000, &[], b"/")));
+        assert_eq!(ids(b"root:1000"), Ok(ok(0, 1000, &[], b"/root")));
+        assert_eq!(ids(b"1000:root"), Ok(ok(1000, 0, &[], b"/")));
+        assert_eq!(ids(b"1000:daemon"), Ok(ok(1000, 1, &[], b"/")));
+        assert_eq!(ids(b"games"), Ok(ok(5, 60, &[100], b"/usr/games")));
+        assert_eq!(ids(b"games:daemon"), Ok(ok(5, 1, &[], b"/usr/games")));
+        assert_eq!(ids(b"0:"), Ok(ok(0, 0, &[0, 10], b"/root")));
+        assert_eq!(ids(b""), Ok(ok(0, 0, &[0, 10], b"/root")));
+        assert_eq!(ids(b":0"), Ok(ok(0, 0, &[], b"/root")));
+        assert_eq!(ids(b"bogus"), Err(SpecError::NoSuchUser(b"bogus")));
+        assert_eq!(ids(b"0day"), Err(SpecError::NoSuchUser(b"0day")));
+        assert_eq!(ids(b"0:bogus"), Err(SpecError::NoSuchGroup(b"bogus")));
+        assert_eq!(ids(b"0:0day"), Err(SpecError::NoSuchGroup(b"0day")));
+    }
+
+    #[test]
+    fn uid_without_entry_keeps_the_callers_gid() {
+        let caller = Caller { uid: 0, gid: 77 };
+        assert_eq!(ids_as(b"4000", caller), Ok(ok(4000, 77, &[], b"/")));
+        assert_eq!(ids_as(b"4000:5", caller), Ok(ok(4000, 5, &[], b"/")));
+        // An unknown caller uid with an empty user field: HOME=/ as well.
+        let stranger = Caller { uid: 3333, gid: 44 };
+        assert_eq!(ids_as(b"", stranger), Ok(ok(3333, 44, &[], b"/")));
+        assert_eq!(ids_as(b":1", stranger), Ok(ok(3333, 1, &[], b"/")));
+    }
+
+    #[test]
+    fn names_digits_and_duplicates() {
+        assert_eq!(
+            ids(b"app"),
+            Ok(ok(1100, 1100, &[100, 10, 5678], b"/home/app"))
+        );
+        assert_eq!(
+            ids(b"1100"),
+            Ok(ok(1100, 1100, &[100, 10, 5678], b"/home/app"))
+        );
+        assert_eq!(ids(b"9lives"), Ok(ok(1004, 1004, &[10], b"/nine")));
+        // All digits: an id, even though a user named 1234 exists.
+        assert_eq!(ids(b"1234"), Ok(ok(1234, 0, &[], b"/")));
+        assert_eq!(ids(b"1005"), Ok(ok(1005, 1005, &[], b"/digits")));
+        // A group named 5678 exists with gid 5678; 1000 is a gid either way.
+        assert_eq!(ids(b"app:5678"), Ok(ok(1100, 5678, &[], b"/home/app")));
+        assert_eq!(ids(b"app:1000"), Ok(ok(1100, 1000, &[], b"/home/app")));
+        assert_eq!(ids(b"lost"), Ok(ok(1001, 4242, &[], b"/home/lost")));
+        assert_eq!(ids(b"nohome"), Ok(ok(1002, 1002, &[], b"")));
+        // Found by uid, the line's name (app) picks the groups.
+        assert_eq!(
+            ids(b"1003"),
+            Ok(ok(1003, 1003, &[100, 10, 5678], b"/home/dup"))
+        );
+    }
+
+    #[test]
+    fn refusals() {
+        for spec in [&b"2147483648"[..], b"4294967296", b"-1", b"4294967295"] {
+            assert_eq!(
+                ids(spec),
+                Err(SpecError::OutOfRange {
+                    user: true,
+                    field: spec
+                }),
+                "{spec:?}"
+            );
+        }
+        assert_eq!(
+            ids(b"0:-1"),
+            Err(SpecError::OutOfRange {
+                user: false,
+                field: b"-1"
+            })
+        );
+        assert_eq!(ids(b"a:b:c"), Err(SpecError::NoSuchUser(b"a")));
+        assert_eq!(ids(b"root:b:c"), Err(SpecError::NoSuchGroup(b"b:c")));
+    }
+
+    #[test]
+    fn missing_files_are_empty_files() {
+        let resolve_empty = |spec| {
+            resolve(spec, Caller { uid: 0, gid: 9 }, &b""[..], &b""[..]).map(|c| (c.uid, c.gid))
+        };
+        assert_eq!(resolve_empty(b"1000"), Ok((1000, 9)));
+        assert_eq!(resolve_empty(b"1000:5"), Ok((1000, 5)));
+        assert_eq!(resolve_empty(b"root"), Err(SpecError::NoSuchUser(b"root")));
+    }
+
+    #[test]
+    fn messages() {
+        let line = |error: SpecError<'_>| error.line(b"app:web").as_bytes().to_vec();
+        assert_eq!(
+            line(SpecError::NoSuchUser(b"app")),
+            b"usher: no such user app"
+        );
+        assert_eq!(
+            line(SpecError::NoSuchGroup(b"web")),
+            b"usher: no such group web"
+        );
+        assert_eq!(
+            line(SpecError::OutOfRange {
+                user: true,
+                field: b"-1"
+            }),
+            b"usher: user id -1 is out of range (0 to 2147483647)"
+        );
+        assert_eq!(
+            line(SpecError::Read(File::Group, Errno::IO)),
+            b"usher: reading /etc/group: I/O error"
+        );
+        assert_eq!(
+            line(SpecError::TooManyGroups),
+            b"usher: app:web is in more than 1024 groups, usher's limit"
+        );
+    }
+
+    #[test]
+    fn home_too_long_is_an_error() {
+        let mut passwd = b"long:x:1:1::".to_vec();
+        passwd.extend(std::iter::repeat_n(b'h', HOME_CAPACITY));
+        passwd.extend(b":/bin/sh\n");
+        assert_eq!(
+            resolve(b"long", CALLER, &passwd[..], &b""[..]).map(|_| ()),
+            Err(SpecError::TooLong)
+        );
+    }
+}
