@@ -36,17 +36,28 @@ PEERS = {
 }
 SUBJECTS = {name: spec for name, spec in PEERS.items() if os.path.exists(spec[0])}
 
+# The user switchers, each running `true` as root: usher's gosu and su-exec
+# personalities (symlinks made in main), native --user, and Debian's gosu.
+SWITCH_DIR = tempfile.mkdtemp(prefix="usher-bench-")
+SWITCHERS = {
+    "usher as gosu": (USHER, [os.path.join(SWITCH_DIR, "gosu"), "root"]),
+    "usher as su-exec": (USHER, [os.path.join(SWITCH_DIR, "su-exec"), "root"]),
+    "usher --user": (USHER, [USHER, "--user", "root", "--"]),
+    "gosu": ("/usr/sbin/gosu", ["/usr/sbin/gosu", "root"]),
+}
+SWITCHERS = {name: spec for name, spec in SWITCHERS.items() if os.path.exists(spec[0])}
+
 
 def spawn_wait(argv):
     pid = os.posix_spawn(argv[0], argv, {}, file_actions=[(os.POSIX_SPAWN_OPEN, 2, "/dev/null", os.O_WRONLY, 0)])
     os.waitpid(pid, 0)
 
 
-def exec_overhead(rounds=600):
+def exec_overhead(rounds=600, subjects=SUBJECTS):
     """Median wall time of `X true` minus the median of plain `true`."""
-    runs = {name: [] for name in SUBJECTS}
+    runs = {name: [] for name in subjects}
     runs["(true)"] = []
-    commands = {name: prefix + [TRUE] for name, (_, prefix) in SUBJECTS.items()}
+    commands = {name: prefix + [TRUE] for name, (_, prefix) in subjects.items()}
     commands["(true)"] = [TRUE]
     for _ in range(20):  # warm the page cache
         for argv in commands.values():
@@ -59,7 +70,7 @@ def exec_overhead(rounds=600):
             spawn_wait(commands[name])
             runs[name].append(time.perf_counter_ns() - start)
     floor = statistics.median(runs["(true)"])
-    return {name: (statistics.median(runs[name]) - floor) / 1000 for name in SUBJECTS}, floor / 1000
+    return {name: (statistics.median(runs[name]) - floor) / 1000 for name in subjects}, floor / 1000
 
 
 def build_floor():
@@ -164,7 +175,7 @@ def forwarding_latency(rounds=400):
     return {name: (statistics.median(samples[name]) - floor) / 1000 for name in SUBJECTS}, floor / 1000
 
 
-def syscalls():
+def syscalls(subjects=SUBJECTS):
     """Syscalls made for `X true` (strace -f -c), total and above plain `true`."""
     def count(argv):
         with tempfile.NamedTemporaryFile("r") as out:
@@ -173,14 +184,14 @@ def syscalls():
         total = re.search(r"^100\.00\s+\S+\s+\S+\s+(\d+)", text, re.M)
         return int(total.group(1)) if total else None
     floor = count([TRUE])
-    return {name: count(prefix + [TRUE]) - floor for name, (_, prefix) in SUBJECTS.items()}, floor
+    return {name: count(prefix + [TRUE]) - floor for name, (_, prefix) in subjects.items()}, floor
 
 
-def instructions():
+def instructions(subjects=SUBJECTS):
     """User-space instructions of the init for `X true` (callgrind; the exec'd
-    `true` runs natively because children are not traced)."""
+    `true` runs natively because children and exec'd programs are not traced)."""
     result = {}
-    for name, (_, prefix) in SUBJECTS.items():
+    for name, (_, prefix) in subjects.items():
         with tempfile.TemporaryDirectory() as work:
             subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={work}/cg.%p"] + prefix + [TRUE],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
@@ -190,6 +201,19 @@ def instructions():
                 found = re.search(r"^(?:summary|totals): (\d+)", text, re.M)
                 total += int(found.group(1)) if found else 0
         result[name] = total
+    return result
+
+
+def stepped_instructions(subjects):
+    """User-space instructions until the exec of `true`, single-stepped with
+    ptrace (bench/steps.c): the switchers exec in place, which callgrind does
+    not follow, and valgrind cannot run Go's gosu."""
+    steps = os.path.join(SWITCH_DIR, "steps")
+    subprocess.run(["cc", "-O2", "-o", steps, os.path.join(ROOT, "bench/steps.c")], check=True)
+    result = {}
+    for name, (_, prefix) in subjects.items():
+        out = subprocess.run([steps] + prefix + [TRUE], capture_output=True, text=True, check=True)
+        result[name] = int(out.stdout.split()[-1])
     return result
 
 
@@ -212,6 +236,13 @@ def main():
     calls, true_calls = syscalls()
     print("bench: instructions ...", flush=True)
     instr = instructions()
+    print("bench: user switchers ...", flush=True)
+    for name in ("gosu", "su-exec"):
+        os.symlink(USHER, os.path.join(SWITCH_DIR, name))
+    switch_overhead, _ = exec_overhead(subjects=SWITCHERS)
+    switch_calls, _ = syscalls(subjects=SWITCHERS)
+    switch_instr = stepped_instructions(SWITCHERS)
+    shutil.rmtree(SWITCH_DIR)
 
     kernel = os.uname().release
     cpu = re.search(r"model name\s*:\s*(.*)", open("/proc/cpuinfo").read())
@@ -233,6 +264,20 @@ def main():
         "| signal forwarding latency above direct (µs, median of 400) | " + " | ".join(f"{latency[n]:.1f}" for n in SUBJECTS) + " |",
         "| syscalls for `X true`, above `true` alone | " + " | ".join(str(calls[n]) for n in SUBJECTS) + " |",
         "| user-space instructions for `X true` | " + " | ".join(f"{instr[n]:,}" for n in SUBJECTS) + " |",
+        "",
+        "User switchers, each running `true` as root (`X root true`; usher's personalities are",
+        "symlinks to the same binary, and `usher --user root -- true` spawns a child as usual):",
+        "",
+        "| | " + " | ".join(SWITCHERS) + " |",
+        "|---|" + "---:|" * len(SWITCHERS),
+        "| exec overhead (µs, median of 600) | " + " | ".join(f"{switch_overhead[n]:.0f}" for n in SWITCHERS) + " |",
+        "| syscalls, above `true` alone | " + " | ".join(str(switch_calls[n]) for n in SWITCHERS) + " |",
+        "| user-space instructions (single-stepped) | " + " | ".join(f"{switch_instr[n]:,}" for n in SWITCHERS) + " |",
+        "",
+        "Instructions here are counted by single-stepping the switcher with ptrace until it execs",
+        "`true` (`bench/steps.c`), because the switchers exec in place, which callgrind does not",
+        "follow, and valgrind cannot run Go's gosu. Only gosu's first thread is stepped, so its",
+        "figure is a lower bound. `usher --user` is counted until it exits (its child is not stepped).",
         "",
         f"Floors: plain `true` takes {true_us:.0f} µs and {true_calls} syscalls; a direct",
         f"kill-to-read round trip takes {direct_us:.1f} µs. An empty musl static-pie program built",
