@@ -3,18 +3,18 @@
 //! PATH search order. No copy of the environment is ever made.
 
 use crate::sys::{CStrArray, CStrList};
-use core::ffi::CStr;
 
 /// Most entries an environment usher edits may have (the child's, with its
 /// HOME set). More is an error that names the limit.
 pub const ENV_CAPACITY: usize = 4096;
 
 /// The environment a switched user's command gets: `envp` byte for byte,
-/// except that the first `HOME=` entry becomes `home` (or `home` is added at
-/// the end) and later `HOME=` entries are dropped. False when it does not fit.
+/// except that the first `HOME=` entry becomes `home` (`HOME=...` and a NUL;
+/// or `home` is added at the end) and later `HOME=` entries are dropped.
+/// False when it does not fit.
 pub fn with_home<'a, const N: usize>(
     envp: &CStrArray,
-    home: &'a CStr,
+    home: &'a [u8],
     out: &mut CStrList<'a, N>,
 ) -> bool {
     let mut placed = false;
@@ -22,20 +22,20 @@ pub fn with_home<'a, const N: usize>(
         let Some(entry) = envp.get(index) else {
             continue;
         };
-        let entry = if entry.to_bytes().starts_with(b"HOME=") {
+        let pushed = if entry.to_bytes().starts_with(b"HOME=") {
             if placed {
                 continue;
             }
             placed = true;
-            home
+            out.push_with_nul(home)
         } else {
-            entry
+            out.push(entry)
         };
-        if !out.push(entry) {
+        if !pushed {
             return false;
         }
     }
-    placed || out.push(home)
+    placed || out.push_with_nul(home)
 }
 
 /// The PATH used for the search when PATH is unset (it is not added to the
@@ -158,13 +158,13 @@ mod tests {
         }
     }
 
-    fn edited(entries: &[&CStr]) -> Vec<Vec<u8>> {
+    fn edited(entries: &[&core::ffi::CStr]) -> Vec<Vec<u8>> {
         let mut raw: Vec<*const core::ffi::c_char> = entries.iter().map(|e| e.as_ptr()).collect();
         raw.push(core::ptr::null());
         // SAFETY: a NULL-terminated array of C strings that outlive the test.
         let envp = unsafe { CStrArray::from_raw(raw.as_ptr()) };
         let mut out = CStrList::<4>::default();
-        if !with_home(&envp, c"HOME=/home/app", &mut out) {
+        if !with_home(&envp, b"HOME=/home/app\0", &mut out) {
             return vec![b"(full)".to_vec()];
         }
         let array = out.as_array();

@@ -12,7 +12,6 @@ use crate::setup::creds;
 use crate::signal::SIGCHLD;
 use crate::sys::{self, CStrArray, CStrList, Disposition, SigSet};
 use crate::user::spec::{Credentials, SpecError};
-use core::ffi::CStr;
 use rustix::fd::OwnedFd;
 use rustix::io::Errno;
 use rustix::pipe::{pipe_with, PipeFlags};
@@ -274,9 +273,6 @@ fn exec_with_home(
     home: &[u8],
     search: Option<&[u8]>,
 ) -> (ChildStep, Errno) {
-    let Ok(home) = CStr::from_bytes_until_nul(home) else {
-        return (ChildStep::Environment, Errno::INVAL);
-    };
     let mut edited = CStrList::<ENV_CAPACITY>::default();
     if !with_home(&envp, home, &mut edited) {
         return (ChildStep::Environment, Errno::TOOBIG);

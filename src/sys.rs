@@ -114,6 +114,18 @@ impl<'a, const N: usize> CStrList<'a, N> {
         true
     }
 
+    /// Appends a string given as bytes that end with a NUL (an earlier NUL
+    /// ends it sooner, as C reads it); false when full or when there is no
+    /// final NUL.
+    pub fn push_with_nul(&mut self, string: &'a [u8]) -> bool {
+        if string.last() != Some(&0) || self.len + 1 >= N {
+            return false;
+        }
+        self.ptrs[self.len] = string.as_ptr().cast();
+        self.len += 1;
+        true
+    }
+
     /// The list as an array for `execve`. The array points into `self`, so
     /// it is used while `self` is alive: handed straight to `execve`.
     pub fn as_array(&self) -> CStrArray {
@@ -385,6 +397,14 @@ pub fn set_pdeathsig(signo: u32) -> Result<(), Errno> {
     Ok(())
 }
 
+/// `setgroups` for this thread (the only one) from plain ids: rustix's
+/// wrapper takes `Gid`s, which would need a copy of the list.
+pub fn set_groups(groups: &[u32]) -> Result<(), Errno> {
+    // SAFETY: the kernel reads `len` u32s from a valid slice.
+    check(unsafe { sc::syscall!(SETGROUPS, groups.len(), groups.as_ptr()) })?;
+    Ok(())
+}
+
 /// The real, effective and saved user ids, then the same for groups
 /// (`getresuid`, `getresgid`; rustix has neither).
 pub fn ids() -> [u32; 6] {
@@ -428,6 +448,11 @@ mod tests {
         assert!(list.push(c"A=1"));
         assert!(list.push(c"B=2"));
         assert!(!list.push(c"C=3"));
+        assert!(!list.push_with_nul(b"D=4\0"));
+        let mut other = CStrList::<3>::default();
+        assert!(!other.push_with_nul(b"no NUL"));
+        assert!(other.push_with_nul(b"E=5\0"));
+        assert_eq!(other.as_array().get(0), Some(c"E=5"));
         let array = list.as_array();
         assert_eq!(array.len(), 2);
         assert_eq!(array.get(1), Some(c"B=2"));

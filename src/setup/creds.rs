@@ -14,8 +14,7 @@ use rustix::fs::{open, Mode, OFlags};
 use rustix::io::Errno;
 use rustix::process::{getgid, getuid};
 use rustix::thread::{
-    set_capabilities, set_thread_groups, set_thread_res_gid, set_thread_res_uid, CapabilitySet,
-    CapabilitySets,
+    set_capabilities, set_thread_res_gid, set_thread_res_uid, CapabilitySet, CapabilitySets,
 };
 
 /// A file read for user lookup. One that cannot be opened reads as empty,
@@ -63,14 +62,7 @@ pub fn resolve(spec: &[u8]) -> Result<Credentials, SpecError<'_>> {
 
 /// Becomes `credentials` for good. On failure, returns the step that failed.
 pub fn switch(credentials: &Credentials) -> Result<(), (ChildStep, Errno)> {
-    // Gid and Uid are transparent wrappers of u32, so the list converts in
-    // place; from_raw is the checked, safe way to build each one.
-    let mut groups = [rustix::process::Gid::ROOT; crate::user::GROUPS_CAPACITY];
-    for (slot, &gid) in groups.iter_mut().zip(credentials.groups.iter()) {
-        *slot = rustix::process::Gid::from_raw(gid);
-    }
-    let groups = &groups[..credentials.groups.len()];
-    set_thread_groups(groups).map_err(|errno| (ChildStep::Groups, errno))?;
+    sys::set_groups(&credentials.groups).map_err(|errno| (ChildStep::Groups, errno))?;
     let gid = rustix::process::Gid::from_raw(credentials.gid);
     set_thread_res_gid(gid, gid, gid).map_err(|errno| (ChildStep::Gid, errno))?;
     let uid = rustix::process::Uid::from_raw(credentials.uid);

@@ -6,13 +6,8 @@
 //! The member list is matched member by member as it streams, so a group with
 //! thousands of members needs no buffer of its size.
 
-use super::{Event, Fields, Matcher, Number, Source, GROUPS_CAPACITY};
+use super::{Line, Scanner, Source, GROUPS_CAPACITY};
 use rustix::io::Errno;
-
-const NAME: usize = 0;
-const GID: usize = 2;
-const MEMBERS: usize = 3;
-const FIELDS: usize = 4;
 
 /// Why a group search failed.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -42,59 +37,28 @@ pub type Groups = heapless::Vec<u32, GROUPS_CAPACITY>;
 /// Runs `query`. For a name, returns its gid (and `found` stays empty); for a
 /// member, fills `found` and returns `None`.
 pub fn find<S: Source>(
-    fields: &mut Fields<'_, S>,
+    scanner: &mut Scanner<'_, S>,
     query: Query<'_>,
     found: &mut Groups,
 ) -> Result<Option<u32>, GroupError> {
-    let (wanted_name, wanted_member) = match query {
-        Query::Name(name) => (name, None),
-        Query::Member(user) => (&b""[..], Some(user)),
+    let mut line = match query {
+        Query::Name(name) => Line::new(name, b""),
+        Query::Member(user) => Line::new(b"", user),
     };
-    loop {
-        let mut field = 0;
-        let mut comment = false;
-        let mut started = false;
-        let mut name = Matcher::new(wanted_name);
-        let mut gid = Number::default();
-        let mut member = Matcher::new(wanted_member.unwrap_or(b""));
-        let mut listed = false;
-        loop {
-            let event = match fields.next_event()? {
-                None => return Ok(None),
-                Some(event) => event,
-            };
-            if !started {
-                started = true;
-                comment = event == Event::Byte(b'#');
-            }
-            match (event, field) {
-                (Event::LineEnd, _) => break,
-                (Event::FieldEnd, _) => field += 1,
-                (Event::Byte(b','), MEMBERS) => {
-                    listed |= member.is_match();
-                    member = Matcher::new(wanted_member.unwrap_or(b""));
-                }
-                (Event::Byte(byte), NAME) => name.push(byte),
-                (Event::Byte(byte), GID) => gid.push(byte),
-                (Event::Byte(byte), MEMBERS) => member.push(byte),
-                _ => {}
-            }
-        }
-        // The last member ends the line, whose trailing whitespace is trimmed.
-        // An empty member list names nobody.
-        listed |= member.is_match_trimmed() && wanted_member.is_some_and(|user| !user.is_empty());
-        let Some(line_gid) = gid.get() else {
+    while scanner.next_line(&mut line)? {
+        let Some(gid) = line.numbers[0].get() else {
             continue;
         };
-        if comment || field + 1 != FIELDS {
+        if line.comment || line.fields != 4 {
             continue;
         }
-        match wanted_member {
-            None if name.is_match() => return Ok(Some(line_gid)),
-            Some(_) if listed => found.push(line_gid).map_err(|_| GroupError::TooMany)?,
+        match query {
+            Query::Name(_) if line.name.is_match() => return Ok(Some(gid)),
+            Query::Member(_) if line.listed => found.push(gid).map_err(|_| GroupError::TooMany)?,
             _ => {}
         }
     }
+    Ok(None)
 }
 
 #[cfg(test)]
@@ -105,7 +69,7 @@ mod tests {
 
     fn run(text: &[u8], query: Query<'_>) -> Result<(Option<u32>, Vec<u32>), GroupError> {
         let mut buf = [0; READ_CAPACITY];
-        let mut fields = Fields::new(
+        let mut fields = Scanner::new(
             Chunked {
                 bytes: text,
                 chunk: 5,

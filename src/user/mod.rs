@@ -36,78 +36,134 @@ impl Source for &[u8] {
     }
 }
 
-/// One item of a colon-separated file.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Event {
-    /// A byte of the current field.
-    Byte(u8),
-    /// A `:`: the next field starts.
-    FieldEnd,
-    /// The end of a line (or of a last line without its newline).
-    LineEnd,
-}
-
 /// Whitespace as trimmed from each line (ASCII only).
 pub fn is_space(byte: u8) -> bool {
     matches!(byte, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
 }
 
-/// Turns a file into [`Event`]s. Leading whitespace of each line is skipped
-/// here; trailing whitespace only matters in a line's last field, whose
-/// parser ignores it.
-pub struct Fields<'b, S: Source> {
+/// What one line of passwd or group held, in the fields usher looks at. Both
+/// files go through this one scanner: field 0 is the name, fields 2 and 3
+/// the numbers (uid and gid, or gid), field 3 also the member list, and
+/// field 5 the home directory.
+pub struct Line<'w> {
+    /// Number of fields (1 + the number of `:`).
+    pub fields: usize,
+    /// The line starts with `#`.
+    pub comment: bool,
+    pub name: Matcher<'w>,
+    pub name_copy: Copied<NAME_CAPACITY>,
+    pub numbers: [Number; 2],
+    member: Matcher<'w>,
+    /// Field 3, as a comma-separated list, names the wanted member.
+    pub listed: bool,
+    pub home: Copied<HOME_CAPACITY>,
+}
+
+impl<'w> Line<'w> {
+    /// A line that will match names against `name` and members against
+    /// `member` (an empty `member` matches nobody).
+    pub fn new(name: &'w [u8], member: &'w [u8]) -> Self {
+        Line {
+            fields: 1,
+            comment: false,
+            name: Matcher::new(name),
+            name_copy: Copied::default(),
+            numbers: [Number::default(); 2],
+            member: Matcher::new(member),
+            listed: false,
+            home: Copied::default(),
+        }
+    }
+
+    fn reset(&mut self) {
+        *self = Line::new(self.name.want, self.member.want);
+    }
+
+    fn push(&mut self, byte: u8) {
+        match self.fields {
+            1 => {
+                self.name.push(byte);
+                self.name_copy.push(byte);
+            }
+            3 => self.numbers[0].push(byte),
+            4 => {
+                self.numbers[1].push(byte);
+                if byte == b',' {
+                    self.end_member(self.member.is_match());
+                } else {
+                    self.member.push(byte);
+                }
+            }
+            6 => self.home.push(byte),
+            _ => {}
+        }
+    }
+
+    fn end_member(&mut self, matched: bool) {
+        self.listed |= matched && !self.member.want.is_empty();
+        self.member = Matcher::new(self.member.want);
+    }
+
+    /// The line is over: its last member ends without its trailing
+    /// whitespace, which is trimmed from the line.
+    fn end(&mut self) {
+        if self.fields == 4 {
+            self.end_member(self.member.is_match_trimmed());
+        }
+    }
+}
+
+/// Reads a file line by line into a [`Line`], through a fixed buffer, so
+/// that lines of any length work. Leading whitespace of each line is skipped.
+pub struct Scanner<'b, S: Source> {
     source: S,
     buf: &'b mut [u8; READ_CAPACITY],
     at: usize,
     end: usize,
-    line_start: bool,
-    finished: bool,
 }
 
-impl<'b, S: Source> Fields<'b, S> {
+impl<'b, S: Source> Scanner<'b, S> {
     pub fn new(source: S, buf: &'b mut [u8; READ_CAPACITY]) -> Self {
-        Fields {
+        Scanner {
             source,
             buf,
             at: 0,
             end: 0,
-            line_start: true,
-            finished: false,
         }
     }
 
-    pub fn next_event(&mut self) -> Result<Option<Event>, Errno> {
+    /// Fills `line` with the next line; false at the end of the file.
+    pub fn next_line(&mut self, line: &mut Line<'_>) -> Result<bool, Errno> {
+        line.reset();
+        let mut started = false;
         loop {
             if self.at == self.end {
-                if self.finished {
-                    return Ok(None);
-                }
                 self.at = 0;
                 self.end = self.source.fill(self.buf)?;
                 if self.end == 0 {
-                    self.finished = true;
-                    if !self.line_start {
-                        self.line_start = true;
-                        return Ok(Some(Event::LineEnd));
-                    }
-                    return Ok(None);
+                    // A last line without its newline still counts.
+                    line.end();
+                    return Ok(started);
                 }
             }
             let byte = self.buf[self.at];
             self.at += 1;
             if byte == b'\n' {
-                self.line_start = true;
-                return Ok(Some(Event::LineEnd));
+                line.end();
+                return Ok(true);
             }
-            if self.line_start && is_space(byte) {
-                continue;
+            if !started {
+                if is_space(byte) {
+                    continue;
+                }
+                started = true;
+                line.comment = byte == b'#';
             }
-            self.line_start = false;
-            return Ok(Some(if byte == b':' {
-                Event::FieldEnd
+            if byte == b':' {
+                line.fields += 1;
             } else {
-                Event::Byte(byte)
-            }));
+                line.push(byte);
+            }
         }
     }
 }
@@ -242,39 +298,55 @@ pub(crate) mod tests {
         }
     }
 
-    fn events(text: &[u8]) -> Vec<Event> {
+    /// (fields, comment, name matched, numbers, listed, home) of a line.
+    type Seen = (usize, bool, bool, [Option<u32>; 2], bool, Vec<u8>);
+
+    fn lines(text: &[u8]) -> Vec<Seen> {
         let mut buf = [0; READ_CAPACITY];
-        let mut fields = Fields::new(
+        let mut scanner = Scanner::new(
             Chunked {
                 bytes: text,
                 chunk: 3,
             },
             &mut buf,
         );
+        let mut line = Line::new(b"ab", b"me");
         let mut out = Vec::new();
-        while let Some(event) = fields.next_event().unwrap() {
-            out.push(event);
+        while scanner.next_line(&mut line).unwrap() {
+            out.push((
+                line.fields,
+                line.comment,
+                line.name.is_match(),
+                [line.numbers[0].get(), line.numbers[1].get()],
+                line.listed,
+                line.home.bytes.to_vec(),
+            ));
         }
         out
     }
 
     #[test]
-    fn fields_skip_leading_space_and_end_the_last_line() {
-        use Event::*;
+    fn lines_skip_leading_space_and_end_at_eof() {
         assert_eq!(
-            events(b"  a:b\n\n c"),
+            lines(b"  ab:x:1:2:g:/h:s\n\n#c\n x:y:3:me,you \t\r\n last:x:4:you,me"),
             vec![
-                Byte(b'a'),
-                FieldEnd,
-                Byte(b'b'),
-                LineEnd,
-                LineEnd,
-                Byte(b'c'),
-                LineEnd
+                (7, false, true, [Some(1), Some(2)], false, b"/h".to_vec()),
+                (1, false, false, [None, None], false, vec![]),
+                (1, true, false, [None, None], false, vec![]),
+                (4, false, false, [Some(3), None], true, vec![]),
+                (4, false, false, [Some(4), None], true, vec![]),
             ]
         );
-        assert_eq!(events(b"a\n  \t"), vec![Byte(b'a'), LineEnd]);
-        assert_eq!(events(b""), vec![]);
+        assert_eq!(
+            lines(b"ab\n  \t"),
+            vec![(1, false, true, [None, None], false, vec![])]
+        );
+        assert_eq!(lines(b""), vec![]);
+        // Members: trailing whitespace only at the end of the line.
+        assert!(!lines(b"g:x:1:me ,you")[0].4);
+        assert!(!lines(b"g:x:1:mee,you")[0].4);
+        assert!(lines(b"g:x:1:you,me,")[0].4);
+        assert!(!lines(b"g:x:1:")[0].4);
     }
 
     fn matches(want: &[u8], field: &[u8]) -> (bool, bool) {

@@ -4,14 +4,8 @@
 //! uid and gid are plain numbers up to 2^31-1. Any other line is skipped and
 //! never matches: gosu would read `alice` alone as uid 0, gid 0.
 
-use super::{Copied, Event, Fields, Matcher, Number, Source, HOME_CAPACITY, NAME_CAPACITY};
+use super::{Copied, Line, Scanner, Source, HOME_CAPACITY, NAME_CAPACITY};
 use rustix::io::Errno;
-
-const NAME: usize = 0;
-const UID: usize = 2;
-const GID: usize = 3;
-const HOME: usize = 5;
-const FIELDS: usize = 7;
 
 /// What to look for.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -30,53 +24,32 @@ pub struct Entry {
 
 /// The first well-formed line that answers `query`, if any.
 pub fn find<S: Source>(
-    fields: &mut Fields<'_, S>,
+    scanner: &mut Scanner<'_, S>,
     query: Query<'_>,
 ) -> Result<Option<Entry>, Errno> {
     let want = match query {
         Query::Name(name) => name,
         Query::Uid(_) => b"",
     };
-    loop {
-        let mut field = 0;
-        let mut name = Matcher::new(want);
-        let mut entry = Entry {
-            name: Copied::default(),
-            uid: 0,
-            gid: 0,
-            home: Copied::default(),
-        };
-        let (mut uid, mut gid) = (Number::default(), Number::default());
-        loop {
-            match fields.next_event()? {
-                None => return Ok(None),
-                Some(Event::LineEnd) => break,
-                Some(Event::FieldEnd) => field += 1,
-                Some(Event::Byte(byte)) => match field {
-                    NAME => {
-                        name.push(byte);
-                        entry.name.push(byte);
-                    }
-                    UID => uid.push(byte),
-                    GID => gid.push(byte),
-                    HOME => entry.home.push(byte),
-                    _ => {}
-                },
-            }
-        }
-        let (Some(line_uid), Some(line_gid)) = (uid.get(), gid.get()) else {
+    let mut line = Line::new(want, b"");
+    while scanner.next_line(&mut line)? {
+        let (Some(uid), Some(gid)) = (line.numbers[0].get(), line.numbers[1].get()) else {
             continue;
         };
         let hit = match query {
-            Query::Name(_) => name.is_match(),
-            Query::Uid(wanted) => line_uid == wanted,
+            Query::Name(_) => line.name.is_match(),
+            Query::Uid(wanted) => uid == wanted,
         };
-        if field + 1 == FIELDS && hit {
-            entry.uid = line_uid;
-            entry.gid = line_gid;
-            return Ok(Some(entry));
+        if line.fields == 7 && hit {
+            return Ok(Some(Entry {
+                name: line.name_copy,
+                uid,
+                gid,
+                home: line.home,
+            }));
         }
     }
+    Ok(None)
 }
 
 #[cfg(test)]
@@ -87,7 +60,7 @@ mod tests {
 
     fn lookup(text: &[u8], query: Query<'_>) -> Option<(Vec<u8>, u32, u32, Vec<u8>)> {
         let mut buf = [0; READ_CAPACITY];
-        let mut fields = Fields::new(
+        let mut fields = Scanner::new(
             Chunked {
                 bytes: text,
                 chunk: 7,

@@ -5,7 +5,7 @@
 
 use super::group::{self, GroupError, Groups};
 use super::passwd;
-use super::{Fields, Source, HOME_CAPACITY, MAX_ID, READ_CAPACITY};
+use super::{Scanner, Source, HOME_CAPACITY, MAX_ID, READ_CAPACITY};
 use crate::error::{push_errno, Line};
 use rustix::io::Errno;
 
@@ -149,7 +149,7 @@ pub fn resolve<'s, P: Source, G: Source>(
         // Absent (out of range was refused above): the caller's own entry.
         _ => passwd::Query::Uid(caller.uid),
     };
-    let entry = passwd::find(&mut Fields::new(passwd_file, &mut buf), query)
+    let entry = passwd::find(&mut Scanner::new(passwd_file, &mut buf), query)
         .map_err(|errno| SpecError::Read(File::Passwd, errno))?;
     let mut credentials = Credentials {
         uid: caller.uid,
@@ -174,7 +174,7 @@ pub fn resolve<'s, P: Source, G: Source>(
         (None, _) => {}
     }
 
-    let mut group_fields = Fields::new(group_file, &mut buf);
+    let mut group_fields = Scanner::new(group_file, &mut buf);
     let read_error = |error| match error {
         GroupError::Read(errno) => SpecError::Read(File::Group, errno),
         GroupError::TooMany => SpecError::TooManyGroups,
