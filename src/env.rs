@@ -55,9 +55,7 @@ fn value_of<'a>(entry: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
 
 impl Environment for CStrArray {
     fn var(&self, name: &[u8]) -> Option<&[u8]> {
-        (0..self.len())
-            .filter_map(|index| self.get(index))
-            .find_map(|entry| value_of(entry.to_bytes(), name))
+        self.value_of(name)
     }
 }
 

@@ -64,6 +64,28 @@ impl CStrArray {
         Some(unsafe { CStr::from_ptr(*self.ptr.add(index)) })
     }
 
+    /// The value of the first `NAME=value` entry, for an environment. The
+    /// entries are compared byte by byte in place: building a `CStr` for each
+    /// would take a `strlen` of every entry on every lookup.
+    pub fn value_of(&self, name: &[u8]) -> Option<&'static [u8]> {
+        (0..self.len).find_map(|index| {
+            // SAFETY: `index < len`: the slot holds a valid NUL-terminated
+            // string. The loop stops at its NUL, or earlier at a mismatch (a
+            // NUL never equals a name byte or `=`), so no byte past it is read.
+            let entry = unsafe { *self.ptr.add(index) } as *const u8;
+            let matched = name
+                .iter()
+                .chain(b"=")
+                .enumerate()
+                .all(|(at, &wanted)| unsafe { *entry.add(at) } == wanted);
+            matched.then(|| {
+                // SAFETY: the name and `=` matched, so the value starts right
+                // after them, inside the same NUL-terminated string.
+                unsafe { CStr::from_ptr(entry.add(name.len() + 1).cast()) }.to_bytes()
+            })
+        })
+    }
+
     /// The array from `index` on; it shares the original terminator.
     pub fn tail(&self, index: usize) -> CStrArray {
         let index = index.min(self.len);
@@ -440,6 +462,28 @@ mod tests {
         assert_eq!(ids[1], rustix::process::geteuid().as_raw());
         assert_eq!(ids[3], rustix::process::getgid().as_raw());
         assert_eq!(ids[4], rustix::process::getegid().as_raw());
+    }
+
+    #[test]
+    fn values_are_found_in_place() {
+        let entries = [
+            c"PATHX=1",
+            c"PATH=/bin",
+            c"EMPTY=",
+            c"NOVALUE",
+            c"P",
+            c"PATH=/second",
+        ];
+        let mut raw: Vec<*const c_char> = entries.iter().map(|e| e.as_ptr()).collect();
+        raw.push(core::ptr::null());
+        // SAFETY: a NULL-terminated array of C strings that outlive the test.
+        let env = unsafe { CStrArray::from_raw(raw.as_ptr()) };
+        assert_eq!(env.value_of(b"PATH"), Some(&b"/bin"[..]));
+        assert_eq!(env.value_of(b"EMPTY"), Some(&b""[..]));
+        assert_eq!(env.value_of(b"NOVALUE"), None);
+        assert_eq!(env.value_of(b"PAT"), None);
+        assert_eq!(env.value_of(b"PATHXY"), None);
+        assert_eq!(env.value_of(b"MISSING"), None);
     }
 
     #[test]
