@@ -29,4 +29,20 @@ $qemu "$usher" -- /no/such/command 2>/dev/null
 check "missing command is 127" 127 "$?"
 $qemu "$usher" --bogus 2>/dev/null
 check "bad option is 1" 1 "$?"
+
+# User switching (as root): usher's aarch64 code reads /etc/passwd and
+# switches; the command is a host program.
+if [ "$(id -u)" = 0 ]; then
+    out=$($qemu "$usher" --user nobody -- id -u)
+    check "--user switches the child" "$(id -u nobody)" "$out"
+    links=$(mktemp -d)
+    ln -s "$usher" "$links/gosu"
+    out=$($qemu "$links/gosu" nobody:root sh -c 'echo "$(id -u):$(id -g):$HOME"')
+    check "gosu personality" "$(id -u nobody):0:$(getent passwd nobody | cut -d: -f6)" "$out"
+    $qemu "$links/gosu" 4294967296 true 2>/dev/null
+    check "out-of-range uid is refused" 1 "$?"
+    rm -rf "$links"
+else
+    skip_or_fail "user switching needs root"
+fi
 finish
