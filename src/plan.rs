@@ -2,6 +2,7 @@
 //! whatever personality produced it. One engine runs every Plan. Also the pure
 //! rules that turn a child's fate into usher's exit code.
 
+use crate::env::word_index;
 use crate::signal::Policy;
 use rustix::io::Errno;
 
@@ -20,11 +21,10 @@ pub enum Personality {
 impl Personality {
     /// Picks the personality from argv[0]'s basename.
     pub fn from_invocation(argv0: &[u8]) -> Personality {
-        let name = basename(argv0);
-        match name {
-            b"tini" | b"docker-init" => Personality::Tini,
-            b"gosu" => Personality::Gosu,
-            b"su-exec" => Personality::SuExec,
+        match word_index(b"tini\0docker-init\0gosu\0su-exec\0", basename(argv0)) {
+            Some(0 | 1) => Personality::Tini,
+            Some(2) => Personality::Gosu,
+            Some(3) => Personality::SuExec,
             _ => Personality::Native,
         }
     }

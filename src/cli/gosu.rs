@@ -4,6 +4,7 @@
 //! `--version`/`-v` as its first argument; su-exec has no such words.
 
 use super::{Action, Arguments, Text};
+use crate::env::word_index;
 use crate::error::Stream;
 use crate::plan::{Personality, Plan};
 
@@ -15,10 +16,10 @@ pub fn parse<A: Arguments + ?Sized>(args: &A, personality: Personality) -> Actio
     };
     let usage = Text::SwitchUsage { name, personality };
     if personality == Personality::Gosu && args.count() >= 2 {
-        let text = match args.arg(1) {
-            b"--help" | b"-h" | b"-?" => Some(usage),
-            b"--version" | b"-v" => Some(Text::GosuVersion),
-            _ => None,
+        let text = match word_index(b"--help\0-h\0-?\0--version\0-v\0", args.arg(1)) {
+            Some(0..=2) => Some(usage),
+            Some(_) => Some(Text::GosuVersion),
+            None => None,
         };
         if let Some(text) = text {
             return Action::Print {

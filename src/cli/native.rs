@@ -2,7 +2,7 @@
 //! every option has an environment twin and argv wins over the twin.
 
 use super::{parse_exit_code, Action, Arg, Arguments, CliError, ErrorKind, Opt, Parser, Text};
-use crate::env::{parse_bool, Environment};
+use crate::env::{parse_bool, word_index, Environment};
 use crate::error::Stream;
 use crate::plan::{Personality, Plan, Subreaper};
 use crate::signal;
@@ -32,7 +32,7 @@ fn option_id(opt: Opt<'_>) -> Option<usize> {
     match opt {
         Opt::Short(b'-') => None,
         Opt::Short(letter) => SHORTS.iter().position(|&short| short == letter),
-        Opt::Long(name) => LONGS.split(|&byte| byte == 0).position(|long| long == name),
+        Opt::Long(name) => word_index(LONGS, name),
     }
 }
 
@@ -319,6 +319,14 @@ mod tests {
         assert_eq!(
             error(&[b"usher", b"--no-new-privs=1", b"id"], &[]),
             b"usher: option --no-new-privs takes no value"
+        );
+    }
+
+    #[test]
+    fn an_empty_long_name_is_unknown() {
+        assert_eq!(
+            error(&[b"usher", b"--=x", b"true"], &[]),
+            b"usher: unknown option --"
         );
     }
 

@@ -75,8 +75,17 @@ impl<'w> Line<'w> {
         }
     }
 
+    /// Ready for the next line. Field by field, so that the copies' buffers
+    /// are not rewritten for every line.
     fn reset(&mut self) {
-        *self = Line::new(self.name.want, self.member.want);
+        self.fields = 1;
+        self.comment = false;
+        self.name = Matcher::new(self.name.want);
+        self.name_copy.clear();
+        self.numbers = [Number::default(); 2];
+        self.member = Matcher::new(self.member.want);
+        self.listed = false;
+        self.home.clear();
     }
 
     fn push(&mut self, byte: u8) {
@@ -247,6 +256,11 @@ impl<const N: usize> Default for Copied<N> {
 }
 
 impl<const N: usize> Copied<N> {
+    pub fn clear(&mut self) {
+        self.bytes.clear();
+        self.overflow = false;
+    }
+
     pub fn push(&mut self, byte: u8) {
         if self.bytes.push(byte).is_err() {
             self.overflow = true;
