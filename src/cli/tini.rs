@@ -30,6 +30,27 @@ where
             code: 0,
         };
     }
+    match options(args, env, usage) {
+        Ok(action) => action,
+        Err((error, with_usage)) => Action::Fail {
+            error,
+            usage: with_usage.then_some(usage),
+            code: 1,
+        },
+    }
+}
+
+/// The options and variables. An error comes with whether getopt would have
+/// printed the usage after it (unknown option, missing value, no command).
+fn options<'a, A, E>(
+    args: &'a A,
+    env: &'a E,
+    usage: Text<'a>,
+) -> Result<Action<'a>, (CliError<'a>, bool)>
+where
+    A: Arguments + ?Sized,
+    E: Environment + ?Sized,
+{
     let mut parser = Parser::new(args);
     let mut plan = Plan::new(Personality::Tini, 0);
     plan.subreaper = Subreaper::Off;
@@ -38,99 +59,47 @@ where
     let mut remap = ExitCodes::default();
     let mut warn_reaped = false;
     loop {
-        let arg = match parser.next_arg() {
-            Ok(Some(arg)) => arg,
-            Ok(None) => return no_command(usage),
-            // getopt reports these and prints the usage.
-            Err(error) => {
-                return Action::Fail {
-                    error,
-                    usage: Some(usage),
-                    code: 1,
-                }
-            }
-        };
-        let opt = match arg {
-            Arg::Command(index) => {
+        let opt = match parser.next_arg().map_err(|error| (error, true))? {
+            None => return Err((CliError::no_command(), true)),
+            Some(Arg::Command(index)) => {
                 plan.command = index;
                 break;
             }
-            Arg::Opt(opt) => opt,
+            Some(Arg::Opt(opt)) => opt,
         };
-        let value = |parser: &mut Parser<'a, A>| {
-            parser.value().map_err(|error| Action::Fail {
-                error,
-                usage: Some(usage),
-                code: 1,
+        let print = |text| {
+            Ok(Action::Print {
+                text,
+                stream: Stream::Stdout,
+                code: 0,
             })
         };
         match opt {
-            Opt::Short(b'h') => {
-                return Action::Print {
-                    text: usage,
-                    stream: Stream::Stdout,
-                    code: 0,
-                }
-            }
-            Opt::Short(b'l') => {
-                return Action::Print {
-                    text: Text::License,
-                    stream: Stream::Stdout,
-                    code: 0,
-                }
-            }
+            Opt::Short(b'h') => return print(usage),
+            Opt::Short(b'l') => return print(Text::License),
             Opt::Short(b's') => plan.subreaper = Subreaper::On,
             Opt::Short(b'v') => verbosity = verbosity.saturating_add(1),
             Opt::Short(b'w') => warn_reaped = true,
             Opt::Short(b'g') => plan.process_group = true,
-            Opt::Short(b'p') => {
-                let value = match value(&mut parser) {
-                    Ok(value) => value,
-                    Err(action) => return action,
-                };
-                match signal::parse_tini(value) {
-                    Some(signo) => plan.pdeathsig = Some(signo),
-                    None => {
-                        let error = CliError::with_value(
-                            ErrorKind::BadSignal(
-                                " (tini takes upper-case names with SIG: SIGHUP, SIGTERM, ...)",
-                            ),
-                            opt,
-                            value,
-                        );
-                        return Action::Fail {
-                            error,
-                            usage: None,
-                            code: 1,
-                        };
+            Opt::Short(b'p' | b'e') => {
+                let value = parser.value().map_err(|error| (error, true))?;
+                let bad = if opt == Opt::Short(b'p') {
+                    plan.pdeathsig = signal::parse_tini(value);
+                    plan.pdeathsig.is_none().then_some(ErrorKind::BadSignal(
+                        " (tini takes upper-case names with SIG: SIGHUP, SIGTERM, ...)",
+                    ))
+                } else {
+                    let code = parse_strtol_code(value);
+                    if let Some(code) = code {
+                        remap.insert(code);
                     }
+                    code.is_none().then_some(ErrorKind::BadExitCode)
+                };
+                if let Some(kind) = bad {
+                    return Err((CliError::with_value(kind, opt, value), false));
                 }
             }
-            Opt::Short(b'e') => {
-                let value = match value(&mut parser) {
-                    Ok(value) => value,
-                    Err(action) => return action,
-                };
-                match parse_strtol_code(value) {
-                    Some(code) => remap.insert(code),
-                    None => {
-                        let error = CliError::with_value(ErrorKind::BadExitCode, opt, value);
-                        return Action::Fail {
-                            error,
-                            usage: None,
-                            code: 1,
-                        };
-                    }
-                }
-            }
-            _ => {
-                let error = CliError::new(ErrorKind::UnknownOption, opt);
-                return Action::Fail {
-                    error,
-                    usage: Some(usage),
-                    code: 1,
-                };
-            }
+            _ => return Err((CliError::new(ErrorKind::UnknownOption, opt), true)),
         }
     }
     if env.var(b"TINI_SUBREAPER").is_some() {
@@ -147,15 +116,7 @@ where
     plan.verbosity = verbosity.saturating_sub(1);
     plan.warn_reaped = warn_reaped && plan.warnings;
     plan.warn_not_reaper = plan.warnings;
-    Action::Run(plan)
-}
-
-fn no_command(usage: Text<'_>) -> Action<'_> {
-    Action::Fail {
-        error: CliError::no_command(),
-        usage: Some(usage),
-        code: 1,
-    }
+    Ok(Action::Run(plan))
 }
 
 /// C's `atoi`: leading white space, an optional sign, then digits up to the
@@ -179,9 +140,7 @@ fn atoi(text: &[u8]) -> i32 {
 }
 
 fn trim_c_space(text: &[u8]) -> &[u8] {
-    let start = text
-        .iter()
-        .position(|&byte| !matches!(byte, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r'));
+    let start = text.iter().position(|&byte| !crate::user::is_space(byte));
     start.map_or(b"", |start| &text[start..])
 }
 
