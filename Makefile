@@ -6,14 +6,21 @@ BIN          := target/$(TARGET)/release/usher
 AARCH64      := aarch64-unknown-linux-musl
 AARCH64_BIN  := target/$(AARCH64)/release/usher
 CARGO        ?= cargo
+# Drops the section headers of a built binary (see its header comment).
+STRIP_SECTIONS := target/strip-sections
 
 .PHONY: all build demo test deps lint unit e2e integration runc docker aarch64 bench size clean
 
 all: build demo
 
-build:
+build: $(STRIP_SECTIONS)
 	@rustup target list --installed 2>/dev/null | grep -qx $(TARGET) || rustup target add $(TARGET)
 	$(CARGO) build --release --target $(TARGET)
+	$(STRIP_SECTIONS) $(BIN)
+
+$(STRIP_SECTIONS): linker/strip_sections.rs
+	@mkdir -p target
+	rustc -O --edition 2021 -o $@ $<
 
 demo: build
 	@bash bench/demo.sh $(BIN)
@@ -30,9 +37,13 @@ lint:
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
 	$(CARGO) clippy --release --target $(TARGET) -- -D warnings
+	rustfmt --check --edition 2021 linker/strip_sections.rs
+	clippy-driver --edition 2021 -D warnings --test -o target/strip-sections-test linker/strip_sections.rs
 
 unit:
 	$(CARGO) test --lib
+	rustc --edition 2021 --test -o target/strip-sections-test linker/strip_sections.rs
+	target/strip-sections-test
 
 # Builds the probe example too; needs the release binary from `build`.
 e2e: build
@@ -47,9 +58,10 @@ runc: build
 docker: build
 	bash integration/docker.sh $(BIN)
 
-aarch64:
+aarch64: $(STRIP_SECTIONS)
 	@rustup target list --installed 2>/dev/null | grep -qx $(AARCH64) || rustup target add $(AARCH64)
 	$(CARGO) build --release --target $(AARCH64)
+	$(STRIP_SECTIONS) $(AARCH64_BIN)
 	$(CARGO) test --lib --target $(AARCH64)
 	bash integration/aarch64-smoke.sh $(AARCH64_BIN)
 
@@ -57,7 +69,7 @@ bench: build
 	python3 bench/run.py $(BIN)
 
 size: build
-	@$(CARGO) build --release --target $(AARCH64) >/dev/null 2>&1 || true
+	@$(CARGO) build --release --target $(AARCH64) >/dev/null 2>&1 && $(STRIP_SECTIONS) $(AARCH64_BIN) || true
 	@for f in $(BIN) $(AARCH64_BIN); do [ -f $$f ] && printf '%-50s %7d bytes\n' $$f $$(stat -c %s $$f); done; true
 
 clean:
