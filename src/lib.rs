@@ -17,19 +17,18 @@ pub mod sys;
 pub mod user;
 
 use cli::{Action, Text};
-use error::{write_all, Error, Line, Stream};
+use error::{say, write_all, Error, Line, Part, Stream};
 use plan::Plan;
 use spawn::{ChildSetup, ChildStep, SpawnError};
 use sys::CStrArray;
 
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
-
 /// Runs usher and returns its exit code.
 pub fn run(argv: CStrArray, envp: CStrArray) -> i32 {
     if setup::installed_setuid() {
-        Line::usher()
-            .push(b"refusing to run from a setuid or setgid file; reinstall without those bits (chmod ug-s)")
-            .write_to(Stream::Stderr);
+        say(
+            b"refusing to run from a setuid or setgid file; reinstall without those bits (chmod ug-s)",
+            &[],
+        );
         return 1;
     }
     match cli::parse(&argv, &envp) {
@@ -133,59 +132,42 @@ fn launch<'a>(
     let child = spawn::spawn(argv.tail(plan.command), envp, child_signals, setup)?;
     if plan.verbosity >= 1 {
         let command = command_name(plan, argv);
-        Line::usher()
-            .push(b"spawned pid ")
-            .push_u64(child as u64)
-            .push(b": ")
-            .push(command)
-            .write_to(Stream::Stderr);
+        say(
+            b"spawned pid \x01: \x02",
+            &[Part::Number(i64::from(child)), Part::Bytes(command)],
+        );
     }
     Ok(supervise::supervise(plan, &signals, child)?)
 }
 
+/// Prints a fixed text. Each is a template (`\x01` is the name usher was
+/// invoked as) and a tail too long for one [`Line`], written after it.
 fn print_text(text: Text<'_>, stream: Stream) {
-    match text {
-        Text::NativeHelp => write_all(stream, cli::native::HELP.as_bytes()),
-        Text::NativeVersion => {
-            let mut line = Line::new();
-            line.push(b"usher ").push(VERSION.as_bytes());
-            line.write_to(stream);
-        }
-        Text::TiniVersion => write_all(stream, cli::tini::VERSION_LINE.as_bytes()),
-        Text::TiniUsage { name } => {
-            let base = plan::basename(name);
-            let version = cli::tini::VERSION_LINE.as_bytes();
-            let version = &version[..version.len() - 1]; // without its newline
-            let mut line = Line::new();
-            line.push(base)
-                .push(b" (")
-                .push(version)
-                .push(b")\nUsage: ")
-                .push(base);
-            line.push(b" [OPTIONS] PROGRAM -- [ARGS] | --version\n");
-            line.write_to(stream);
-            write_all(stream, b"\n");
-            write_all(stream, cli::tini::USAGE_BODY.as_bytes());
-        }
-        Text::License => write_all(stream, LICENSE_TEXT.as_bytes()),
-        Text::SwitchUsage { name, personality } => {
-            let mut line = Line::new();
-            line.push(b"Usage: ")
-                .push(name)
-                .push(b" user-spec command [args]\n");
+    let (template, name, tail): (&str, &[u8], &str) = match text {
+        Text::NativeHelp => ("", b"", cli::native::HELP),
+        Text::NativeVersion => (concat!("usher ", env!("CARGO_PKG_VERSION"), "\n"), b"", ""),
+        Text::TiniVersion => (cli::tini::VERSION_LINE, b"", ""),
+        Text::TiniUsage { name } => (
+            cli::tini::USAGE_HEAD,
+            plan::basename(name),
+            cli::tini::USAGE_BODY,
+        ),
+        Text::License => (LICENSE_TEXT, b"", ""),
+        Text::SwitchUsage { name, personality } => (
             if personality == plan::Personality::Gosu {
-                line.push(b"   eg: ")
-                    .push(name)
-                    .push(b" app bash; ")
-                    .push(name)
-                    .push(b" nobody:root id; ")
-                    .push(name)
-                    .push(b" 1000:1 id\n(usher's gosu personality: gosu's rules, never setuid)\n");
-            }
-            line.write_to(stream);
-        }
-        Text::GosuVersion => write_all(stream, cli::gosu::GOSU_VERSION.as_bytes()),
-    }
+                cli::gosu::GOSU_USAGE
+            } else {
+                cli::gosu::SU_EXEC_USAGE
+            },
+            name,
+            "",
+        ),
+        Text::GosuVersion => (cli::gosu::GOSU_VERSION, b"", ""),
+    };
+    let mut line = Line::new();
+    line.push_parts(template.as_bytes(), &[Part::Bytes(name)]);
+    write_all(stream, line.as_bytes());
+    write_all(stream, tail.as_bytes());
 }
 
 const LICENSE_TEXT: &str = "usher: MIT OR Apache-2.0 (LICENSE-MIT, LICENSE-APACHE in its source)\n";

@@ -5,9 +5,9 @@
 //! The shutdown policy (grace period) will sit where the main child's exit is
 //! handled.
 
-use crate::error::{Error, Line, Stream};
+use crate::error::{say, Error, Part};
 use crate::plan::{ChildFate, Plan};
-use crate::signal::{self, SignalAction};
+use crate::signal::SignalAction;
 use crate::sys::{self, SignalInfo, SIGNALFD_SIGINFO_SIZE};
 use rustix::fd::OwnedFd;
 use rustix::io::Errno;
@@ -46,25 +46,22 @@ fn next_signal(signals: &OwnedFd) -> Result<SignalInfo, Error<'static>> {
 fn forward(plan: &Plan, child: i32, signo: u32) {
     let target = if plan.process_group { -child } else { child };
     if plan.verbosity >= 2 {
-        let mut line = Line::usher();
-        line.push(b"forwarding ");
-        signal::push_name(&mut line, signo);
-        line.push(if plan.process_group {
-            b" to group "
+        let template: &[u8] = if plan.process_group {
+            b"forwarding \x01 to group \x02"
         } else {
-            b" to pid "
-        })
-        .push_u64(child as u64);
-        line.write_to(Stream::Stderr);
+            b"forwarding \x01 to pid \x02"
+        };
+        say(
+            template,
+            &[Part::Signal(signo), Part::Number(i64::from(child))],
+        );
     }
     match sys::kill(target, signo) {
         Ok(()) => {}
         // The child is exiting; its SIGCHLD is on the way.
         Err(Errno::SRCH) => {
             if plan.verbosity >= 2 {
-                Line::usher()
-                    .push(b"the child was already gone")
-                    .write_to(Stream::Stderr);
+                say(b"the child was already gone", &[]);
             }
         }
         Err(errno) => {
@@ -95,10 +92,7 @@ fn reap_all(plan: &Plan, child: i32) -> Result<Option<ChildFate>, Error<'static>
                 _ => main_fate,
             };
         } else if plan.warn_reaped || plan.verbosity >= 2 {
-            Line::usher()
-                .push(b"reaped orphan pid ")
-                .push_u64(pid as u64)
-                .write_to(Stream::Stderr);
+            say(b"reaped orphan pid \x01", &[Part::Number(i64::from(pid))]);
         }
     }
 }
@@ -107,15 +101,12 @@ fn report_fate(plan: &Plan, child: i32, fate: ChildFate) {
     if plan.verbosity < 1 {
         return;
     }
-    let mut line = Line::usher();
-    line.push(b"child pid ").push_u64(child as u64);
-    match fate {
-        ChildFate::Exited(code) => line.push(b" exited with status ").push_i64(i64::from(code)),
-        ChildFate::Killed(signo) => {
-            line.push(b" was killed by ");
-            signal::push_name(&mut line, signo);
-            &mut line
-        }
+    let (template, part): (&[u8], Part) = match fate {
+        ChildFate::Exited(code) => (
+            b"child pid \x01 exited with status \x02",
+            Part::Number(i64::from(code)),
+        ),
+        ChildFate::Killed(signo) => (b"child pid \x01 was killed by \x02", Part::Signal(signo)),
     };
-    line.write_to(Stream::Stderr);
+    say(template, &[Part::Number(i64::from(child)), part]);
 }

@@ -6,6 +6,7 @@
 
 use core::ffi::{c_char, CStr};
 use core::marker::PhantomData;
+use core::mem::MaybeUninit;
 use rustix::fd::{FromRawFd, OwnedFd};
 use rustix::io::Errno;
 
@@ -109,19 +110,25 @@ impl CStrArray {
 /// A NULL-terminated array of C strings that usher builds (the child's edited
 /// environment), with room for `N - 1` strings. It borrows its strings for
 /// `'a`, so they outlive it.
+///
+/// Only `ptrs[..=len]` is ever written (the strings, then a NULL), so the
+/// array is not zeroed first: 32 KB of stores for the environment's list.
 pub struct CStrList<'a, const N: usize> {
-    ptrs: [*const c_char; N],
+    ptrs: [MaybeUninit<*const c_char>; N],
     len: usize,
     strings: PhantomData<&'a CStr>,
 }
 
 impl<'a, const N: usize> Default for CStrList<'a, N> {
     fn default() -> Self {
-        CStrList {
-            ptrs: [core::ptr::null(); N],
+        const { assert!(N > 0, "a list needs room for its NULL") };
+        let mut list = CStrList {
+            ptrs: [const { MaybeUninit::uninit() }; N],
             len: 0,
             strings: PhantomData,
-        }
+        };
+        list.ptrs[0] = MaybeUninit::new(core::ptr::null());
+        list
     }
 }
 
@@ -131,8 +138,9 @@ impl<'a, const N: usize> CStrList<'a, N> {
         if self.len + 1 >= N {
             return false;
         }
-        self.ptrs[self.len] = string.as_ptr();
+        self.ptrs[self.len] = MaybeUninit::new(string.as_ptr());
         self.len += 1;
+        self.ptrs[self.len] = MaybeUninit::new(core::ptr::null());
         true
     }
 
@@ -143,16 +151,18 @@ impl<'a, const N: usize> CStrList<'a, N> {
         if string.last() != Some(&0) || self.len + 1 >= N {
             return false;
         }
-        self.ptrs[self.len] = string.as_ptr().cast();
+        self.ptrs[self.len] = MaybeUninit::new(string.as_ptr().cast());
         self.len += 1;
+        self.ptrs[self.len] = MaybeUninit::new(core::ptr::null());
         true
     }
 
     /// The list as an array for `execve`. The array points into `self`, so
     /// it is used while `self` is alive: handed straight to `execve`.
     pub fn as_array(&self) -> CStrArray {
+        // `ptrs[..len]` hold strings and `ptrs[len]` is NULL (see the type).
         CStrArray {
-            ptr: self.ptrs.as_ptr(),
+            ptr: self.ptrs.as_ptr().cast(),
             len: self.len,
         }
     }

@@ -41,6 +41,13 @@ pub fn parse<A: Arguments + ?Sized>(args: &A, personality: Personality) -> Actio
     Action::Run(plan)
 }
 
+/// The usages; `\x01` is the name gosu or su-exec was invoked as.
+pub const GOSU_USAGE: &str = "Usage: \x01 user-spec command [args]
+   eg: \x01 app bash; \x01 nobody:root id; \x01 1000:1 id
+(usher's gosu personality: gosu's rules, never setuid)
+";
+pub const SU_EXEC_USAGE: &str = "Usage: \x01 user-spec command [args]\n";
+
 /// gosu's `--version` line: the gosu release whose rules usher follows.
 pub const GOSU_VERSION: &str = concat!("1.17 (usher ", env!("CARGO_PKG_VERSION"), ")\n");
 

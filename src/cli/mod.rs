@@ -8,7 +8,7 @@ pub mod native;
 pub mod tini;
 
 use crate::env::Environment;
-use crate::error::{Line, Stream};
+use crate::error::{Line, Part, Stream};
 use crate::plan::{Personality, Plan};
 use crate::sys::CStrArray;
 
@@ -41,15 +41,6 @@ impl Arguments for [&[u8]] {
 pub enum Opt<'a> {
     Short(u8),
     Long(&'a [u8]),
-}
-
-impl Opt<'_> {
-    fn push_to(self, line: &mut Line) {
-        match self {
-            Opt::Short(letter) => line.push(b"-").push(&[letter]),
-            Opt::Long(name) => line.push(b"--").push(name),
-        };
-    }
 }
 
 /// One item pulled from argv.
@@ -200,38 +191,38 @@ impl<'a> CliError<'a> {
         }
     }
 
-    /// The one-line message: `usher: <before><option>[: '<value>'<after>]`.
+    /// The one-line message, naming the option (or variable) and the value.
     pub fn line(&self) -> Line {
-        let (before, after): (&[u8], &str) = match self.kind {
-            ErrorKind::UnknownOption => (b"unknown option ", ""),
-            ErrorKind::MissingValue => (b"option ", " needs a value"),
-            ErrorKind::UnexpectedValue => (b"option ", " takes no value"),
-            ErrorKind::BadSignal(accepted) => (b"bad signal for ", accepted),
-            ErrorKind::BadExitCode => (b"bad exit code for ", " (a number from 0 to 255)"),
-            ErrorKind::NoCommand => (b"no command given", ""),
-            ErrorKind::BadVariable(name) => (b"bad value in ", name),
+        let template: &[u8] = match self.kind {
+            ErrorKind::UnknownOption => b"unknown option \x01\x02",
+            ErrorKind::MissingValue => b"option \x01\x02 needs a value",
+            ErrorKind::UnexpectedValue => b"option \x01\x02 takes no value",
+            ErrorKind::BadSignal(_) => b"bad signal for \x01\x02: '\x03'\x04",
+            ErrorKind::BadExitCode => {
+                b"bad exit code for \x01\x02: '\x03' (a number from 0 to 255)"
+            }
+            ErrorKind::NoCommand => b"no command given",
+            ErrorKind::BadVariable(_) => b"bad value in \x04: '\x03'",
+        };
+        let (dashes, name): (&[u8], &[u8]) = match &self.opt {
+            Some(Opt::Short(letter)) => (b"-", core::slice::from_ref(letter)),
+            Some(Opt::Long(name)) => (b"--", name),
+            None => (b"", b""),
+        };
+        let extra = match self.kind {
+            ErrorKind::BadSignal(text) | ErrorKind::BadVariable(text) => text,
+            _ => "",
         };
         let mut line = Line::usher();
-        line.push(before);
-        if let Some(opt) = self.opt {
-            opt.push_to(&mut line);
-        }
-        let shows_value = !matches!(
-            self.kind,
-            ErrorKind::UnknownOption
-                | ErrorKind::MissingValue
-                | ErrorKind::UnexpectedValue
-                | ErrorKind::NoCommand
+        line.push_parts(
+            template,
+            &[
+                Part::Bytes(dashes),
+                Part::Bytes(name),
+                Part::Bytes(self.value),
+                Part::Bytes(extra.as_bytes()),
+            ],
         );
-        if let ErrorKind::BadVariable(_) = self.kind {
-            line.push(after.as_bytes());
-        }
-        if shows_value {
-            line.push(b": '").push(self.value).push(b"'");
-        }
-        if !matches!(self.kind, ErrorKind::BadVariable(_)) {
-            line.push(after.as_bytes());
-        }
         line
     }
 }

@@ -165,10 +165,22 @@ fn parse_strtol_code(text: &[u8]) -> Option<u8> {
     }
 }
 
-pub const VERSION_LINE: &str = concat!(
-    "tini version 0.19.0 - git.usher-",
-    env!("CARGO_PKG_VERSION"),
-    "\n"
+macro_rules! version {
+    () => {
+        concat!(
+            "tini version 0.19.0 - git.usher-",
+            env!("CARGO_PKG_VERSION")
+        )
+    };
+}
+
+pub const VERSION_LINE: &str = concat!(version!(), "\n");
+
+/// The start of tini's usage; `\x01` is the name it was invoked as.
+pub const USAGE_HEAD: &str = concat!(
+    "\x01 (",
+    version!(),
+    ")\nUsage: \x01 [OPTIONS] PROGRAM -- [ARGS] | --version\n\n"
 );
 
 pub const USAGE_BODY: &str = "\

@@ -5,7 +5,7 @@
 
 pub mod creds;
 
-use crate::error::{Error, Line, Stream};
+use crate::error::{say, Error};
 use crate::plan::{Plan, Subreaper};
 use crate::signal::{Policy, SIGCHLD};
 use crate::spawn::ChildSignals;
@@ -72,9 +72,7 @@ pub fn subreaper(plan: &Plan) -> Result<bool, Error<'static>> {
 
 /// tini's warning, in usher's words.
 pub fn warn_not_reaper() {
-    Line::usher()
-        .push(b"warning: not PID 1 and not a child subreaper, so orphaned processes will not be reaped here; use -s or set TINI_SUBREAPER")
-        .write_to(Stream::Stderr);
+    say(b"warning: not PID 1 and not a child subreaper, so orphaned processes will not be reaped here; use -s or set TINI_SUBREAPER", &[]);
 }
 
 /// Whether usher's own file is installed setuid or setgid, which it refuses

@@ -6,7 +6,7 @@
 use super::group::{self, GroupError, Groups};
 use super::passwd;
 use super::{Scanner, Source, HOME_CAPACITY, MAX_ID, READ_CAPACITY};
-use crate::error::{push_errno, Line};
+use crate::error::{Line, Part};
 use rustix::io::Errno;
 
 /// Which file a read error came from.
@@ -41,31 +41,32 @@ static_assertions::const_assert_eq!(HOME_CAPACITY - b"HOME=".len() - 1, 1018);
 impl SpecError<'_> {
     /// The one-line message, naming `spec` where the error itself does not.
     pub fn line(&self, spec: &[u8]) -> Line {
-        let mut line = Line::usher();
-        match *self {
-            SpecError::NoSuchUser(name) => line.push(b"no such user ").push(name),
-            SpecError::NoSuchGroup(name) => line.push(b"no such group ").push(name),
-            SpecError::OutOfRange { user, field } => line
-                .push(if user { b"user" } else { b"group" })
-                .push(b" id ")
-                .push(field)
-                .push(b" is out of range (0 to 2147483647)"),
-            SpecError::TooManyGroups => line
-                .push(spec)
-                .push(b" is in more than 1024 groups, usher's limit"),
-            SpecError::TooLong => line
-                .push(b"the passwd entry of ")
-                .push(spec)
-                .push(b" has a name or home longer than usher keeps (256, 1018 bytes)"),
-            SpecError::Read(file, errno) => {
-                line.push(match file {
-                    File::Passwd => b"reading /etc/passwd: ",
-                    File::Group => b"reading /etc/group: ",
-                });
-                push_errno(&mut line, errno);
-                &mut line
+        let (template, part): (&[u8], Part) = match *self {
+            SpecError::NoSuchUser(name) => (b"no such user \x02", Part::Bytes(name)),
+            SpecError::NoSuchGroup(name) => (b"no such group \x02", Part::Bytes(name)),
+            SpecError::OutOfRange { user: true, field } => (
+                b"user id \x02 is out of range (0 to 2147483647)",
+                Part::Bytes(field),
+            ),
+            SpecError::OutOfRange { user: false, field } => (
+                b"group id \x02 is out of range (0 to 2147483647)",
+                Part::Bytes(field),
+            ),
+            SpecError::TooManyGroups => (
+                b"\x01 is in more than 1024 groups, usher's limit",
+                Part::Bytes(b""),
+            ),
+            SpecError::TooLong => (
+                b"the passwd entry of \x01 has a name or home longer than usher keeps (256, 1018 bytes)",
+                Part::Bytes(b""),
+            ),
+            SpecError::Read(File::Passwd, errno) => {
+                (b"reading /etc/passwd: \x02", Part::Errno(errno))
             }
+            SpecError::Read(File::Group, errno) => (b"reading /etc/group: \x02", Part::Errno(errno)),
         };
+        let mut line = Line::usher();
+        line.push_parts(template, &[Part::Bytes(spec), part]);
         line
     }
 }
