@@ -1,10 +1,13 @@
 //! For both musl targets, drops the unwind tables and .comment notes from the usher binary
 //! (linker/discard.ld); test harnesses keep theirs, since they unwind.
 //!
-//! Links the aarch64 musl binary as static-pie. Rust links x86_64 musl as
-//! static-pie by itself, but for aarch64 it passes musl's non-PIE `crt1.o`;
-//! here every binary (usher, and the test harnesses) is linked with the self-relocating `rcrt1.o` instead, from the
-//! same self-contained musl that rustc ships for the target.
+//! Also for both, links musl's start files itself (`link-self-contained=no`
+//! in .cargo/config.toml): the self-relocating `rcrt1.o`, `crti.o`, libc and
+//! `crtn.o`, from the self-contained musl that rustc ships for the target.
+//! rustc would add the compiler's `crtbeginS.o`/`crtendS.o` too, whose only
+//! work is C++ destructors and registering unwind tables: about 300 bytes
+//! that usher never runs. On aarch64 this also makes the binary static-pie,
+//! where rustc would use musl's non-PIE `crt1.o`.
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -17,7 +20,7 @@ fn main() {
             .join("linker/discard.ld");
         println!("cargo:rustc-link-arg-bins=-T{}", script.display());
     }
-    if target != "aarch64-unknown-linux-musl" {
+    if !target.ends_with("-linux-musl") {
         return;
     }
     let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
@@ -34,15 +37,15 @@ fn main() {
         .join("lib/rustlib")
         .join(&target)
         .join("lib/self-contained");
-    for arg in ["-pie", "--no-dynamic-linker", "-z", "text"] {
-        println!("cargo:rustc-link-arg={arg}");
+    if target == "aarch64-unknown-linux-musl" {
+        for arg in ["-pie", "--no-dynamic-linker", "-z", "text"] {
+            println!("cargo:rustc-link-arg={arg}");
+        }
     }
-    for object in ["rcrt1.o", "crti.o", "crtbeginS.o"] {
+    for object in ["rcrt1.o", "crti.o"] {
         println!("cargo:rustc-link-arg={}", musl.join(object).display());
     }
     println!("cargo:rustc-link-arg=-L{}", musl.display());
     println!("cargo:rustc-link-arg=-lc");
-    for object in ["crtendS.o", "crtn.o"] {
-        println!("cargo:rustc-link-arg={}", musl.join(object).display());
-    }
+    println!("cargo:rustc-link-arg={}", musl.join("crtn.o").display());
 }

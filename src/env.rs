@@ -78,6 +78,11 @@ pub fn word_index(table: &[u8], word: &[u8]) -> Option<usize> {
         .position(|entry| entry == word)
 }
 
+/// The word at `index` in `table` (as for [`word_index`]); empty past the end.
+pub fn word_at(table: &[u8], index: usize) -> &[u8] {
+    table.split(|&byte| byte == 0).nth(index).unwrap_or(b"")
+}
+
 /// A word of up to 7 bytes, lower-cased and packed with its length into one
 /// integer, so that a few short words compare as integers (smaller code than
 /// comparing slices). `None` for longer words.

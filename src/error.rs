@@ -166,13 +166,13 @@ pub fn write_all(stream: Stream, mut bytes: &[u8]) {
 /// A failed effectful step: `usher: <step> <object>: <errno text>`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Error<'a> {
-    pub step: &'static str,
+    pub step: &'static [u8],
     pub object: &'a [u8],
     pub errno: Errno,
 }
 
 impl<'a> Error<'a> {
-    pub fn new(step: &'static str, object: &'a [u8], errno: Errno) -> Error<'a> {
+    pub fn new(step: &'static [u8], object: &'a [u8], errno: Errno) -> Error<'a> {
         Error {
             step,
             object,
@@ -181,7 +181,7 @@ impl<'a> Error<'a> {
     }
 
     /// A step with no object worth naming.
-    pub fn step(step: &'static str, errno: Errno) -> Error<'static> {
+    pub fn step(step: &'static [u8], errno: Errno) -> Error<'static> {
         Error {
             step,
             object: b"",
@@ -199,7 +199,7 @@ impl<'a> Error<'a> {
         line.push_parts(
             template,
             &[
-                Part::Bytes(self.step.as_bytes()),
+                Part::Bytes(self.step),
                 Part::Bytes(self.object),
                 Part::Errno(self.errno),
             ],
@@ -229,7 +229,7 @@ Filename too long\0Function not implemented\0Accessing a corrupted shared librar
 pub fn errno_text(errno: Errno) -> Option<&'static [u8]> {
     let raw = errno.raw_os_error();
     let index = ERRNOS.iter().position(|&known| i32::from(known) == raw)?;
-    ERRNO_TEXTS.as_bytes().split(|&byte| byte == 0).nth(index)
+    Some(crate::env::word_at(ERRNO_TEXTS.as_bytes(), index))
 }
 
 pub fn push_errno(line: &mut Line, errno: Errno) {
@@ -245,17 +245,17 @@ mod tests {
 
     #[test]
     fn error_line_names_step_object_and_errno() {
-        let error = Error::new("exec", b"/bin/nope", Errno::NOENT);
+        let error = Error::new(b"exec", b"/bin/nope", Errno::NOENT);
         assert_eq!(
             error.line().as_bytes(),
             b"usher: exec /bin/nope: No such file or directory"
         );
-        let bare = Error::step("signalfd", Errno::MFILE);
+        let bare = Error::step(b"signalfd", Errno::MFILE);
         assert_eq!(
             bare.line().as_bytes(),
             b"usher: signalfd: No file descriptors available"
         );
-        let unknown = Error::step("x", Errno::from_raw_os_error(200));
+        let unknown = Error::step(b"x", Errno::from_raw_os_error(200));
         assert_eq!(unknown.line().as_bytes(), b"usher: x: errno 200");
     }
 

@@ -6,7 +6,7 @@
 //! sent to the parent over a CLOEXEC pipe, so the parent can name it precisely;
 //! a successful exec closes the pipe and the parent reads end-of-file.
 
-use crate::env::{path_dirs, with_home, Environment, DEFAULT_PATH, ENV_CAPACITY};
+use crate::env::{path_dirs, with_home, word_at, Environment, DEFAULT_PATH, ENV_CAPACITY};
 use crate::error::Error;
 use crate::setup::creds;
 use crate::signal::SIGCHLD;
@@ -63,26 +63,20 @@ const STEPS: [ChildStep; 12] = [
     ChildStep::EmptyPath,
 ];
 
+/// What each step was doing, by number, for `usher: <step> <object>: ...`.
+const STEP_NAMES: &[u8] = b"exec\0setpgid in the child\0restoring the signal mask in the child\0\
+restoring SIGCHLD in the child\0setting the groups of\0setting the group id of\0\
+setting the user id of\0checking the switched ids of\0clearing the capabilities of\0\
+setting no_new_privs for\0building the environment (4096 variables at most) of\0\
+searching an unset or empty PATH for\0";
+
 impl ChildStep {
     fn from_raw(raw: u32) -> ChildStep {
         STEPS.get(raw as usize).copied().unwrap_or(ChildStep::Exec)
     }
 
-    pub fn name(self) -> &'static str {
-        match self {
-            ChildStep::Exec => "exec",
-            ChildStep::ProcessGroup => "setpgid in the child",
-            ChildStep::SignalMask => "restoring the signal mask in the child",
-            ChildStep::SignalDisposition => "restoring SIGCHLD in the child",
-            ChildStep::Groups => "setting the groups of",
-            ChildStep::Gid => "setting the group id of",
-            ChildStep::Uid => "setting the user id of",
-            ChildStep::IdCheck => "checking the switched ids of",
-            ChildStep::Capabilities => "clearing the capabilities of",
-            ChildStep::NoNewPrivs => "setting no_new_privs for",
-            ChildStep::Environment => "building the environment (4096 variables at most) of",
-            ChildStep::EmptyPath => "searching an unset or empty PATH for",
-        }
+    pub fn name(self) -> &'static [u8] {
+        word_at(STEP_NAMES, self as usize)
     }
 
     /// Whether the step is about the user (its message names the spec) rather
@@ -138,8 +132,8 @@ pub fn spawn<'a>(
     setup: ChildSetup<'_>,
 ) -> Result<i32, SpawnError<'a>> {
     let (report_read, report_write) =
-        pipe_with(PipeFlags::CLOEXEC).map_err(|errno| Error::step("pipe", errno))?;
-    match sys::fork().map_err(|errno| Error::step("fork", errno))? {
+        pipe_with(PipeFlags::CLOEXEC).map_err(|errno| Error::step(b"pipe", errno))?;
+    match sys::fork().map_err(|errno| Error::step(b"fork", errno))? {
         None => {
             drop(report_read);
             let (step, errno) = prepare_and_exec(argv, envp, signals, setup);
@@ -411,5 +405,13 @@ mod tests {
             assert_eq!(*step as usize, number);
             assert_eq!(ChildStep::from_raw(*step as u32), *step);
         }
+        // One name per step, in the same order.
+        assert_eq!(STEP_NAMES.split(|&byte| byte == 0).count(), STEPS.len() + 1);
+        assert_eq!(ChildStep::Exec.name(), b"exec");
+        assert_eq!(ChildStep::Uid.name(), b"setting the user id of");
+        assert_eq!(
+            ChildStep::EmptyPath.name(),
+            b"searching an unset or empty PATH for"
+        );
     }
 }

@@ -35,9 +35,9 @@ fn next_signal(signals: &OwnedFd) -> Result<SignalInfo, Error<'static>> {
     loop {
         match rustix::io::read(signals, &mut record) {
             Ok(SIGNALFD_SIGINFO_SIZE) => return Ok(SignalInfo::from_bytes(&record)),
-            Ok(_) => return Err(Error::step("reading the signalfd", Errno::IO)),
+            Ok(_) => return Err(Error::step(b"reading the signalfd", Errno::IO)),
             Err(Errno::INTR) => {}
-            Err(errno) => return Err(Error::step("reading the signalfd", errno)),
+            Err(errno) => return Err(Error::step(b"reading the signalfd", errno)),
         }
     }
 }
@@ -66,7 +66,7 @@ fn forward(plan: &Plan, child: i32, signo: u32) {
         }
         Err(errno) => {
             if plan.warnings {
-                Error::step("forwarding a signal", errno).report();
+                Error::step(b"forwarding a signal", errno).report();
             }
         }
     }
@@ -81,7 +81,7 @@ fn reap_all(plan: &Plan, child: i32) -> Result<Option<ChildFate>, Error<'static>
             Ok(Some(reaped)) => reaped,
             Ok(None) | Err(Errno::CHILD) => return Ok(main_fate),
             Err(Errno::INTR) => continue,
-            Err(errno) => return Err(Error::step("wait4", errno)),
+            Err(errno) => return Err(Error::step(b"wait4", errno)),
         };
         let pid = pid.as_raw_nonzero().get();
         if pid == child {

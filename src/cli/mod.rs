@@ -143,11 +143,11 @@ pub enum ErrorKind {
     UnknownOption,
     MissingValue,
     UnexpectedValue,
-    BadSignal(&'static str),
+    BadSignal(&'static [u8]),
     BadExitCode,
     NoCommand,
     /// A twin variable held a value its option would refuse.
-    BadVariable(&'static str),
+    BadVariable(&'static [u8]),
 }
 
 /// Bad input on the command line or in a twin variable.
@@ -183,7 +183,7 @@ impl<'a> CliError<'a> {
         }
     }
 
-    pub fn variable(name: &'static str, value: &'a [u8]) -> Self {
+    pub fn variable(name: &'static [u8], value: &'a [u8]) -> Self {
         CliError {
             kind: ErrorKind::BadVariable(name),
             opt: None,
@@ -211,7 +211,7 @@ impl<'a> CliError<'a> {
         };
         let extra = match self.kind {
             ErrorKind::BadSignal(text) | ErrorKind::BadVariable(text) => text,
-            _ => "",
+            _ => b"",
         };
         let mut line = Line::usher();
         line.push_parts(
@@ -220,7 +220,7 @@ impl<'a> CliError<'a> {
                 Part::Bytes(dashes),
                 Part::Bytes(name),
                 Part::Bytes(self.value),
-                Part::Bytes(extra.as_bytes()),
+                Part::Bytes(extra),
             ],
         );
         line
@@ -410,7 +410,7 @@ mod tests {
             error.line().as_bytes(),
             b"usher: unknown option --frobnicate"
         );
-        let error = CliError::variable("USHER_REMAP_EXIT", b"256");
+        let error = CliError::variable(b"USHER_REMAP_EXIT", b"256");
         assert_eq!(
             error.line().as_bytes(),
             b"usher: bad value in USHER_REMAP_EXIT: '256'"

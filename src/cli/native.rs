@@ -2,12 +2,12 @@
 //! every option has an environment twin and argv wins over the twin.
 
 use super::{parse_exit_code, Action, Arg, Arguments, CliError, ErrorKind, Opt, Parser, Text};
-use crate::env::{parse_bool, word_index, Environment};
+use crate::env::{parse_bool, word_at, word_index, Environment};
 use crate::error::Stream;
 use crate::plan::{Personality, Plan, Subreaper};
 use crate::signal;
 
-const SIGNAL_FORMS: &str = " (a name like TERM or SIGTERM, a number 1-64, RTMIN+N or RTMAX-N)";
+const SIGNAL_FORMS: &[u8] = b" (a name like TERM or SIGTERM, a number 1-64, RTMIN+N or RTMAX-N)";
 
 /// The options, one id each, in this order. Byte tables rather than a table
 /// of slices: slices would cost a dynamic relocation each.
@@ -135,17 +135,20 @@ fn set_value<'a>(plan: &mut Plan<'a>, id: usize, value: &'a [u8]) -> bool {
     }
 }
 
-/// The twins, in the order they are read: (the ids they stand for, name).
-const TWINS: [(u32, &str); 8] = [
-    (1 << SUBREAPER | 1 << NO_SUBREAPER, "USHER_SUBREAPER"),
-    (1 << PGROUP, "USHER_PGROUP"),
-    (1 << WARN_REAPED, "USHER_WARN_REAPED"),
-    (1 << VERBOSE, "USHER_VERBOSE"),
-    (1 << PDEATHSIG, "USHER_PDEATHSIG"),
-    (1 << REMAP_EXIT, "USHER_REMAP_EXIT"),
-    (1 << USER, "USHER_USER"),
-    (1 << NO_NEW_PRIVS, "USHER_NO_NEW_PRIVS"),
+/// The twins, in the order they are read: the ids each stands for, and
+/// their names (a word table, which needs no pointer per name).
+const TWIN_IDS: [u32; 8] = [
+    1 << SUBREAPER | 1 << NO_SUBREAPER,
+    1 << PGROUP,
+    1 << WARN_REAPED,
+    1 << VERBOSE,
+    1 << PDEATHSIG,
+    1 << REMAP_EXIT,
+    1 << USER,
+    1 << NO_NEW_PRIVS,
 ];
+const TWIN_NAMES: &[u8] = b"USHER_SUBREAPER\0USHER_PGROUP\0USHER_WARN_REAPED\0USHER_VERBOSE\0\
+USHER_PDEATHSIG\0USHER_REMAP_EXIT\0USHER_USER\0USHER_NO_NEW_PRIVS\0";
 
 /// Fills what argv did not give from the twins, each checked as strictly as
 /// its option.
@@ -154,11 +157,12 @@ fn apply_twins<'a, E: Environment + ?Sized>(
     given: u32,
     env: &'a E,
 ) -> Result<(), CliError<'a>> {
-    for (ids, name) in TWINS {
+    for (index, ids) in TWIN_IDS.into_iter().enumerate() {
         if given & ids != 0 {
             continue;
         }
-        let Some(value) = env.var(name.as_bytes()) else {
+        let name = word_at(TWIN_NAMES, index);
+        let Some(value) = env.var(name) else {
             continue;
         };
         if !set_twin(plan, ids, value) {

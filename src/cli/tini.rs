@@ -86,7 +86,7 @@ where
                 let bad = if opt == Opt::Short(b'p') {
                     plan.pdeathsig = signal::parse_tini(value);
                     plan.pdeathsig.is_none().then_some(ErrorKind::BadSignal(
-                        " (tini takes upper-case names with SIG: SIGHUP, SIGTERM, ...)",
+                        b" (tini takes upper-case names with SIG: SIGHUP, SIGTERM, ...)",
                     ))
                 } else {
                     let code = parse_strtol_code(value);

@@ -21,16 +21,16 @@ use rustix::process::{getpid, getppid, set_child_subreaper};
 pub fn collect_signals(policy: Policy) -> Result<(OwnedFd, ChildSignals), Error<'static>> {
     let mut child = ChildSignals::default();
     if sys::disposition(SIGCHLD)
-        .map_err(|errno| Error::step("reading SIGCHLD's disposition", errno))?
+        .map_err(|errno| Error::step(b"reading SIGCHLD's disposition", errno))?
         == Disposition::Ignore
     {
         sys::set_disposition(SIGCHLD, Disposition::Default)
-            .map_err(|errno| Error::step("resetting SIGCHLD", errno))?;
+            .map_err(|errno| Error::step(b"resetting SIGCHLD", errno))?;
         child.sigchld_ignored = true;
     }
     let set = policy.collected();
-    sys::block_signals(set).map_err(|errno| Error::step("blocking signals", errno))?;
-    let fd = sys::signalfd(set).map_err(|errno| Error::step("signalfd", errno))?;
+    sys::block_signals(set).map_err(|errno| Error::step(b"blocking signals", errno))?;
+    let fd = sys::signalfd(set).map_err(|errno| Error::step(b"signalfd", errno))?;
     Ok((fd, child))
 }
 
@@ -39,10 +39,10 @@ pub fn collect_signals(policy: Policy) -> Result<(OwnedFd, ChildSignals), Error<
 pub fn parent_death_signal(signo: u32) -> Result<(), Error<'static>> {
     let parent_before = getppid();
     sys::set_pdeathsig(signo)
-        .map_err(|errno| Error::step("setting the parent-death signal", errno))?;
+        .map_err(|errno| Error::step(b"setting the parent-death signal", errno))?;
     if getppid() != parent_before {
         sys::kill(getpid().as_raw_nonzero().get(), signo)
-            .map_err(|errno| Error::step("raising the parent-death signal", errno))?;
+            .map_err(|errno| Error::step(b"raising the parent-death signal", errno))?;
     }
     Ok(())
 }
@@ -57,12 +57,12 @@ pub fn subreaper(plan: &Plan) -> Result<bool, Error<'static>> {
         Subreaper::Off => Ok(false),
         Subreaper::On => set_child_subreaper(Some(getpid()))
             .map(|()| true)
-            .map_err(|errno| Error::step("registering as a child subreaper", errno)),
+            .map_err(|errno| Error::step(b"registering as a child subreaper", errno)),
         Subreaper::Auto => match set_child_subreaper(Some(getpid())) {
             Ok(()) => Ok(true),
             Err(errno) => {
                 if plan.warnings {
-                    Error::step("registering as a child subreaper", errno).report();
+                    Error::step(b"registering as a child subreaper", errno).report();
                 }
                 Ok(false)
             }
