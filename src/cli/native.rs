@@ -10,9 +10,10 @@ use crate::signal;
 const SIGNAL_FORMS: &[u8] = b" (a name like TERM or SIGTERM, a number 1-64, RTMIN+N or RTMAX-N)";
 
 /// The options, one id each, in this order. Byte tables rather than a table
-/// of slices: slices would cost a dynamic relocation each.
-const HELP_ID: usize = 0;
-const VERSION_ID: usize = 1;
+/// of slices: slices would cost a dynamic relocation each. The tini
+/// personality shares the ids and the loop, with its own letters.
+pub(super) const HELP_ID: usize = 0;
+pub(super) const VERSION_ID: usize = 1;
 const SUBREAPER: usize = 2;
 const NO_SUBREAPER: usize = 3;
 const PGROUP: usize = 4;
@@ -22,17 +23,27 @@ const PDEATHSIG: usize = 7;
 const REMAP_EXIT: usize = 8;
 const USER: usize = 9;
 const NO_NEW_PRIVS: usize = 10;
-/// Short letter by id (`-` for none).
-const SHORTS: &[u8; 11] = b"hVs-gwvpeu-";
-/// Long names by id, NUL-terminated.
-const LONGS: &[u8] = b"help\0version\0subreaper\0no-subreaper\0pgroup\0warn-reaped\0verbose\0pdeathsig\0remap-exit\0user\0no-new-privs\0";
+/// tini's `-l`.
+pub(super) const LICENSE_ID: usize = 11;
 
-/// The id of an option as written, if it is one of ours.
-fn option_id(opt: Opt<'_>) -> Option<usize> {
+/// A personality's option names: its short letter by id (`-` for none),
+/// and its long names by id, NUL-terminated.
+pub(super) struct Names {
+    pub shorts: &'static [u8; 12],
+    pub longs: &'static [u8],
+}
+
+const NATIVE: Names = Names {
+    shorts: b"hVs-gwvpeu--",
+    longs: b"help\0version\0subreaper\0no-subreaper\0pgroup\0warn-reaped\0verbose\0pdeathsig\0remap-exit\0user\0no-new-privs\0",
+};
+
+/// The id of an option as written, if the personality has it.
+fn option_id(names: &Names, opt: Opt<'_>) -> Option<usize> {
     match opt {
         Opt::Short(b'-') => None,
-        Opt::Short(letter) => SHORTS.iter().position(|&short| short == letter),
-        Opt::Long(name) => word_index(LONGS, name),
+        Opt::Short(letter) => names.shorts.iter().position(|&short| short == letter),
+        Opt::Long(name) => word_index(names.longs, name),
     }
 }
 
@@ -42,9 +53,13 @@ where
     E: Environment + ?Sized,
 {
     let mut plan = Plan::new(Personality::Native, 0);
-    match parse_argv(args, &mut plan) {
-        Ok(Parsed::Print(text)) => Action::Print {
-            text,
+    match parse_argv(args, &mut plan, &NATIVE) {
+        Ok(Parsed::Print(id)) => Action::Print {
+            text: if id == HELP_ID {
+                Text::NativeHelp
+            } else {
+                Text::NativeVersion
+            },
             stream: Stream::Stdout,
             code: 0,
         },
@@ -67,15 +82,19 @@ fn fail(error: CliError<'_>) -> Action<'_> {
     }
 }
 
-enum Parsed {
-    Print(Text<'static>),
+pub(super) enum Parsed {
+    /// A text to print, by the id of the option that asked for it.
+    Print(usize),
     /// Options done; the bits are the ids argv gave.
     Command(u32),
 }
 
-fn parse_argv<'a, A: Arguments + ?Sized>(
+/// The options up to the command, for the native and tini personalities
+/// (`plan.personality` tells which values' syntax applies).
+pub(super) fn parse_argv<'a, A: Arguments + ?Sized>(
     args: &'a A,
     plan: &mut Plan<'a>,
+    names: &Names,
 ) -> Result<Parsed, CliError<'a>> {
     let mut parser = Parser::new(args);
     let mut given = 0u32;
@@ -87,11 +106,10 @@ fn parse_argv<'a, A: Arguments + ?Sized>(
             }
             Arg::Opt(opt) => opt,
         };
-        let id = option_id(opt).ok_or(CliError::new(ErrorKind::UnknownOption, opt))?;
+        let id = option_id(names, opt).ok_or(CliError::new(ErrorKind::UnknownOption, opt))?;
         given |= 1 << id;
         match id {
-            HELP_ID => return Ok(Parsed::Print(Text::NativeHelp)),
-            VERSION_ID => return Ok(Parsed::Print(Text::NativeVersion)),
+            HELP_ID | VERSION_ID | LICENSE_ID => return Ok(Parsed::Print(id)),
             SUBREAPER => plan.subreaper = Subreaper::On,
             NO_SUBREAPER => plan.subreaper = Subreaper::Off,
             PGROUP => plan.process_group = true,
@@ -100,12 +118,12 @@ fn parse_argv<'a, A: Arguments + ?Sized>(
             NO_NEW_PRIVS => plan.no_new_privs = true,
             _ => {
                 let value = parser.value()?;
-                let kind = if id == PDEATHSIG {
-                    ErrorKind::BadSignal(SIGNAL_FORMS)
-                } else {
-                    ErrorKind::BadExitCode
-                };
                 if !set_value(plan, id, value) {
+                    let kind = match (id, plan.personality) {
+                        (PDEATHSIG, Personality::Tini) => ErrorKind::BadSignal(TINI_SIGNAL_FORMS),
+                        (PDEATHSIG, _) => ErrorKind::BadSignal(SIGNAL_FORMS),
+                        _ => ErrorKind::BadExitCode,
+                    };
                     return Err(CliError::with_value(kind, opt, value));
                 }
             }
@@ -113,6 +131,8 @@ fn parse_argv<'a, A: Arguments + ?Sized>(
     }
     Err(CliError::no_command())
 }
+
+const TINI_SIGNAL_FORMS: &[u8] = b" (tini takes upper-case names with SIG: SIGHUP, SIGTERM, ...)";
 
 /// Stores a valued option (`-p`, `-e`, `-u`); false when the value is bad.
 fn set_value<'a>(plan: &mut Plan<'a>, id: usize, value: &'a [u8]) -> bool {
@@ -122,10 +142,19 @@ fn set_value<'a>(plan: &mut Plan<'a>, id: usize, value: &'a [u8]) -> bool {
         plan.user = Some(value);
         true
     } else if id == PDEATHSIG {
-        plan.pdeathsig = signal::parse(value);
+        plan.pdeathsig = if plan.personality == Personality::Tini {
+            signal::parse_tini(value)
+        } else {
+            signal::parse(value)
+        };
         plan.pdeathsig.is_some()
     } else {
-        match parse_exit_code(value) {
+        let code = if plan.personality == Personality::Tini {
+            super::tini::parse_strtol_code(value)
+        } else {
+            parse_exit_code(value)
+        };
+        match code {
             Some(code) => {
                 plan.remap_exit.insert(code);
                 true

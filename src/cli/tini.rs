@@ -3,10 +3,11 @@
 //! TINI_SUBREAPER, TINI_KILL_PROCESS_GROUP and TINI_VERBOSITY. Unlike glibc's
 //! getopt, arguments are never permuted: options end at the first operand.
 
-use super::{Action, Arg, Arguments, CliError, ErrorKind, Opt, Parser, Text};
+use super::native::{parse_argv, Names, Parsed, HELP_ID};
+use super::{Action, Arguments, CliError, ErrorKind, Text};
 use crate::env::Environment;
 use crate::error::Stream;
-use crate::plan::{ExitCodes, Personality, Plan, Subreaper};
+use crate::plan::{Personality, Plan, Subreaper};
 use crate::signal::{self, Policy};
 
 /// tini's default verbosity: warnings on, info off.
@@ -40,6 +41,13 @@ where
     }
 }
 
+/// tini's letters, by the ids of the native options (see `native`); tini
+/// has no long options.
+const NAMES: Names = Names {
+    shorts: b"h-s-gwvpe--l",
+    longs: b"",
+};
+
 /// The options and variables. An error comes with whether getopt would have
 /// printed the usage after it (unknown option, missing value, no command).
 fn options<'a, A, E>(
@@ -51,57 +59,26 @@ where
     A: Arguments + ?Sized,
     E: Environment + ?Sized,
 {
-    let mut parser = Parser::new(args);
     let mut plan = Plan::new(Personality::Tini, 0);
     plan.subreaper = Subreaper::Off;
     plan.policy = Policy::Tini;
-    let mut verbosity = DEFAULT_VERBOSITY;
-    let mut remap = ExitCodes::default();
-    let mut warn_reaped = false;
-    loop {
-        let opt = match parser.next_arg().map_err(|error| (error, true))? {
-            None => return Err((CliError::no_command(), true)),
-            Some(Arg::Command(index)) => {
-                plan.command = index;
-                break;
-            }
-            Some(Arg::Opt(opt)) => opt,
-        };
-        let print = |text| {
-            Ok(Action::Print {
-                text,
+    match parse_argv(args, &mut plan, &NAMES) {
+        Ok(Parsed::Print(id)) => {
+            return Ok(Action::Print {
+                text: if id == HELP_ID { usage } else { Text::License },
                 stream: Stream::Stdout,
                 code: 0,
             })
-        };
-        match opt {
-            Opt::Short(b'h') => return print(usage),
-            Opt::Short(b'l') => return print(Text::License),
-            Opt::Short(b's') => plan.subreaper = Subreaper::On,
-            Opt::Short(b'v') => verbosity = verbosity.saturating_add(1),
-            Opt::Short(b'w') => warn_reaped = true,
-            Opt::Short(b'g') => plan.process_group = true,
-            Opt::Short(b'p' | b'e') => {
-                let value = parser.value().map_err(|error| (error, true))?;
-                let bad = if opt == Opt::Short(b'p') {
-                    plan.pdeathsig = signal::parse_tini(value);
-                    plan.pdeathsig.is_none().then_some(ErrorKind::BadSignal(
-                        b" (tini takes upper-case names with SIG: SIGHUP, SIGTERM, ...)",
-                    ))
-                } else {
-                    let code = parse_strtol_code(value);
-                    if let Some(code) = code {
-                        remap.insert(code);
-                    }
-                    code.is_none().then_some(ErrorKind::BadExitCode)
-                };
-                if let Some(kind) = bad {
-                    return Err((CliError::with_value(kind, opt, value), false));
-                }
-            }
-            _ => return Err((CliError::new(ErrorKind::UnknownOption, opt), true)),
+        }
+        Ok(Parsed::Command(_)) => {}
+        Err(error) => {
+            let with_usage =
+                !matches!(error.kind, ErrorKind::BadSignal(_) | ErrorKind::BadExitCode);
+            return Err((error, with_usage));
         }
     }
+    // tini starts at verbosity 1, and each -v adds one.
+    let mut verbosity = DEFAULT_VERBOSITY.saturating_add(plan.verbosity);
     if env.var(b"TINI_SUBREAPER").is_some() {
         plan.subreaper = Subreaper::On;
     }
@@ -111,10 +88,9 @@ where
     if let Some(value) = env.var(b"TINI_VERBOSITY") {
         verbosity = atoi(value) as u32;
     }
-    plan.remap_exit = remap;
     plan.warnings = verbosity >= 1;
     plan.verbosity = verbosity.saturating_sub(1);
-    plan.warn_reaped = warn_reaped && plan.warnings;
+    plan.warn_reaped &= plan.warnings;
     plan.warn_not_reaper = plan.warnings;
     Ok(Action::Run(plan))
 }
@@ -146,7 +122,7 @@ fn trim_c_space(text: &[u8]) -> &[u8] {
 
 /// tini's `-e` goes through `strtol` and needs the whole string consumed:
 /// white space and a sign may lead, and an empty string is 0.
-fn parse_strtol_code(text: &[u8]) -> Option<u8> {
+pub(super) fn parse_strtol_code(text: &[u8]) -> Option<u8> {
     let trimmed = trim_c_space(text);
     if trimmed.is_empty() {
         // strtol consumed nothing, so its end is the (empty) end of input.
