@@ -32,16 +32,16 @@ pub fn run(argv: CStrArray, envp: CStrArray) -> i32 {
         return 1;
     }
     match cli::parse(&argv, &envp) {
-        Action::Print { text, stream, code } => {
+        Action::Print { text, stream } => {
             print_text(text, stream);
-            code
+            i32::from(stream == Stream::Stderr)
         }
-        Action::Fail { error, usage, code } => {
+        Action::Fail { error, usage } => {
             error.line().write_to(Stream::Stderr);
             if let Some(usage) = usage {
                 print_text(usage, Stream::Stderr);
             }
-            code
+            1
         }
         Action::Run(plan) => match start(&plan, argv, envp) {
             Ok(code) => i32::from(code),

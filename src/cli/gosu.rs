@@ -9,11 +9,8 @@ use crate::error::Stream;
 use crate::plan::{Personality, Plan};
 
 pub fn parse<A: Arguments + ?Sized>(args: &A, personality: Personality) -> Action<'_> {
-    let name = if args.count() > 0 {
-        args.arg(0)
-    } else {
-        b"gosu"
-    };
+    // argv[0] is there: the personality was chosen by it.
+    let name = args.arg(0);
     let usage = Text::SwitchUsage { name, personality };
     if personality == Personality::Gosu && args.count() >= 2 {
         let text = match word_index(b"--help\0-h\0-?\0--version\0-v\0", args.arg(1)) {
@@ -25,7 +22,6 @@ pub fn parse<A: Arguments + ?Sized>(args: &A, personality: Personality) -> Actio
             return Action::Print {
                 text,
                 stream: Stream::Stdout,
-                code: 0,
             };
         }
     }
@@ -33,7 +29,6 @@ pub fn parse<A: Arguments + ?Sized>(args: &A, personality: Personality) -> Actio
         return Action::Print {
             text: usage,
             stream: Stream::Stderr,
-            code: 1,
         };
     }
     let mut plan = Plan::new(personality, 2);
@@ -88,7 +83,6 @@ mod tests {
                 Action::Print {
                     text: usage(b"gosu", Personality::Gosu),
                     stream: Stream::Stdout,
-                    code: 0
                 }
             );
         }
@@ -98,7 +92,6 @@ mod tests {
                 Action::Print {
                     text: Text::GosuVersion,
                     stream: Stream::Stdout,
-                    code: 0
                 }
             );
         }
@@ -108,7 +101,6 @@ mod tests {
                 Action::Print {
                     text: usage(b"/bin/gosu", Personality::Gosu),
                     stream: Stream::Stderr,
-                    code: 1
                 }
             );
         }
@@ -118,7 +110,6 @@ mod tests {
             Action::Print {
                 text: usage(b"su-exec", Personality::SuExec),
                 stream: Stream::Stderr,
-                code: 1
             }
         );
     }

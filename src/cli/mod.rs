@@ -231,17 +231,16 @@ impl<'a> CliError<'a> {
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Action<'a> {
     Run(Plan<'a>),
-    /// Print a fixed text (help, version, licence) and exit.
+    /// Print a fixed text (help, version, licence) and exit: 0 after
+    /// stdout, 1 after stderr (gosu's usage when it has too few arguments).
     Print {
         text: Text<'a>,
         stream: Stream,
-        code: i32,
     },
-    /// Bad input: report it (and the usage when `usage` is set) and exit.
+    /// Bad input: report it (and the usage when `usage` is set) and exit 1.
     Fail {
         error: CliError<'a>,
         usage: Option<Text<'a>>,
-        code: i32,
     },
 }
 

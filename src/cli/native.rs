@@ -61,7 +61,6 @@ where
                 Text::NativeVersion
             },
             stream: Stream::Stdout,
-            code: 0,
         },
         Ok(Parsed::Command(given)) => match apply_twins(&mut plan, given, env) {
             Ok(()) => {
@@ -75,11 +74,7 @@ where
 }
 
 fn fail(error: CliError<'_>) -> Action<'_> {
-    Action::Fail {
-        error,
-        usage: None,
-        code: 1,
-    }
+    Action::Fail { error, usage: None }
 }
 
 pub(super) enum Parsed {
@@ -279,11 +274,7 @@ mod tests {
 
     fn error<'a>(args: &'a [&'a [u8]], env: &'a [&'a [u8]]) -> Vec<u8> {
         match run(args, env) {
-            Action::Fail {
-                error,
-                usage: None,
-                code: 1,
-            } => error.line().as_bytes().to_vec(),
+            Action::Fail { error, usage: None } => error.line().as_bytes().to_vec(),
             other => panic!("expected a failure, got {other:?}"),
         }
     }
@@ -400,7 +391,6 @@ mod tests {
                 Action::Print {
                     text,
                     stream: Stream::Stdout,
-                    code: 0
                 }
             );
         }

@@ -4,42 +4,14 @@
 //! getopt, arguments are never permuted: options end at the first operand.
 
 use super::native::{parse_argv, Names, Parsed, HELP_ID};
-use super::{Action, Arguments, CliError, ErrorKind, Text};
+use super::{Action, Arguments, ErrorKind, Text};
 use crate::env::Environment;
 use crate::error::Stream;
 use crate::plan::{Personality, Plan, Subreaper};
-use crate::signal::{self, Policy};
+use crate::signal::Policy;
 
 /// tini's default verbosity: warnings on, info off.
 const DEFAULT_VERBOSITY: u32 = 1;
-
-pub fn parse<'a, A, E>(args: &'a A, env: &'a E) -> Action<'a>
-where
-    A: Arguments + ?Sized,
-    E: Environment + ?Sized,
-{
-    let name = if args.count() > 0 {
-        args.arg(0)
-    } else {
-        b"tini"
-    };
-    let usage = Text::TiniUsage { name };
-    if args.count() == 2 && args.arg(1) == b"--version" {
-        return Action::Print {
-            text: Text::TiniVersion,
-            stream: Stream::Stdout,
-            code: 0,
-        };
-    }
-    match options(args, env, usage) {
-        Ok(action) => action,
-        Err((error, with_usage)) => Action::Fail {
-            error,
-            usage: with_usage.then_some(usage),
-            code: 1,
-        },
-    }
-}
 
 /// tini's letters, by the ids of the native options (see `native`); tini
 /// has no long options.
@@ -48,33 +20,39 @@ const NAMES: Names = Names {
     longs: b"",
 };
 
-/// The options and variables. An error comes with whether getopt would have
-/// printed the usage after it (unknown option, missing value, no command).
-fn options<'a, A, E>(
-    args: &'a A,
-    env: &'a E,
-    usage: Text<'a>,
-) -> Result<Action<'a>, (CliError<'a>, bool)>
+/// The options and variables. After a bad option, a missing value or no
+/// command, the usage follows the message, as getopt and tini do.
+pub fn parse<'a, A, E>(args: &'a A, env: &'a E) -> Action<'a>
 where
     A: Arguments + ?Sized,
     E: Environment + ?Sized,
 {
+    // argv[0] is there: the personality was chosen by it.
+    let name = args.arg(0);
+    let usage = Text::TiniUsage { name };
+    if args.count() == 2 && args.arg(1) == b"--version" {
+        return Action::Print {
+            text: Text::TiniVersion,
+            stream: Stream::Stdout,
+        };
+    }
     let mut plan = Plan::new(Personality::Tini, 0);
     plan.subreaper = Subreaper::Off;
     plan.policy = Policy::Tini;
     match parse_argv(args, &mut plan, &NAMES) {
         Ok(Parsed::Print(id)) => {
-            return Ok(Action::Print {
+            return Action::Print {
                 text: if id == HELP_ID { usage } else { Text::License },
                 stream: Stream::Stdout,
-                code: 0,
-            })
+            }
         }
         Ok(Parsed::Command(_)) => {}
         Err(error) => {
-            let with_usage =
-                !matches!(error.kind, ErrorKind::BadSignal(_) | ErrorKind::BadExitCode);
-            return Err((error, with_usage));
+            let bad_value = matches!(error.kind, ErrorKind::BadSignal(_) | ErrorKind::BadExitCode);
+            return Action::Fail {
+                error,
+                usage: (!bad_value).then_some(usage),
+            };
         }
     }
     // tini starts at verbosity 1, and each -v adds one.
@@ -92,22 +70,36 @@ where
     plan.verbosity = verbosity.saturating_sub(1);
     plan.warn_reaped &= plan.warnings;
     plan.warn_not_reaper = plan.warnings;
-    Ok(Action::Run(plan))
+    Action::Run(plan)
 }
 
-/// C's `atoi`: leading white space, an optional sign, then digits up to the
-/// first non-digit; anything unparsable is 0.
-fn atoi(text: &[u8]) -> i32 {
-    let text = trim_c_space(text);
+/// C's `strtol` in base 10: leading white space, an optional sign, then
+/// digits up to the first non-digit. Returns the sign, the magnitude
+/// (saturated), and whether digits ran to the end of `text`.
+fn strtol(text: &[u8]) -> (bool, u64, bool) {
+    let start = text.iter().position(|&byte| !crate::user::is_space(byte));
+    let text = start.map_or(&b""[..], |start| &text[start..]);
     let (negative, digits) = match text.first() {
         Some(b'-') => (true, &text[1..]),
         Some(b'+') => (false, &text[1..]),
         _ => (false, text),
     };
-    let mut value: i32 = 0;
-    for &byte in digits.iter().take_while(|byte| byte.is_ascii_digit()) {
-        value = value.wrapping_mul(10).wrapping_add(i32::from(byte - b'0'));
-    }
+    let count = digits
+        .iter()
+        .take_while(|byte| byte.is_ascii_digit())
+        .count();
+    let magnitude = digits[..count].iter().fold(0u64, |value, &byte| {
+        value
+            .saturating_mul(10)
+            .saturating_add(u64::from(byte - b'0'))
+    });
+    (negative, magnitude, count > 0 && count == digits.len())
+}
+
+/// C's `atoi`: what `strtol` reads, as an int; anything unparsable is 0.
+fn atoi(text: &[u8]) -> i32 {
+    let (negative, magnitude, _) = strtol(text);
+    let value = magnitude as i32;
     if negative {
         value.wrapping_neg()
     } else {
@@ -115,29 +107,16 @@ fn atoi(text: &[u8]) -> i32 {
     }
 }
 
-fn trim_c_space(text: &[u8]) -> &[u8] {
-    let start = text.iter().position(|&byte| !crate::user::is_space(byte));
-    start.map_or(b"", |start| &text[start..])
-}
-
 /// tini's `-e` goes through `strtol` and needs the whole string consumed:
-/// white space and a sign may lead, and an empty string is 0.
+/// white space and a sign may lead, and an empty string is 0 (strtol reads
+/// nothing, and its end is the end of the input).
 pub(super) fn parse_strtol_code(text: &[u8]) -> Option<u8> {
-    let trimmed = trim_c_space(text);
-    if trimmed.is_empty() {
-        // strtol consumed nothing, so its end is the (empty) end of input.
-        return (text.is_empty()).then_some(0);
+    if text.is_empty() {
+        return Some(0);
     }
-    let (negative, digits) = match trimmed[0] {
-        b'-' => (true, &trimmed[1..]),
-        b'+' => (false, &trimmed[1..]),
-        _ => (false, trimmed),
-    };
-    let value = signal::parse_decimal(digits)?;
-    match (negative, value) {
-        (true, 0) => Some(0),
-        (true, _) => None,
-        (false, value) => u8::try_from(value).ok(),
+    match strtol(text) {
+        (_, _, false) | (true, 1.., _) => None,
+        (_, magnitude, true) => u8::try_from(magnitude).ok(),
     }
 }
 
@@ -230,16 +209,11 @@ mod tests {
             Action::Print {
                 text: Text::TiniVersion,
                 stream: Stream::Stdout,
-                code: 0
             }
         );
         assert!(matches!(
             parse(&[&b"tini"[..], b"--version", b"x"][..], &[][..]),
-            Action::Fail {
-                usage: Some(_),
-                code: 1,
-                ..
-            }
+            Action::Fail { usage: Some(_), .. }
         ));
     }
 
@@ -253,56 +227,34 @@ mod tests {
                     name: b"/sbin/tini"
                 },
                 stream: Stream::Stdout,
-                code: 0
             }
         );
         assert!(matches!(
             parse(&[&b"tini"[..], b"-l"][..], &[][..]),
             Action::Print {
                 text: Text::License,
-                code: 0,
                 ..
             }
         ));
         assert!(matches!(
             parse(&[&b"tini"[..]][..], &[][..]),
-            Action::Fail {
-                usage: Some(_),
-                code: 1,
-                ..
-            }
+            Action::Fail { usage: Some(_), .. }
         ));
         assert!(matches!(
             parse(&[&b"tini"[..], b"-x", b"y"][..], &[][..]),
-            Action::Fail {
-                usage: Some(_),
-                code: 1,
-                ..
-            }
+            Action::Fail { usage: Some(_), .. }
         ));
         assert!(matches!(
             parse(&[&b"tini"[..], b"-p"][..], &[][..]),
-            Action::Fail {
-                usage: Some(_),
-                code: 1,
-                ..
-            }
+            Action::Fail { usage: Some(_), .. }
         ));
         assert!(matches!(
             parse(&[&b"tini"[..], b"-p", b"TERM", b"x"][..], &[][..]),
-            Action::Fail {
-                usage: None,
-                code: 1,
-                ..
-            }
+            Action::Fail { usage: None, .. }
         ));
         assert!(matches!(
             parse(&[&b"tini"[..], b"-e", b"256", b"x"][..], &[][..]),
-            Action::Fail {
-                usage: None,
-                code: 1,
-                ..
-            }
+            Action::Fail { usage: None, .. }
         ));
     }
 

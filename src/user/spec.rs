@@ -134,13 +134,17 @@ pub fn resolve<'s, P: Source, G: Source>(
         None => (spec, &b""[..]),
     };
     let (user, group) = (parse_field(user_text), parse_field(group_text));
-    for (field, text, is_user) in [(user, user_text, true), (group, group_text, false)] {
-        if field == Field::OutOfRange {
-            return Err(SpecError::OutOfRange {
-                user: is_user,
-                field: text,
-            });
-        }
+    if user == Field::OutOfRange {
+        return Err(SpecError::OutOfRange {
+            user: true,
+            field: user_text,
+        });
+    }
+    if group == Field::OutOfRange {
+        return Err(SpecError::OutOfRange {
+            user: false,
+            field: group_text,
+        });
     }
 
     let mut buf = [0u8; READ_CAPACITY];
