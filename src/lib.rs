@@ -37,7 +37,7 @@ pub fn run(argv: CStrArray, envp: CStrArray) -> i32 {
             i32::from(stream == Stream::Stderr)
         }
         Action::Fail { error, usage } => {
-            error.line().write_to(Stream::Stderr);
+            error.report();
             if let Some(usage) = usage {
                 print_text(usage, Stream::Stderr);
             }
@@ -50,9 +50,7 @@ pub fn run(argv: CStrArray, envp: CStrArray) -> i32 {
                 1
             }
             Err(SpawnError::User(error)) => {
-                error
-                    .line(plan.user.unwrap_or(b""))
-                    .write_to(Stream::Stderr);
+                error.report(plan.user.unwrap_or(b""));
                 1
             }
             Err(SpawnError::Child { step, errno }) => {

@@ -191,6 +191,13 @@ impl<'a> CliError<'a> {
         }
     }
 
+    /// Writes the message to stderr. Not inlined, so that its line buffer
+    /// is not part of the caller's stack frame for the whole run.
+    #[inline(never)]
+    pub fn report(&self) {
+        self.line().write_to(Stream::Stderr);
+    }
+
     /// The one-line message, naming the option (or variable) and the value.
     pub fn line(&self) -> Line {
         let template: &[u8] = match self.kind {

@@ -6,7 +6,7 @@
 use super::group::{self, GroupError, Groups};
 use super::passwd;
 use super::{Scanner, Source, HOME_CAPACITY, MAX_ID, READ_CAPACITY};
-use crate::error::{Line, Part};
+use crate::error::{Line, Part, Stream};
 use rustix::io::Errno;
 
 /// Which file a read error came from.
@@ -39,6 +39,12 @@ static_assertions::const_assert_eq!(super::NAME_CAPACITY, 256);
 static_assertions::const_assert_eq!(HOME_CAPACITY - b"HOME=".len() - 1, 1018);
 
 impl SpecError<'_> {
+    /// Writes the message to stderr. Not inlined, as `CliError::report`.
+    #[inline(never)]
+    pub fn report(&self, spec: &[u8]) {
+        self.line(spec).write_to(Stream::Stderr);
+    }
+
     /// The one-line message, naming `spec` where the error itself does not.
     pub fn line(&self, spec: &[u8]) -> Line {
         let (template, part): (&[u8], Part) = match *self {
