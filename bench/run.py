@@ -13,6 +13,7 @@ import random
 import re
 import shutil
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
@@ -79,6 +80,7 @@ def build_floor():
     subprocess.run(["rustc", "--edition", "2021", "--target", "x86_64-unknown-linux-musl", "-C", "opt-level=s",
                     "-C", "panic=abort", "-C", "linker=rust-lld", "-C", "relocation-model=pic",
                     "-C", "target-feature=+crt-static", "-C", "link-arg=-znorelro",
+                    "-C", "link-arg=-zpack-relative-relocs", "-C", "link-arg=--hash-style=gnu",
                     os.path.join(ROOT, "bench/floor.rs"), "-o", out], check=True)
     return out
 
@@ -114,6 +116,56 @@ def idle_memory():
             proc.wait()
         result[name] = (statistics.median(s[0] for s in samples), statistics.median(s[1] for s in samples))
     return result
+
+
+def anonymous_by_kind(pid):
+    """Anonymous KiB of a process split into its stack and everything else
+    (the data pages of the binary: the relocated RW segment and its .bss)."""
+    stack = other = 0
+    mapping = ""
+    for line in open(f"/proc/{pid}/smaps"):
+        if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+            mapping = line.split()[-1] if len(line.split()) > 5 else ""
+        elif line.startswith("Anonymous:"):
+            kib = int(line.split()[1])
+            if mapping == "[stack]":
+                stack += kib
+            else:
+                other += kib
+    return stack, other
+
+
+def usher_memory_breakdown(samples=15):
+    """usher's idle Anonymous by kind, in the caller's environment and in a
+    container-sized one (three variables, as `docker run` gives)."""
+    result = {}
+    small_env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                 "HOSTNAME": "0123456789ab", "HOME": "/root"}
+    for label, env in (("caller", None), ("container", small_env)):
+        found = []
+        for _ in range(samples):
+            proc = subprocess.Popen([USHER, "sleep", "5"], stderr=subprocess.DEVNULL, env=env)
+            time.sleep(0.3)
+            found.append(anonymous_by_kind(proc.pid))
+            proc.kill()
+            proc.wait()
+        totals = [a + b for a, b in found]
+        result[label] = (statistics.median(totals), min(totals), max(totals),
+                         statistics.median(a for a, _ in found), statistics.median(b for _, b in found))
+    return result
+
+
+def rw_segment_pages(binary):
+    """Pages the writable LOAD segment spans in memory (each one a dirty page
+    once musl's start has applied the relocations and touched .bss)."""
+    data = open(binary, "rb").read()
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    entsize, count = struct.unpack_from("<HH", data, 0x36)
+    for index in range(count):
+        kind, flags, _, vaddr, _, _, memsz = struct.unpack_from("<IIQQQQQ", data, phoff + index * entsize)
+        if kind == 1 and flags & 2:
+            return (vaddr + memsz - 1) // 4096 - vaddr // 4096 + 1, vaddr % 4096, memsz
+    return 0, 0, 0
 
 
 def first_child(pid):
@@ -228,6 +280,8 @@ def main():
     print("bench: idle memory ...", flush=True)
     memory = idle_memory()
     floor_rss, floor_anon, floor_min, floor_max = floor_memory(build_floor())
+    breakdown = usher_memory_breakdown()
+    rw_pages, rw_offset, rw_size = rw_segment_pages(USHER)
     print("bench: CPU per orphan ...", flush=True)
     per_orphan = cpu_per_orphan()
     print("bench: forwarding latency ...", flush=True)
@@ -285,6 +339,22 @@ def main():
         f"{floor_anon:.0f} KiB (median of 9, range {floor_min}-{floor_max}): one data page that musl's start",
         "dirties, the kernel's stack page of argv/env/auxv, and the page where the randomized stack",
         "pointer lands. usher's own idle memory is measured against that floor.",
+        "",
+        "usher's idle Anonymous (KiB, 15 runs each: median, range; then the median split into",
+        "stack and data pages):",
+        "",
+        "| environment | median | range | stack | data |",
+        "|---|---:|---:|---:|---:|",
+    ] + [
+        f"| {label} | {m:.0f} | {lo}-{hi} | {st:.0f} | {da:.0f} |"
+        for label, (m, lo, hi, st, da) in (("the caller's", breakdown["caller"]),
+                                           ("a container's (3 variables)", breakdown["container"]))
+    ] + [
+        "",
+        f"usher's writable segment is {rw_size} bytes at page offset {rw_offset:#x}, so it spans",
+        f"{rw_pages} page{'s' if rw_pages > 1 else ''}; where it starts follows from the size of the code before it. The stack",
+        "takes the page(s) of the environment strings, then, past a randomized gap, the page(s)",
+        "of the argv/env/auxv pointer arrays and the frames below them.",
         "",
         "How each figure is made (all in `bench/run.py`):",
         "- exec overhead: wall time of posix_spawn + wait of `X true`, minus that of `true`.",

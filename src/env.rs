@@ -80,7 +80,19 @@ pub fn word_index(table: &[u8], word: &[u8]) -> Option<usize> {
 
 /// The word at `index` in `table` (as for [`word_index`]); empty past the end.
 pub fn word_at(table: &[u8], index: usize) -> &[u8] {
-    table.split(|&byte| byte == 0).nth(index).unwrap_or(b"")
+    let mut rest = table;
+    let mut skip = index;
+    loop {
+        let end = rest
+            .iter()
+            .position(|&byte| byte == 0)
+            .unwrap_or(rest.len());
+        if skip == 0 {
+            return &rest[..end];
+        }
+        skip -= 1;
+        rest = rest.get(end + 1..).unwrap_or(b"");
+    }
 }
 
 /// A word of up to 7 bytes, lower-cased and packed with its length into one
@@ -222,6 +234,13 @@ mod tests {
         assert_eq!(word_index(table, b"tin"), None);
         assert_eq!(word_index(table, b"docker-init\0"), None);
         assert_eq!(word_index(table, b""), None);
+        assert_eq!(word_at(table, 0), b"tini");
+        assert_eq!(word_at(table, 2), b"gosu");
+        // Past the last word: the empty piece after the final NUL, then nothing.
+        assert_eq!(word_at(table, 3), b"");
+        assert_eq!(word_at(table, 9), b"");
+        assert_eq!(word_at(b"a\0\0b", 1), b"");
+        assert_eq!(word_at(b"a\0\0b", 2), b"b");
     }
 
     #[test]

@@ -297,3 +297,66 @@ fn tini_warns_when_it_cannot_reap() {
         "native never warns: it registers itself"
     );
 }
+
+fn gosu_peer() -> Option<&'static str> {
+    let found = Command::new("gosu").arg("--version").output().is_ok();
+    if !found && std::env::var("CI").as_deref() == Ok("true") {
+        panic!("Debian's gosu is needed for the differential tests: make test installs it");
+    }
+    found.then_some("gosu")
+}
+
+/// gosu's words and usage: which stream, which exit code. None of these needs
+/// root or switches anyone (`-v` alone, `--help` alone, too few arguments).
+#[test]
+fn gosu_and_su_exec_command_lines() {
+    let gosu = usher_as("gosu");
+    // (arguments, exit code, stdout has text, stderr has text)
+    let cases: &[(&[&str], i32, bool, bool)] = &[
+        (&[], 1, false, true),
+        (&["root"], 1, false, true),
+        (&["--help"], 0, true, false),
+        (&["-h"], 0, true, false),
+        (&["-?"], 0, true, false),
+        (&["--version"], 0, true, false),
+        (&["-v"], 0, true, false),
+    ];
+    let peer = gosu_peer();
+    for (args, code, out, err) in cases {
+        let output = Command::new(&gosu).args(*args).output().unwrap();
+        assert_eq!(outline(&output), (*code, *out, *err), "gosu {args:?}");
+        if let Some(peer) = peer {
+            let theirs = Command::new(peer).args(*args).output().unwrap();
+            assert_eq!(
+                outline(&output),
+                outline(&theirs),
+                "gosu {args:?} vs {peer}"
+            );
+        }
+    }
+    let usage = stderr(&Command::new(&gosu).output().unwrap());
+    assert!(
+        usage.starts_with(&format!(
+            "Usage: {} user-spec command [args]\n",
+            gosu.display()
+        )),
+        "{usage}"
+    );
+    let version = stdout(&Command::new(&gosu).arg("-v").output().unwrap());
+    assert_eq!(
+        version,
+        format!("1.17 (usher {})\n", env!("CARGO_PKG_VERSION"))
+    );
+
+    // su-exec has no words: too few arguments is its usage and exit 1, and
+    // `--help` is a user spec.
+    let su_exec = usher_as("su-exec");
+    for args in [&[][..], &["root"][..], &["--help"][..]] {
+        let output = Command::new(&su_exec).args(args).output().unwrap();
+        assert_eq!(outline(&output), (1, false, true), "su-exec {args:?}");
+        assert_eq!(
+            stderr(&output),
+            format!("Usage: {} user-spec command [args]\n", su_exec.display())
+        );
+    }
+}
