@@ -45,6 +45,11 @@ pub const DEFAULT_PATH: &[u8] = b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/
 /// Anything that can answer `getenv`.
 pub trait Environment {
     fn var(&self, name: &[u8]) -> Option<&[u8]>;
+
+    /// The first entry at `start` or after it that starts with `prefix`:
+    /// its index and its bytes. One pass over the environment for a family
+    /// of variables (usher's twins), however many the family has.
+    fn next_with_prefix(&self, prefix: &[u8], start: usize) -> Option<(usize, &[u8])>;
 }
 
 /// Splits `NAME=value`; an entry without `=` has no value.
@@ -57,11 +62,22 @@ impl Environment for CStrArray {
     fn var(&self, name: &[u8]) -> Option<&[u8]> {
         self.value_of(name)
     }
+
+    fn next_with_prefix(&self, prefix: &[u8], start: usize) -> Option<(usize, &[u8])> {
+        self.next_with_prefix(prefix, start)
+    }
 }
 
 impl Environment for [&[u8]] {
     fn var(&self, name: &[u8]) -> Option<&[u8]> {
         self.iter().find_map(|entry| value_of(entry, name))
+    }
+
+    fn next_with_prefix(&self, prefix: &[u8], start: usize) -> Option<(usize, &[u8])> {
+        (start..self.len()).find_map(|index| {
+            let entry = self[index];
+            entry.starts_with(prefix).then_some((index, entry))
+        })
     }
 }
 

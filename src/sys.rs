@@ -87,6 +87,24 @@ impl CStrArray {
         })
     }
 
+    /// The first entry at `start` or after it that starts with `prefix`, and
+    /// its index. Compared in place, as in `value_of`: only a match is
+    /// measured with `strlen`.
+    pub fn next_with_prefix(&self, prefix: &[u8], start: usize) -> Option<(usize, &'static [u8])> {
+        (start..self.len).find_map(|index| {
+            // SAFETY: as in `value_of`: the slot holds a valid NUL-terminated
+            // string, and the comparison stops at its NUL or sooner (a NUL
+            // never equals a byte of the prefix, which has none).
+            let entry = unsafe { *self.ptr.add(index) } as *const u8;
+            let matched = prefix
+                .iter()
+                .enumerate()
+                .all(|(at, &wanted)| unsafe { *entry.add(at) } == wanted);
+            // SAFETY: the entry is a valid NUL-terminated string.
+            matched.then(|| (index, unsafe { CStr::from_ptr(entry.cast()) }.to_bytes()))
+        })
+    }
+
     /// The array from `index` on; it shares the original terminator.
     pub fn tail(&self, index: usize) -> CStrArray {
         let index = index.min(self.len);
@@ -494,6 +512,19 @@ mod tests {
         assert_eq!(env.value_of(b"PAT"), None);
         assert_eq!(env.value_of(b"PATHXY"), None);
         assert_eq!(env.value_of(b"MISSING"), None);
+        // A family of variables in one pass: every entry with the prefix.
+        assert_eq!(env.next_with_prefix(b"PATH", 0), Some((0, &b"PATHX=1"[..])));
+        assert_eq!(
+            env.next_with_prefix(b"PATH", 1),
+            Some((1, &b"PATH=/bin"[..]))
+        );
+        assert_eq!(
+            env.next_with_prefix(b"PATH", 2),
+            Some((5, &b"PATH=/second"[..]))
+        );
+        assert_eq!(env.next_with_prefix(b"PATH", 6), None);
+        assert_eq!(env.next_with_prefix(b"NOVALUEX", 0), None);
+        assert_eq!(env.next_with_prefix(b"", 4), Some((4, &b"P"[..])));
     }
 
     #[test]

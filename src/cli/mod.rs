@@ -146,8 +146,9 @@ pub enum ErrorKind {
     BadSignal(&'static [u8]),
     BadExitCode,
     NoCommand,
-    /// A twin variable held a value its option would refuse.
-    BadVariable(&'static [u8]),
+    /// A twin variable held a value its option would refuse (the error's
+    /// `opt` holds the variable's name).
+    BadVariable,
 }
 
 /// Bad input on the command line or in a twin variable.
@@ -183,10 +184,10 @@ impl<'a> CliError<'a> {
         }
     }
 
-    pub fn variable(name: &'static [u8], value: &'a [u8]) -> Self {
+    pub fn variable(name: &'a [u8], value: &'a [u8]) -> Self {
         CliError {
-            kind: ErrorKind::BadVariable(name),
-            opt: None,
+            kind: ErrorKind::BadVariable,
+            opt: Some(Opt::Long(name)),
             value,
         }
     }
@@ -209,7 +210,7 @@ impl<'a> CliError<'a> {
                 b"bad exit code for \x01\x02: '\x03' (a number from 0 to 255)"
             }
             ErrorKind::NoCommand => b"no command given",
-            ErrorKind::BadVariable(_) => b"bad value in \x04: '\x03'",
+            ErrorKind::BadVariable => b"bad value in \x02: '\x03'",
         };
         let (dashes, name): (&[u8], &[u8]) = match &self.opt {
             Some(Opt::Short(letter)) => (b"-", core::slice::from_ref(letter)),
@@ -217,7 +218,7 @@ impl<'a> CliError<'a> {
             None => (b"", b""),
         };
         let extra = match self.kind {
-            ErrorKind::BadSignal(text) | ErrorKind::BadVariable(text) => text,
+            ErrorKind::BadSignal(text) => text,
             _ => b"",
         };
         let mut line = Line::usher();

@@ -2,7 +2,7 @@
 //! every option has an environment twin and argv wins over the twin.
 
 use super::{parse_exit_code, Action, Arg, Arguments, CliError, ErrorKind, Opt, Parser, Text};
-use crate::env::{parse_bool, word_at, word_index, Environment};
+use crate::env::{parse_bool, word_index, Environment};
 use crate::error::Stream;
 use crate::plan::{Personality, Plan, Subreaper};
 use crate::signal;
@@ -175,20 +175,30 @@ const TWIN_NAMES: &[u8] = b"USHER_SUBREAPER\0USHER_PGROUP\0USHER_WARN_REAPED\0US
 USHER_PDEATHSIG\0USHER_REMAP_EXIT\0USHER_USER\0USHER_NO_NEW_PRIVS\0";
 
 /// Fills what argv did not give from the twins, each checked as strictly as
-/// its option.
+/// its option. One pass over the environment picks out the `USHER_` entries,
+/// so each twin costs nothing when it is not set. As with `getenv`, the
+/// first entry of a name wins; `USHER_` names that are no twin are ignored.
 fn apply_twins<'a, E: Environment + ?Sized>(
     plan: &mut Plan<'a>,
-    given: u32,
+    mut given: u32,
     env: &'a E,
 ) -> Result<(), CliError<'a>> {
-    for (index, ids) in TWIN_IDS.into_iter().enumerate() {
+    let mut start = 0;
+    while let Some((index, entry)) = env.next_with_prefix(b"USHER_", start) {
+        start = index + 1;
+        let Some(eq) = entry.iter().position(|&byte| byte == b'=') else {
+            continue;
+        };
+        let (name, value) = (&entry[..eq], &entry[eq + 1..]);
+        let Some(twin) = word_index(TWIN_NAMES, name) else {
+            continue;
+        };
+        // Given in argv, or by an earlier entry of the same name: skipped.
+        let ids = TWIN_IDS[twin];
         if given & ids != 0 {
             continue;
         }
-        let name = word_at(TWIN_NAMES, index);
-        let Some(value) = env.var(name) else {
-            continue;
-        };
+        given |= ids;
         if !set_twin(plan, ids, value) {
             return Err(CliError::variable(name, value));
         }
@@ -446,6 +456,32 @@ mod tests {
                 && !plan.remap_exit.contains(0)
         );
         assert_eq!(plan.verbosity, 2);
+    }
+
+    #[test]
+    fn twins_are_read_like_getenv() {
+        // The first entry of a name wins, even when a later one is bad.
+        let env: &[&[u8]] = &[b"USHER_PGROUP=1", b"USHER_PGROUP=maybe"];
+        assert!(plan(&[b"usher", b"x"], env).process_group);
+        let env: &[&[u8]] = &[b"USHER_PGROUP=0", b"USHER_PGROUP=1"];
+        assert!(!plan(&[b"usher", b"x"], env).process_group);
+        // Other USHER_ names, entries without `=`, and names that only start
+        // like a twin are not twins.
+        let env: &[&[u8]] = &[
+            b"USHER_PGROUPX=1",
+            b"USHER_PGROUP",
+            b"USHER_=1",
+            b"USHER_FROBNICATE=1",
+            b"XUSHER_PGROUP=1",
+        ];
+        let plan = plan(&[b"usher", b"x"], env);
+        assert!(!plan.process_group);
+        // A bad value names the variable as it was set.
+        let env: &[&[u8]] = &[b"USHER_VERBOSE=lots"];
+        assert_eq!(
+            error(&[b"usher", b"x"], env),
+            b"usher: bad value in USHER_VERBOSE: 'lots'"
+        );
     }
 
     #[test]
