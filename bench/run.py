@@ -269,6 +269,11 @@ def stepped_instructions(subjects):
     return result
 
 
+def row(label, names, values, show):
+    """One table row: the label, then each subject's value as `show` writes it."""
+    return f"| {label} | " + " | ".join(show(values[name]) for name in names) + " |"
+
+
 def main():
     if os.geteuid() != 0:
         sys.exit("bench: needs root (unshare --pid)")
@@ -310,23 +315,23 @@ def main():
         "",
         "| | " + " | ".join(SUBJECTS) + " |",
         "|---|" + "---:|" * len(SUBJECTS),
-        "| file size (bytes) | " + " | ".join(str(sizes[n]) for n in SUBJECTS) + " |",
-        "| exec overhead of `X true` (µs, median of 600) | " + " | ".join(f"{overhead[n]:.0f}" for n in SUBJECTS) + " |",
-        "| idle VmRSS (KiB) | " + " | ".join(f"{memory[n][0]:.0f}" for n in SUBJECTS) + " |",
-        "| idle Anonymous (KiB) | " + " | ".join(f"{memory[n][1]:.0f}" for n in SUBJECTS) + " |",
-        "| init CPU per reaped orphan, as PID 1 (µs) | " + " | ".join(f"{per_orphan[n] / 1000:.2f}" for n in SUBJECTS) + " |",
-        "| signal forwarding latency above direct (µs, median of 400) | " + " | ".join(f"{latency[n]:.1f}" for n in SUBJECTS) + " |",
-        "| syscalls for `X true`, above `true` alone | " + " | ".join(str(calls[n]) for n in SUBJECTS) + " |",
-        "| user-space instructions for `X true` | " + " | ".join(f"{instr[n]:,}" for n in SUBJECTS) + " |",
+        row("file size (bytes)", SUBJECTS, sizes, str),
+        row("exec overhead of `X true` (µs, median of 600)", SUBJECTS, overhead, "{:.0f}".format),
+        row("idle VmRSS (KiB)", SUBJECTS, memory, lambda m: f"{m[0]:.0f}"),
+        row("idle Anonymous (KiB)", SUBJECTS, memory, lambda m: f"{m[1]:.0f}"),
+        row("init CPU per reaped orphan, as PID 1 (µs)", SUBJECTS, per_orphan, lambda ns: f"{ns / 1000:.2f}"),
+        row("signal forwarding latency above direct (µs, median of 400)", SUBJECTS, latency, "{:.1f}".format),
+        row("syscalls for `X true`, above `true` alone", SUBJECTS, calls, str),
+        row("user-space instructions for `X true`", SUBJECTS, instr, "{:,}".format),
         "",
         "User switchers, each running `true` as root (`X root true`; usher's personalities are",
         "symlinks to the same binary, and `usher --user root -- true` spawns a child as usual):",
         "",
         "| | " + " | ".join(SWITCHERS) + " |",
         "|---|" + "---:|" * len(SWITCHERS),
-        "| exec overhead (µs, median of 600) | " + " | ".join(f"{switch_overhead[n]:.0f}" for n in SWITCHERS) + " |",
-        "| syscalls, above `true` alone | " + " | ".join(str(switch_calls[n]) for n in SWITCHERS) + " |",
-        "| user-space instructions (single-stepped) | " + " | ".join(f"{switch_instr[n]:,}" for n in SWITCHERS) + " |",
+        row("exec overhead (µs, median of 600)", SWITCHERS, switch_overhead, "{:.0f}".format),
+        row("syscalls, above `true` alone", SWITCHERS, switch_calls, str),
+        row("user-space instructions (single-stepped)", SWITCHERS, switch_instr, "{:,}".format),
         "",
         "Instructions here are counted by single-stepping the switcher with ptrace until it execs",
         "`true` (`bench/steps.c`), because the switchers exec in place, which callgrind does not",
