@@ -34,7 +34,7 @@ pub fn run(argv: CStrArray, envp: CStrArray) -> i32 {
     match cli::parse(&argv, &envp) {
         Action::Print { text, stream } => {
             print_text(text, stream);
-            i32::from(stream == Stream::Stderr)
+            text.status(stream)
         }
         Action::Fail { error, usage } => {
             error.report();
@@ -83,6 +83,7 @@ fn start<'a>(plan: &Plan<'a>, argv: CStrArray, envp: CStrArray) -> Result<u8, Sp
             let setup = ChildSetup {
                 credentials: None,
                 no_new_privs: plan.no_new_privs,
+                setsid: plan.setsid,
             };
             launch(plan, argv, envp, setup)
         }
@@ -103,6 +104,7 @@ fn start_as<'a>(
     let setup = ChildSetup {
         credentials: Some(&credentials),
         no_new_privs: plan.no_new_privs,
+        setsid: plan.setsid,
     };
     if plan.execs_in_place() {
         let (step, errno) = spawn::become_command(argv.tail(plan.command), envp, setup);
@@ -127,6 +129,7 @@ fn launch<'a>(
     if !reaps_orphans && plan.warn_not_reaper {
         setup::warn_not_reaper();
     }
+    let handed_over_terminal = plan.setsid && setup::release_terminal(plan);
     let child = spawn::spawn(argv.tail(plan.command), envp, child_signals, setup)?;
     if plan.verbosity >= 1 {
         let command = command_name(plan, argv);
@@ -135,7 +138,21 @@ fn launch<'a>(
             &[Part::Number(i64::from(child)), Part::Bytes(command)],
         );
     }
-    Ok(supervise::supervise(plan, &signals, child)?)
+    if plan.personality == plan::Personality::DumbInit {
+        // dumb-init's habit: keep no directory busy; the child kept ours.
+        let _ = rustix::process::chdir(c"/");
+    }
+    let supervision = supervise::Supervision {
+        child,
+        rewrites: cli::rewrite_table(&argv, &envp, plan),
+        reaps_orphans,
+        swallow: if handed_over_terminal {
+            supervise::TERMINAL_HANDOVER
+        } else {
+            0
+        },
+    };
+    Ok(supervise::supervise(plan, &signals, supervision)?)
 }
 
 /// Prints a fixed text. Each is a template (`\x01` is the name usher was
@@ -161,6 +178,9 @@ fn print_text(text: Text<'_>, stream: Stream) {
             "",
         ),
         Text::GosuVersion => (cli::gosu::GOSU_VERSION, b"", ""),
+        Text::DumbInitHelp { name } => (cli::dumb_init::HELP_HEAD, name, cli::dumb_init::HELP_BODY),
+        Text::DumbInitVersion => (cli::dumb_init::VERSION, b"", ""),
+        Text::DumbInitUsage { name } => (cli::dumb_init::USAGE, name, ""),
     };
     let mut line = Line::new();
     line.push_parts(template.as_bytes(), &[Part::Bytes(name)]);

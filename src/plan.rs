@@ -16,15 +16,21 @@ pub enum Personality {
     Gosu,
     /// `su-exec`: the same, with su-exec's command line.
     SuExec,
+    /// `dumb-init`: setsid by default, TERM to the group at the end.
+    DumbInit,
 }
 
 impl Personality {
     /// Picks the personality from argv[0]'s basename.
     pub fn from_invocation(argv0: &[u8]) -> Personality {
-        match word_index(b"tini\0docker-init\0gosu\0su-exec\0", basename(argv0)) {
+        match word_index(
+            b"tini\0docker-init\0gosu\0su-exec\0dumb-init\0",
+            basename(argv0),
+        ) {
             Some(0 | 1) => Personality::Tini,
             Some(2) => Personality::Gosu,
             Some(3) => Personality::SuExec,
+            Some(4) => Personality::DumbInit,
             _ => Personality::Native,
         }
     }
@@ -93,6 +99,16 @@ pub struct Plan<'a> {
     pub user: Option<&'a [u8]>,
     /// Set PR_SET_NO_NEW_PRIVS on the command.
     pub no_new_privs: bool,
+    /// The child leads a new session (and takes usher's terminal); signals
+    /// go to its group, and job-control stops are sent as SIGSTOP.
+    pub setsid: bool,
+    /// Some `--rewrite` was given (the table is built from argv or the twin
+    /// when supervising starts).
+    pub rewrites: bool,
+    /// After the main child: TERM the rest, then KILL after this long.
+    pub grace_ms: u32,
+    /// After the main child: wait for every descendant.
+    pub wait_all: bool,
 }
 
 impl<'a> Plan<'a> {
@@ -111,6 +127,10 @@ impl<'a> Plan<'a> {
             policy: Policy::Native,
             user: None,
             no_new_privs: false,
+            setsid: false,
+            rewrites: false,
+            grace_ms: 0,
+            wait_all: false,
         }
     }
 
@@ -133,6 +153,7 @@ impl<'a> Plan<'a> {
     pub fn exec_failure_code(&self, errno: Errno) -> u8 {
         match (self.personality, errno) {
             (Personality::Gosu | Personality::SuExec, _) => 1,
+            (Personality::DumbInit, _) => 2,
             (_, Errno::NOENT) => 127,
             (Personality::Native, Errno::NOTDIR) => 127,
             (Personality::Native, _) => 126,
@@ -196,6 +217,10 @@ mod tests {
             Personality::from_invocation(b"gosu-1.17"),
             Personality::Native
         );
+        assert_eq!(
+            Personality::from_invocation(b"/usr/bin/dumb-init"),
+            Personality::DumbInit
+        );
     }
 
     #[test]
@@ -233,6 +258,10 @@ mod tests {
         assert_eq!(tini.exec_failure_code(Errno::NOENT), 127);
         assert_eq!(tini.exec_failure_code(Errno::ACCESS), 126);
         assert_eq!(tini.exec_failure_code(Errno::NOEXEC), 1);
+        let dumb_init = Plan::new(Personality::DumbInit, 1);
+        for errno in [Errno::NOENT, Errno::ACCESS, Errno::NOEXEC] {
+            assert_eq!(dumb_init.exec_failure_code(errno), 2);
+        }
         for personality in [Personality::Gosu, Personality::SuExec] {
             let plan = Plan::new(personality, 2);
             for errno in [Errno::NOENT, Errno::ACCESS, Errno::NOEXEC] {

@@ -19,7 +19,9 @@ pub const SIGKILL: u32 = 9;
 pub const SIGSEGV: u32 = 11;
 pub const SIGTERM: u32 = 15;
 pub const SIGCHLD: u32 = 17;
+pub const SIGCONT: u32 = 18;
 pub const SIGSTOP: u32 = 19;
+pub const SIGTSTP: u32 = 20;
 pub const SIGTTIN: u32 = 21;
 pub const SIGTTOU: u32 = 22;
 pub const SIGSYS: u32 = 31;
@@ -174,6 +176,72 @@ pub fn push_name(line: &mut Line, signo: u32) {
     }
 }
 
+/// `FROM:TO` for `--rewrite`: two signals in any form [`parse`] takes, and
+/// `TO` may also be `0` or `NONE` (any case), which drops the signal.
+/// Returns (FROM, TO) with TO = 0 for a drop.
+pub fn parse_rewrite(text: &[u8]) -> Option<(u32, u32)> {
+    let colon = text.iter().position(|&byte| byte == b':')?;
+    let from = parse(&text[..colon])?;
+    let to = &text[colon + 1..];
+    let to = if to == b"0" || to.eq_ignore_ascii_case(b"NONE") {
+        0
+    } else {
+        parse(to)?
+    };
+    Some((from, to))
+}
+
+/// Whether a signal asks to end things: a second one during the grace
+/// skips to SIGKILL, and one after the main child is gone (`--wait-all`)
+/// starts the shutdown.
+pub fn is_terminating(signo: u32) -> bool {
+    matches!(signo, SIGTERM | SIGINT | SIGHUP | SIGQUIT)
+}
+
+/// Whether a signal is one of the terminal's job-control stops.
+pub fn is_job_control(signo: u32) -> bool {
+    matches!(signo, SIGTSTP | SIGTTIN | SIGTTOU)
+}
+
+/// What each signal becomes when forwarded, by number: itself unless
+/// rewritten, or dropped. Built only when a rewrite or setsid asks for it,
+/// so a plain run carries no table.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Rewrites([u8; SIGRTMAX as usize + 1]);
+
+impl Default for Rewrites {
+    fn default() -> Self {
+        let mut table = [0u8; SIGRTMAX as usize + 1];
+        for (signo, to) in table.iter_mut().enumerate() {
+            *to = signo as u8;
+        }
+        Rewrites(table)
+    }
+}
+
+impl Rewrites {
+    /// Sends `to` in place of `from` (0: drops `from`).
+    pub fn set(&mut self, from: u32, to: u32) {
+        if let (Some(slot), Ok(to)) = (self.0.get_mut(from as usize), u8::try_from(to)) {
+            *slot = to;
+        }
+    }
+
+    /// Whether `from` is still sent as itself.
+    pub fn is_identity(&self, from: u32) -> bool {
+        self.apply(from) == Some(from)
+    }
+
+    /// The signal to send for `from`, or `None` when it is dropped.
+    pub fn apply(&self, from: u32) -> Option<u32> {
+        match self.0.get(from as usize) {
+            Some(0) => None,
+            Some(&to) => Some(u32::from(to)),
+            None => Some(from),
+        }
+    }
+}
+
 /// What the supervisor does with a signal it read.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum SignalAction {
@@ -283,6 +351,40 @@ mod tests {
         assert_eq!(parse_tini(b"SIGSTKFLT"), None);
         assert_eq!(parse_tini(b"SIGPWR"), None);
         assert_eq!(parse_tini(b"SIGRTMIN"), None);
+    }
+
+    #[test]
+    fn rewrites_change_drop_or_leave_alone() {
+        assert_eq!(parse_rewrite(b"TERM:QUIT"), Some((15, 3)));
+        assert_eq!(parse_rewrite(b"sigint:0"), Some((2, 0)));
+        assert_eq!(parse_rewrite(b"INT:none"), Some((2, 0)));
+        assert_eq!(parse_rewrite(b"RTMIN+1:RTMAX"), Some((35, 64)));
+        assert_eq!(parse_rewrite(b"10:12"), Some((10, 12)));
+        for bad in [
+            &b"TERM"[..],
+            b"TERM:",
+            b":TERM",
+            b"0:TERM",
+            b"TERM:65",
+            b"TERM:QUIT:1",
+        ] {
+            assert_eq!(parse_rewrite(bad), None, "{:?}", core::str::from_utf8(bad));
+        }
+        let mut table = Rewrites::default();
+        for signo in 1..=64 {
+            assert_eq!(table.apply(signo), Some(signo));
+        }
+        table.set(15, 3);
+        table.set(2, 0);
+        table.set(64, 34);
+        assert_eq!(table.apply(15), Some(3));
+        assert_eq!(table.apply(2), None);
+        assert_eq!(table.apply(64), Some(34));
+        assert_eq!(table.apply(3), Some(3));
+        assert!(!table.is_identity(15) && table.is_identity(3));
+        // A later rewrite of the same signal wins.
+        table.set(15, 10);
+        assert_eq!(table.apply(15), Some(10));
     }
 
     #[test]

@@ -45,10 +45,11 @@ pub enum ChildStep {
     NoNewPrivs = 9,
     Environment = 10,
     EmptyPath = 11,
+    Session = 12,
 }
 
 /// Every step, by its number.
-const STEPS: [ChildStep; 12] = [
+const STEPS: [ChildStep; 13] = [
     ChildStep::Exec,
     ChildStep::ProcessGroup,
     ChildStep::SignalMask,
@@ -61,6 +62,7 @@ const STEPS: [ChildStep; 12] = [
     ChildStep::NoNewPrivs,
     ChildStep::Environment,
     ChildStep::EmptyPath,
+    ChildStep::Session,
 ];
 
 /// What each step was doing, by number, for `usher: <step> <object>: ...`.
@@ -68,7 +70,7 @@ const STEP_NAMES: &[u8] = b"exec\0setpgid in the child\0restoring the signal mas
 restoring SIGCHLD in the child\0setting the groups of\0setting the group id of\0\
 setting the user id of\0checking the switched ids of\0clearing the capabilities of\0\
 setting no_new_privs for\0building the environment (4096 variables at most) of\0\
-searching an unset or empty PATH for\0";
+searching an unset or empty PATH for\0setsid in the child for\0";
 
 impl ChildStep {
     fn from_raw(raw: u32) -> ChildStep {
@@ -121,6 +123,9 @@ impl<'a> From<SpecError<'a>> for SpawnError<'a> {
 pub struct ChildSetup<'c> {
     pub credentials: Option<&'c Credentials>,
     pub no_new_privs: bool,
+    /// A new session (with usher's terminal, when it can be had) in place
+    /// of a new process group.
+    pub setsid: bool,
 }
 
 /// Starts `argv` (its first element is the command) with `envp`, and returns
@@ -144,8 +149,9 @@ pub fn spawn<'a>(
             drop(report_write);
             // Also set the group from this side, so that a signal forwarded to
             // the group right away cannot miss it. Once the child has exec'd this
-            // fails with EACCES, which is fine: the child did it itself.
-            if let Some(child) = Pid::from_raw(pid) {
+            // fails with EACCES, which is fine: the child did it itself. Not
+            // with setsid, which a group leader may not call.
+            if let (Some(child), false) = (Pid::from_raw(pid), setup.setsid) {
                 let _ = setpgid(Some(child), Some(child));
             }
             match read_report(&report_read) {
@@ -200,15 +206,25 @@ fn prepare_and_exec(
     signals: ChildSignals,
     setup: ChildSetup<'_>,
 ) -> (ChildStep, Errno) {
-    if let Err(errno) = setpgid(None, None) {
-        return (ChildStep::ProcessGroup, errno);
-    }
-    // Take the terminal's foreground when stdin is one. SIGTTOU is still
-    // blocked here, so a background caller cannot stop us. No terminal (ENOTTY)
-    // or a terminal we may not claim is not a reason to refuse to run.
     let stdin = sys::stdio::stdin();
-    if rustix::termios::isatty(stdin) {
-        let _ = rustix::termios::tcsetpgrp(stdin, getpid());
+    if setup.setsid {
+        if let Err(errno) = rustix::process::setsid() {
+            return (ChildStep::Session, errno);
+        }
+        // Claim the terminal usher let go of. It stays another session's
+        // when usher did not lead its own (EPERM): the command then runs
+        // without one, as under dumb-init.
+        let _ = rustix::process::ioctl_tiocsctty(stdin);
+    } else {
+        if let Err(errno) = setpgid(None, None) {
+            return (ChildStep::ProcessGroup, errno);
+        }
+        // Take the terminal's foreground when stdin is one. SIGTTOU is still
+        // blocked here, so a background caller cannot stop us. No terminal
+        // (ENOTTY) or a terminal we may not claim is not a reason to refuse.
+        if rustix::termios::isatty(stdin) {
+            let _ = rustix::termios::tcsetpgrp(stdin, getpid());
+        }
     }
     if signals.sigchld_ignored {
         if let Err(errno) = sys::set_disposition(SIGCHLD, Disposition::Ignore) {

@@ -1,33 +1,83 @@
-//! The event loop: read each signal from the signalfd, forward it or reap on
-//! it, and return the exit code once the main child is gone. Reaping always
-//! uses `wait4(-1, WNOHANG)` until nothing is left, so orphans that called
-//! setsid are collected too, and a burst of coalesced SIGCHLDs loses nothing.
-//! The shutdown policy (grace period) will sit where the main child's exit is
-//! handled.
+//! The event loop: read each signal from the signalfd, forward it (through
+//! the rewrite table) or reap on it, until the main child is gone; then the
+//! shutdown policy: exit at once (grace 0, tini's way), or wait for the rest
+//! of the tree (`--wait-all`), TERM it and KILL what is left when the grace
+//! runs out (`--grace`). Reaping always uses `wait4(-1, WNOHANG)` until
+//! nothing is left, so orphans that called setsid are collected too, and a
+//! burst of coalesced SIGCHLDs loses nothing.
 
 use crate::error::{say, Error, Part};
-use crate::plan::{ChildFate, Plan};
-use crate::signal::SignalAction;
+use crate::plan::{ChildFate, Personality, Plan};
+use crate::signal::{
+    is_job_control, is_terminating, Rewrites, SignalAction, SIGCONT, SIGHUP, SIGKILL, SIGSTOP,
+    SIGTERM,
+};
 use crate::sys::{self, SignalInfo, SIGNALFD_SIGINFO_SIZE};
+use rustix::event::{poll, PollFd, PollFlags};
 use rustix::fd::OwnedFd;
 use rustix::io::Errno;
-use rustix::process::{wait, WaitOptions};
+use rustix::process::{getpid, wait, WaitOptions};
 
-/// Runs until the main child `child` has exited; returns usher's exit code.
-pub fn supervise(plan: &Plan, signals: &OwnedFd, child: i32) -> Result<u8, Error<'static>> {
-    loop {
+/// The signals, as bits by number, that usher's own hand-over of the
+/// terminal raised (see `setup::release_terminal`).
+pub const TERMINAL_HANDOVER: u64 = 1 << SIGHUP | 1 << SIGCONT;
+
+/// What the supervisor knows besides the Plan.
+pub struct Supervision {
+    /// The main child's pid.
+    pub child: i32,
+    /// What each signal is forwarded as; `None` forwards each as itself.
+    pub rewrites: Option<Rewrites>,
+    /// Orphans come to usher (PID 1 or a subreaper), so it can wait for them.
+    pub reaps_orphans: bool,
+    /// Signals, as bits by number, to drop once each before forwarding.
+    pub swallow: u64,
+}
+
+/// Runs until the main child has exited and the shutdown policy is done;
+/// returns usher's exit code, which is the main child's.
+pub fn supervise(
+    plan: &Plan,
+    signals: &OwnedFd,
+    mut state: Supervision,
+) -> Result<u8, Error<'static>> {
+    let child = state.child;
+    let (fate, others_left) = loop {
         let info = next_signal(signals)?;
         match plan.policy.action(info.signo) {
             SignalAction::Reap => {
-                if let Some(fate) = reap_all(plan, child)? {
-                    report_fate(plan, child, fate);
-                    return Ok(plan.exit_code(fate));
+                let reaped = reap_all(plan, child)?;
+                if let Some(fate) = reaped.main {
+                    break (fate, reaped.children_left);
                 }
             }
-            SignalAction::Forward => forward(plan, child, info.signo),
+            SignalAction::Forward => {
+                let bit = 1u64 << (info.signo % 64);
+                if state.swallow & bit != 0 {
+                    state.swallow &= !bit;
+                    if plan.verbosity >= 2 {
+                        say(
+                            b"dropping \x01 (from handing the terminal over)",
+                            &[Part::Signal(info.signo)],
+                        );
+                    }
+                } else {
+                    forward(plan, &state, info.signo);
+                }
+            }
             SignalAction::Ignore => {}
         }
+    };
+    report_fate(plan, child, fate);
+    if plan.personality == Personality::DumbInit {
+        // dumb-init's last word: TERM (after any rewrite) to the child's
+        // session, or to the dead child itself in single-child mode.
+        forward(plan, &state, SIGTERM);
     }
+    if others_left && state.reaps_orphans && (plan.grace_ms > 0 || plan.wait_all) {
+        shut_down(plan, signals, state.rewrites.as_ref())?;
+    }
+    Ok(plan.exit_code(fate))
 }
 
 fn next_signal(signals: &OwnedFd) -> Result<SignalInfo, Error<'static>> {
@@ -42,54 +92,91 @@ fn next_signal(signals: &OwnedFd) -> Result<SignalInfo, Error<'static>> {
     }
 }
 
-/// Sends `signo` to the child, or to its process group with `-g`.
-fn forward(plan: &Plan, child: i32, signo: u32) {
-    let target = if plan.process_group { -child } else { child };
-    if plan.verbosity >= 2 {
-        let template: &[u8] = if plan.process_group {
-            b"forwarding \x01 to group \x02"
-        } else {
-            b"forwarding \x01 to pid \x02"
-        };
-        say(
-            template,
-            &[Part::Signal(signo), Part::Number(i64::from(child))],
-        );
+/// What `signo` is sent as, or `None` when a rewrite drops it.
+fn rewritten(plan: &Plan, rewrites: Option<&Rewrites>, signo: u32) -> Option<u32> {
+    let to = rewrites.map_or(Some(signo), |table| table.apply(signo));
+    if to.is_none() && plan.verbosity >= 2 {
+        say(b"dropping \x01 (--rewrite)", &[Part::Signal(signo)]);
     }
-    match sys::kill(target, signo) {
-        Ok(()) => {}
-        // The child is exiting; its SIGCHLD is on the way.
-        Err(Errno::SRCH) => {
-            if plan.verbosity >= 2 {
-                say(b"the child was already gone", &[]);
+    to
+}
+
+/// Sends `signo`, rewritten, to the child, or to its process group with
+/// `-g` or in setsid mode. After a job-control stop in setsid mode (and
+/// always under dumb-init), usher stops itself too, so that the shell that
+/// started it sees the job stop; its SIGCONT is forwarded in turn.
+fn forward(plan: &Plan, state: &Supervision, signo: u32) {
+    let child = state.child;
+    if let Some(to) = rewritten(plan, state.rewrites.as_ref(), signo) {
+        let to_group = plan.process_group || plan.setsid;
+        let target = if to_group { -child } else { child };
+        if plan.verbosity >= 2 {
+            let template: &[u8] = if to_group {
+                b"forwarding \x01 to group \x02"
+            } else {
+                b"forwarding \x01 to pid \x02"
+            };
+            say(
+                template,
+                &[Part::Signal(to), Part::Number(i64::from(child))],
+            );
+        }
+        match sys::kill(target, to) {
+            Ok(()) => {}
+            // The child is exiting; its SIGCHLD is on the way.
+            Err(Errno::SRCH) => {
+                if plan.verbosity >= 2 {
+                    say(b"the child was already gone", &[]);
+                }
+            }
+            Err(errno) => {
+                if plan.warnings {
+                    Error::step(b"forwarding a signal", errno).report();
+                }
             }
         }
-        Err(errno) => {
-            if plan.warnings {
-                Error::step(b"forwarding a signal", errno).report();
-            }
-        }
+    }
+    if is_job_control(signo) && (plan.setsid || plan.personality == Personality::DumbInit) {
+        let _ = sys::kill(getpid().as_raw_nonzero().get(), SIGSTOP);
     }
 }
 
-/// Reaps every child that has exited. Returns the main child's fate if it
-/// was among them.
-fn reap_all(plan: &Plan, child: i32) -> Result<Option<ChildFate>, Error<'static>> {
-    let mut main_fate = None;
+/// What one round of reaping found.
+struct Reaped {
+    /// The main child's fate, if it was among the reaped.
+    main: Option<ChildFate>,
+    /// Children are left that have not exited.
+    children_left: bool,
+}
+
+/// Reaps every child that has exited.
+fn reap_all(plan: &Plan, child: i32) -> Result<Reaped, Error<'static>> {
+    let mut main = None;
     loop {
         let (pid, status) = match wait(WaitOptions::NOHANG) {
             Ok(Some(reaped)) => reaped,
-            Ok(None) | Err(Errno::CHILD) => return Ok(main_fate),
+            Ok(None) => {
+                return Ok(Reaped {
+                    main,
+                    children_left: true,
+                })
+            }
+            Err(Errno::CHILD) => {
+                return Ok(Reaped {
+                    main,
+                    children_left: false,
+                })
+            }
             Err(Errno::INTR) => continue,
             Err(errno) => return Err(Error::step(b"wait4", errno)),
         };
         let pid = pid.as_raw_nonzero().get();
         if pid == child {
-            main_fate = match (status.exit_status(), status.terminating_signal()) {
+            main = match (status.exit_status(), status.terminating_signal()) {
                 (Some(code), _) => Some(ChildFate::Exited(code)),
                 (None, Some(signo)) => Some(ChildFate::Killed(signo as u32)),
                 // Stopped or continued: not an exit (WUNTRACED is not asked for).
-                _ => main_fate,
+                _ => main,
             };
         } else if plan.warn_reaped || plan.verbosity >= 2 {
             say(b"reaped orphan pid \x01", &[Part::Number(i64::from(pid))]);
@@ -109,4 +196,284 @@ fn report_fate(plan: &Plan, child: i32, fate: ChildFate) {
         ChildFate::Killed(signo) => (b"child pid \x01 was killed by \x02", Part::Signal(signo)),
     };
     say(template, &[Part::Number(i64::from(child)), part]);
+}
+
+/// Where the shutdown stands once the main child is gone.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// `--wait-all`: forwarding and reaping until the tree is empty.
+    Waiting,
+    /// TERM sent; KILL when the timer fires.
+    Grace,
+    /// KILL sent; reaping what is left.
+    Killing,
+}
+
+/// The rest of the tree, after the main child: processes usher reaps. As
+/// PID 1 that is everything in the namespace, reached with `kill(-1)`. As a
+/// subreaper it is only usher's own children (orphans come to it), read
+/// from /proc each time, since `kill(-1)` would reach every process of the
+/// user.
+struct Rest {
+    pid1: bool,
+    /// Children already sent the grace's TERM (as a subreaper), so that one
+    /// that traps TERM gets it once. Past the capacity, a child may get it
+    /// again, never miss it.
+    termed: heapless::Vec<i32, 64>,
+}
+
+impl Rest {
+    /// Sends `signo` to the rest. With `once`, a child that already got it
+    /// (see `termed`) is skipped. False when /proc cannot list the
+    /// children, so nothing could be signalled.
+    fn signal(&mut self, signo: u32, once: bool) -> bool {
+        if self.pid1 {
+            let _ = sys::kill(-1, signo);
+            return true;
+        }
+        let termed = &mut self.termed;
+        for_each_child(&mut |pid| {
+            if once {
+                if termed.contains(&pid) {
+                    return;
+                }
+                let _ = termed.push(pid);
+            }
+            let _ = sys::kill(pid, signo);
+        })
+    }
+}
+
+/// After the main child: wait for the rest (`--wait-all`), or TERM it and
+/// KILL it when the grace runs out. Returns once no child is left, or at
+/// once when the rest cannot be reached.
+#[inline(never)]
+fn shut_down(
+    plan: &Plan,
+    signals: &OwnedFd,
+    rewrites: Option<&Rewrites>,
+) -> Result<(), Error<'static>> {
+    let mut rest = Rest {
+        pid1: getpid().is_init(),
+        termed: heapless::Vec::new(),
+    };
+    let mut timer = None;
+    let mut phase = Phase::Waiting;
+    if !plan.wait_all {
+        phase = match start_grace(plan, &mut rest, rewrites)? {
+            Some((next, armed)) => {
+                timer = armed;
+                next
+            }
+            None => return Ok(()),
+        };
+    }
+    loop {
+        let signo = match next_event(signals, timer.as_ref())? {
+            Some(info) => info.signo,
+            None => {
+                if plan.verbosity >= 1 {
+                    say(b"grace over: sending SIGKILL to what is left", &[]);
+                }
+                timer = None;
+                phase = Phase::Killing;
+                if !rest.signal(SIGKILL, false) {
+                    return Ok(());
+                }
+                continue;
+            }
+        };
+        match plan.policy.action(signo) {
+            SignalAction::Reap => {
+                if !reap_all(plan, 0)?.children_left {
+                    return Ok(());
+                }
+                // Orphans re-parented since: they get what the rest got.
+                let more = match phase {
+                    Phase::Grace if !rest.pid1 => rewritten(plan, rewrites, SIGTERM),
+                    Phase::Killing => Some(SIGKILL),
+                    _ => None,
+                };
+                if let Some(signo) = more {
+                    rest.signal(signo, signo != SIGKILL);
+                }
+            }
+            SignalAction::Forward if is_terminating(signo) => match phase {
+                Phase::Waiting => match start_grace(plan, &mut rest, rewrites)? {
+                    Some((next, armed)) => {
+                        phase = next;
+                        timer = armed;
+                    }
+                    None => return Ok(()),
+                },
+                Phase::Grace => {
+                    if plan.verbosity >= 1 {
+                        say(
+                            b"\x01 during the grace: sending SIGKILL",
+                            &[Part::Signal(signo)],
+                        );
+                    }
+                    timer = None;
+                    phase = Phase::Killing;
+                    if !rest.signal(SIGKILL, false) {
+                        return Ok(());
+                    }
+                }
+                Phase::Killing => {}
+            },
+            SignalAction::Forward => {
+                if let Some(to) = rewritten(plan, rewrites, signo) {
+                    rest.signal(to, false);
+                }
+            }
+            SignalAction::Ignore => {}
+        }
+    }
+}
+
+/// Sends the grace's TERM (after any rewrite) and arms the timer. `None`
+/// when there is nothing more to do: no grace, or no way to reach the rest.
+fn start_grace(
+    plan: &Plan,
+    rest: &mut Rest,
+    rewrites: Option<&Rewrites>,
+) -> Result<Option<(Phase, Option<OwnedFd>)>, Error<'static>> {
+    if plan.grace_ms == 0 {
+        return Ok(None);
+    }
+    if plan.verbosity >= 1 {
+        say(
+            b"sending SIGTERM to the remaining processes; SIGKILL in \x01 ms",
+            &[Part::Number(i64::from(plan.grace_ms))],
+        );
+    }
+    if let Some(signo) = rewritten(plan, rewrites, SIGTERM) {
+        if !rest.signal(signo, true) {
+            if plan.warnings {
+                say(
+                    b"warning: /proc cannot list usher's children; not waiting for them",
+                    &[],
+                );
+            }
+            return Ok(None);
+        }
+    }
+    let timer = grace_timer(plan.grace_ms).map_err(|errno| Error::step(b"timerfd", errno))?;
+    Ok(Some((Phase::Grace, Some(timer))))
+}
+
+/// A timerfd that fires once, `millis` from now.
+fn grace_timer(millis: u32) -> Result<OwnedFd, Errno> {
+    use rustix::time::{
+        timerfd_create, timerfd_settime, Itimerspec, TimerfdClockId, TimerfdFlags,
+        TimerfdTimerFlags, Timespec,
+    };
+    let timer = timerfd_create(TimerfdClockId::Monotonic, TimerfdFlags::CLOEXEC)?;
+    let spec = Itimerspec {
+        it_interval: Timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        },
+        it_value: Timespec {
+            tv_sec: i64::from(millis / 1000),
+            tv_nsec: i64::from(millis % 1000) * 1_000_000,
+        },
+    };
+    timerfd_settime(&timer, TimerfdTimerFlags::empty(), &spec)?;
+    Ok(timer)
+}
+
+/// The next signal, or `None` when `timer` fires first.
+fn next_event(
+    signals: &OwnedFd,
+    timer: Option<&OwnedFd>,
+) -> Result<Option<SignalInfo>, Error<'static>> {
+    let Some(timer) = timer else {
+        return next_signal(signals).map(Some);
+    };
+    loop {
+        let mut fds = [
+            PollFd::new(signals, PollFlags::IN),
+            PollFd::new(timer, PollFlags::IN),
+        ];
+        match poll(&mut fds, None) {
+            Ok(_) => {}
+            Err(Errno::INTR) => continue,
+            Err(errno) => return Err(Error::step(b"poll", errno)),
+        }
+        // Signals first: a reap that empties the tree ends things before
+        // the timer could send a needless KILL.
+        if !fds[0].revents().is_empty() {
+            return next_signal(signals).map(Some);
+        }
+        if !fds[1].revents().is_empty() {
+            return Ok(None);
+        }
+    }
+}
+
+/// Calls `each` with the pid of every child of usher, from
+/// /proc/thread-self/children (usher has one thread). False when /proc
+/// cannot say.
+fn for_each_child(each: &mut dyn FnMut(i32)) -> bool {
+    use rustix::fs::{open, Mode, OFlags};
+    let Ok(file) = open(
+        c"/proc/thread-self/children",
+        OFlags::RDONLY | OFlags::CLOEXEC,
+        Mode::empty(),
+    ) else {
+        return false;
+    };
+    let mut scanner = PidScanner::default();
+    let mut buffer = [0u8; 256];
+    loop {
+        match rustix::io::read(&file, &mut buffer) {
+            Ok(0) => break,
+            Ok(len) => scanner.feed(&buffer[..len], each),
+            Err(Errno::INTR) => {}
+            Err(_) => return false,
+        }
+    }
+    scanner.feed(b" ", each);
+    true
+}
+
+/// Reads space-separated pids that may be split across reads.
+#[derive(Default)]
+struct PidScanner {
+    value: i32,
+    digits: bool,
+}
+
+impl PidScanner {
+    fn feed(&mut self, bytes: &[u8], each: &mut dyn FnMut(i32)) {
+        for &byte in bytes {
+            if byte.is_ascii_digit() {
+                self.value = self
+                    .value
+                    .saturating_mul(10)
+                    .saturating_add(i32::from(byte - b'0'));
+                self.digits = true;
+            } else if self.digits {
+                each(self.value);
+                *self = PidScanner::default();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pids_split_across_reads() {
+        let mut pids = Vec::new();
+        let mut scanner = PidScanner::default();
+        for chunk in [&b"12 3"[..], b"45 ", b"", b"6", b" 7"] {
+            scanner.feed(chunk, &mut |pid| pids.push(pid));
+        }
+        scanner.feed(b" ", &mut |pid| pids.push(pid));
+        assert_eq!(pids, [12, 345, 6, 7]);
+    }
 }

@@ -7,7 +7,7 @@
 use core::ffi::{c_char, CStr};
 use core::marker::PhantomData;
 use core::mem::MaybeUninit;
-use rustix::fd::{FromRawFd, OwnedFd};
+use rustix::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use rustix::io::Errno;
 
 /// Turns a raw syscall return value into a `Result`, as the kernel encodes
@@ -425,6 +425,17 @@ pub fn exit(code: i32) -> ! {
 pub fn kill(pid: i32, signo: u32) -> Result<(), Errno> {
     // SAFETY: kill takes two integers and touches no memory of ours.
     check(unsafe { sc::syscall!(KILL, pid as isize, signo as usize) })?;
+    Ok(())
+}
+
+/// `ioctl(fd, TIOCNOTTY)`: gives up `fd` as the controlling terminal. When
+/// the caller leads its session, the kernel sends SIGHUP and SIGCONT to the
+/// terminal's foreground group, and the terminal is free for another
+/// session to claim. rustix has no wrapper for it.
+pub fn detach_terminal(fd: BorrowedFd<'_>) -> Result<(), Errno> {
+    const TIOCNOTTY: u32 = linux_raw_sys::ioctl::TIOCNOTTY;
+    // SAFETY: TIOCNOTTY takes no argument and writes no memory of ours.
+    check(unsafe { sc::syscall!(IOCTL, fd.as_raw_fd() as usize, TIOCNOTTY as usize, 0usize) })?;
     Ok(())
 }
 

@@ -576,7 +576,7 @@ fn the_child_gets_the_terminal_foreground() {
         .unwrap();
     let text = stdout(&output);
     let fields: Vec<&str> = text.split_whitespace().collect();
-    assert_eq!(fields.len(), 3, "{text:?}");
+    assert_eq!(fields.len(), 4, "{text:?}");
     assert_eq!(fields[0], fields[1], "own process group");
     assert_eq!(fields[1], fields[2], "foreground group of the terminal");
 }

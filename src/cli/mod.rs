@@ -3,6 +3,7 @@
 //! personality shares, and the dispatch on the invocation name. Nothing here
 //! makes a syscall.
 
+pub mod dumb_init;
 pub mod gosu;
 pub mod native;
 pub mod tini;
@@ -10,6 +11,7 @@ pub mod tini;
 use crate::env::Environment;
 use crate::error::{Line, Part, Stream};
 use crate::plan::{Personality, Plan};
+use crate::signal::{Rewrites, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU};
 use crate::sys::CStrArray;
 
 /// Anything that holds argv.
@@ -145,6 +147,7 @@ pub enum ErrorKind {
     UnexpectedValue,
     BadSignal(&'static [u8]),
     BadExitCode,
+    BadDuration,
     NoCommand,
     /// A twin variable held a value its option would refuse (the error's
     /// `opt` holds the variable's name).
@@ -209,6 +212,9 @@ impl<'a> CliError<'a> {
             ErrorKind::BadExitCode => {
                 b"bad exit code for \x01\x02: '\x03' (a number from 0 to 255)"
             }
+            ErrorKind::BadDuration => {
+                b"bad duration for \x01\x02: '\x03' (like 10s, 500ms, or 10 for seconds)"
+            }
             ErrorKind::NoCommand => b"no command given",
             ErrorKind::BadVariable => b"bad value in \x02: '\x03'",
         };
@@ -269,6 +275,27 @@ pub enum Text<'a> {
         personality: Personality,
     },
     GosuVersion,
+    /// dumb-init's help, on stderr with status 0; it names the program.
+    DumbInitHelp {
+        name: &'a [u8],
+    },
+    DumbInitVersion,
+    /// dumb-init's short usage when no command is given (status 1).
+    DumbInitUsage {
+        name: &'a [u8],
+    },
+}
+
+impl Text<'_> {
+    /// usher's exit status after printing this text on `stream`: 0 after
+    /// stdout, 1 after stderr, except dumb-init's help and version, which
+    /// go to stderr with status 0.
+    pub fn status(self, stream: Stream) -> i32 {
+        match self {
+            Text::DumbInitHelp { .. } | Text::DumbInitVersion => 0,
+            _ => i32::from(stream == Stream::Stderr),
+        }
+    }
 }
 
 /// Parses argv and the environment into an Action, by personality.
@@ -285,8 +312,51 @@ where
     match Personality::from_invocation(argv0) {
         Personality::Native => native::parse(args, env),
         Personality::Tini => tini::parse(args, env),
+        Personality::DumbInit => dumb_init::parse(args, env),
         personality => gosu::parse(args, personality),
     }
+}
+
+/// What each forwarded signal becomes, or `None` when every signal is
+/// forwarded as itself (no table is built then). In setsid mode the
+/// terminal's job-control stops go to the child's group as SIGSTOP, since a
+/// new session is immune to them; `--rewrite` (walked again from argv or its
+/// twin) overrides that, and a later rewrite of a signal wins.
+pub fn rewrite_table<A, E>(args: &A, env: &E, plan: &Plan) -> Option<Rewrites>
+where
+    A: Arguments + ?Sized,
+    E: Environment + ?Sized,
+{
+    if !plan.setsid && !plan.rewrites {
+        return None;
+    }
+    let mut table = Rewrites::default();
+    if plan.setsid {
+        for stop in [SIGTSTP, SIGTTIN, SIGTTOU] {
+            table.set(stop, SIGSTOP);
+        }
+    }
+    native::each_value(args, env, plan.personality, native::REWRITE, &mut |value| {
+        if let Some((from, to)) = native::parse_rewrite(plan.personality, value) {
+            table.set(from, to);
+        }
+    });
+    Some(table)
+}
+
+/// Parses a duration into milliseconds: `10s`, `500ms`, or a bare number of
+/// seconds. At most a day, so that a typo cannot hang a shutdown for ever.
+pub fn parse_duration(text: &[u8]) -> Option<u32> {
+    const DAY_MS: u64 = 24 * 60 * 60 * 1000;
+    let (digits, scale) = if let Some(digits) = text.strip_suffix(b"ms") {
+        (digits, 1)
+    } else if let Some(digits) = text.strip_suffix(b"s") {
+        (digits, 1000)
+    } else {
+        (text, 1000)
+    };
+    let millis = crate::signal::parse_decimal(digits)?.checked_mul(scale)?;
+    (millis <= DAY_MS).then_some(millis as u32)
 }
 
 /// Parses an exit code 0..=255 (digits only).
@@ -403,6 +473,72 @@ mod tests {
         assert_eq!(parse_exit_code(b"-1"), None);
         assert_eq!(parse_exit_code(b""), None);
         assert_eq!(parse_exit_code(b"1x"), None);
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration(b"10s"), Some(10_000));
+        assert_eq!(parse_duration(b"10"), Some(10_000));
+        assert_eq!(parse_duration(b"500ms"), Some(500));
+        assert_eq!(parse_duration(b"0"), Some(0));
+        assert_eq!(parse_duration(b"0ms"), Some(0));
+        assert_eq!(parse_duration(b"86400"), Some(86_400_000));
+        for bad in [
+            &b""[..],
+            b"s",
+            b"ms",
+            b"-1",
+            b"1.5s",
+            b"10m",
+            b"10 s",
+            b"86401",
+            b"99999999999999999999",
+            b"5sms",
+        ] {
+            assert_eq!(parse_duration(bad), None, "{:?}", core::str::from_utf8(bad));
+        }
+    }
+
+    #[test]
+    fn rewrite_tables() {
+        let plan_of = |args: &'static [&'static [u8]], env: &'static [&'static [u8]]| match parse(
+            args, env,
+        ) {
+            Action::Run(plan) => rewrite_table(args, env, &plan),
+            other => panic!("expected a plan, got {other:?}"),
+        };
+        assert_eq!(plan_of(&[b"usher", b"x"], &[]), None);
+        let table = plan_of(
+            &[b"usher", b"-r", b"TERM:QUIT", b"--rewrite=INT:0", b"x"],
+            &[],
+        )
+        .expect("a table");
+        assert_eq!(table.apply(15), Some(3));
+        assert_eq!(table.apply(2), None);
+        assert_eq!(table.apply(20), Some(20));
+        // The twin, when argv has none; argv wins, and lists are not merged.
+        let env: &'static [&'static [u8]] = &[b"USHER_REWRITE=TERM:QUIT,USR1:USR2"];
+        let table = plan_of(&[b"usher", b"x"], env).expect("a table");
+        assert_eq!((table.apply(15), table.apply(10)), (Some(3), Some(12)));
+        let table = plan_of(&[b"usher", b"-r", b"HUP:0", b"x"], env).expect("a table");
+        assert_eq!((table.apply(15), table.apply(1)), (Some(15), None));
+        // setsid: the job-control stops become SIGSTOP, unless rewritten.
+        let table =
+            plan_of(&[b"usher", b"--setsid", b"-r", b"TTIN:USR1", b"x"], &[]).expect("a table");
+        assert_eq!(table.apply(20), Some(19));
+        assert_eq!(table.apply(22), Some(19));
+        assert_eq!(table.apply(21), Some(10));
+        // dumb-init: setsid by default, numbers, and values after options
+        // that take one are not mistaken for options.
+        let table =
+            plan_of(&[b"dumb-init", b"-r", b"15:3", b"-r", b"20:0", b"x"], &[]).expect("a table");
+        assert_eq!(
+            (table.apply(15), table.apply(20), table.apply(21)),
+            (Some(3), None, Some(19))
+        );
+        assert_eq!(plan_of(&[b"dumb-init", b"-c", b"x"], &[]), None);
+        let table = plan_of(&[b"usher", b"-u", b"-r", b"-r", b"1:2", b"x"], &[]).expect("a table");
+        assert_eq!(table.apply(1), Some(2));
     }
 
     #[test]

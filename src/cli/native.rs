@@ -1,41 +1,56 @@
 //! usher's own command line: `usher [OPTIONS] [--] COMMAND [ARG]...`, where
-//! every option has an environment twin and argv wins over the twin.
+//! every option has an environment twin and argv wins over the twin. The
+//! tini and dumb-init personalities share the ids and the loop, with their
+//! own names. List options (`--rewrite`) are validated here and kept in argv
+//! (or the twin): [`each_value`] walks them again when the engine needs them,
+//! so the Plan stays small whatever is given.
 
-use super::{parse_exit_code, Action, Arg, Arguments, CliError, ErrorKind, Opt, Parser, Text};
+use super::{
+    parse_duration, parse_exit_code, Action, Arg, Arguments, CliError, ErrorKind, Opt, Parser, Text,
+};
 use crate::env::{parse_bool, word_index, Environment};
 use crate::error::Stream;
 use crate::plan::{Personality, Plan, Subreaper};
 use crate::signal;
 
 const SIGNAL_FORMS: &[u8] = b" (a name like TERM or SIGTERM, a number 1-64, RTMIN+N or RTMAX-N)";
+const REWRITE_FORMS: &[u8] = b" (FROM:TO, two signals like TERM:QUIT; TO 0 or NONE drops FROM)";
 
-/// The options, one id each, in this order. Byte tables rather than a table
-/// of slices: slices would cost a dynamic relocation each. The tini
-/// personality shares the ids and the loop, with its own letters.
+/// The options, one id each. Byte tables rather than a table of slices:
+/// slices would cost a dynamic relocation each. Ids below `FIRST_VALUED`
+/// are flags; the rest take a value.
 pub(super) const HELP_ID: usize = 0;
 pub(super) const VERSION_ID: usize = 1;
-const SUBREAPER: usize = 2;
-const NO_SUBREAPER: usize = 3;
-const PGROUP: usize = 4;
-const WARN_REAPED: usize = 5;
-const VERBOSE: usize = 6;
-const PDEATHSIG: usize = 7;
-const REMAP_EXIT: usize = 8;
-const USER: usize = 9;
-const NO_NEW_PRIVS: usize = 10;
 /// tini's `-l`.
-pub(super) const LICENSE_ID: usize = 11;
+pub(super) const LICENSE_ID: usize = 2;
+const SUBREAPER: usize = 3;
+const NO_SUBREAPER: usize = 4;
+const PGROUP: usize = 5;
+const WARN_REAPED: usize = 6;
+const VERBOSE: usize = 7;
+const NO_NEW_PRIVS: usize = 8;
+const SETSID: usize = 9;
+const WAIT_ALL: usize = 10;
+/// dumb-init's `-c`.
+pub(super) const SINGLE_CHILD: usize = 11;
+const FIRST_VALUED: usize = 12;
+const PDEATHSIG: usize = 12;
+const REMAP_EXIT: usize = 13;
+const USER: usize = 14;
+pub(super) const REWRITE: usize = 15;
+const GRACE: usize = 16;
 
 /// A personality's option names: its short letter by id (`-` for none),
-/// and its long names by id, NUL-terminated.
+/// and its long names by id, NUL-separated (an empty word for none).
 pub(super) struct Names {
-    pub shorts: &'static [u8; 12],
+    pub shorts: &'static [u8],
     pub longs: &'static [u8],
 }
 
 const NATIVE: Names = Names {
-    shorts: b"hVs-gwvpeu--",
-    longs: b"help\0version\0subreaper\0no-subreaper\0pgroup\0warn-reaped\0verbose\0pdeathsig\0remap-exit\0user\0no-new-privs\0",
+    shorts: b"hV-s-gwv----peur",
+    longs: b"help\0version\0\0subreaper\0no-subreaper\0pgroup\0warn-reaped\0verbose\0\
+no-new-privs\0setsid\0wait-all\0\0pdeathsig\0remap-exit\0user\0rewrite\0grace\0",
 };
 
 /// The id of an option as written, if the personality has it.
@@ -84,8 +99,8 @@ pub(super) enum Parsed {
     Command(u32),
 }
 
-/// The options up to the command, for the native and tini personalities
-/// (`plan.personality` tells which values' syntax applies).
+/// The options up to the command, for the native, tini and dumb-init
+/// personalities (`plan.personality` tells which values' syntax applies).
 pub(super) fn parse_argv<'a, A: Arguments + ?Sized>(
     args: &'a A,
     plan: &mut Plan<'a>,
@@ -111,15 +126,17 @@ pub(super) fn parse_argv<'a, A: Arguments + ?Sized>(
             WARN_REAPED => plan.warn_reaped = true,
             VERBOSE => plan.verbosity = plan.verbosity.saturating_add(1),
             NO_NEW_PRIVS => plan.no_new_privs = true,
+            SETSID => plan.setsid = true,
+            WAIT_ALL => plan.wait_all = true,
+            SINGLE_CHILD => plan.setsid = false,
             _ => {
                 let value = parser.value()?;
                 if !set_value(plan, id, value) {
-                    let kind = match (id, plan.personality) {
-                        (PDEATHSIG, Personality::Tini) => ErrorKind::BadSignal(TINI_SIGNAL_FORMS),
-                        (PDEATHSIG, _) => ErrorKind::BadSignal(SIGNAL_FORMS),
-                        _ => ErrorKind::BadExitCode,
-                    };
-                    return Err(CliError::with_value(kind, opt, value));
+                    return Err(CliError::with_value(
+                        bad_value_kind(id, plan.personality),
+                        opt,
+                        value,
+                    ));
                 }
             }
         }
@@ -127,52 +144,87 @@ pub(super) fn parse_argv<'a, A: Arguments + ?Sized>(
     Err(CliError::no_command())
 }
 
-const TINI_SIGNAL_FORMS: &[u8] = b" (tini takes upper-case names with SIG: SIGHUP, SIGTERM, ...)";
-
-/// Stores a valued option (`-p`, `-e`, `-u`); false when the value is bad.
-fn set_value<'a>(plan: &mut Plan<'a>, id: usize, value: &'a [u8]) -> bool {
-    if id == USER {
-        // Any spec parses; it is resolved, and refused if bad, before the
-        // spawn. An empty one means the caller's own user, as in gosu.
-        plan.user = Some(value);
-        true
-    } else if id == PDEATHSIG {
-        plan.pdeathsig = if plan.personality == Personality::Tini {
-            signal::parse_tini(value)
-        } else {
-            signal::parse(value)
-        };
-        plan.pdeathsig.is_some()
-    } else {
-        let code = if plan.personality == Personality::Tini {
-            super::tini::parse_strtol_code(value)
-        } else {
-            parse_exit_code(value)
-        };
-        match code {
-            Some(code) => {
-                plan.remap_exit.insert(code);
-                true
-            }
-            None => false,
-        }
+/// The error for a bad value of option `id`.
+fn bad_value_kind(id: usize, personality: Personality) -> ErrorKind {
+    match (id, personality) {
+        (PDEATHSIG, Personality::Tini) => ErrorKind::BadSignal(TINI_SIGNAL_FORMS),
+        (PDEATHSIG, _) => ErrorKind::BadSignal(SIGNAL_FORMS),
+        (REWRITE, Personality::DumbInit) => ErrorKind::BadSignal(super::dumb_init::REWRITE_FORMS),
+        (REWRITE, _) => ErrorKind::BadSignal(REWRITE_FORMS),
+        (GRACE, _) => ErrorKind::BadDuration,
+        _ => ErrorKind::BadExitCode,
     }
 }
 
-/// The twins, in the order they are read: the ids each stands for, and
-/// their names (a word table, which needs no pointer per name).
-const TWIN_IDS: [u32; 8] = [
-    1 << SUBREAPER | 1 << NO_SUBREAPER,
-    1 << PGROUP,
-    1 << WARN_REAPED,
-    1 << VERBOSE,
-    1 << PDEATHSIG,
-    1 << REMAP_EXIT,
-    1 << USER,
-    1 << NO_NEW_PRIVS,
-];
-const TWIN_NAMES: &[u8] = b"USHER_SUBREAPER\0USHER_PGROUP\0USHER_WARN_REAPED\0USHER_VERBOSE\0\
-USHER_PDEATHSIG\0USHER_REMAP_EXIT\0USHER_USER\0USHER_NO_NEW_PRIVS\0";
+const TINI_SIGNAL_FORMS: &[u8] = b" (tini takes upper-case names with SIG: SIGHUP, SIGTERM, ...)";
+
+/// Stores a valued option; false when the value is bad. List options are
+/// only checked here (see [`each_value`]).
+fn set_value<'a>(plan: &mut Plan<'a>, id: usize, value: &'a [u8]) -> bool {
+    match id {
+        // Any spec parses; it is resolved, and refused if bad, before the
+        // spawn. An empty one means the caller's own user, as in gosu.
+        USER => plan.user = Some(value),
+        PDEATHSIG => {
+            plan.pdeathsig = if plan.personality == Personality::Tini {
+                signal::parse_tini(value)
+            } else {
+                signal::parse(value)
+            };
+            return plan.pdeathsig.is_some();
+        }
+        REWRITE => {
+            plan.rewrites = true;
+            return parse_rewrite(plan.personality, value).is_some();
+        }
+        GRACE => match parse_duration(value) {
+            Some(millis) => plan.grace_ms = millis,
+            None => return false,
+        },
+        _ => {
+            let code = if plan.personality == Personality::Tini {
+                super::tini::parse_strtol_code(value)
+            } else {
+                parse_exit_code(value)
+            };
+            match code {
+                Some(code) => plan.remap_exit.insert(code),
+                None => return false,
+            }
+        }
+    }
+    true
+}
+
+/// A rewrite in the personality's syntax.
+pub(super) fn parse_rewrite(personality: Personality, value: &[u8]) -> Option<(u32, u32)> {
+    if personality == Personality::DumbInit {
+        super::dumb_init::parse_rewrite(value)
+    } else {
+        signal::parse_rewrite(value)
+    }
+}
+
+/// Options that take a list: repeatable in argv, comma-separated in a twin.
+const LISTS: u32 = 1 << REMAP_EXIT | 1 << REWRITE;
+
+/// The option a twin stands for: `USHER_WAIT_ALL` is `--wait-all`. Options
+/// that print are not twins.
+fn twin_id(name: &[u8]) -> Option<usize> {
+    let name = name.strip_prefix(b"USHER_")?;
+    let id = NATIVE.longs.split(|&byte| byte == 0).position(|long| {
+        !long.is_empty()
+            && long.len() == name.len()
+            && long.iter().zip(name).all(|(&long, &twin)| {
+                twin == if long == b'-' {
+                    b'_'
+                } else {
+                    long.to_ascii_uppercase()
+                }
+            })
+    })?;
+    (id > LICENSE_ID).then_some(id)
+}
 
 /// Fills what argv did not give from the twins, each checked as strictly as
 /// its option. One pass over the environment picks out the `USHER_` entries,
@@ -190,16 +242,21 @@ fn apply_twins<'a, E: Environment + ?Sized>(
             continue;
         };
         let (name, value) = (&entry[..eq], &entry[eq + 1..]);
-        let Some(twin) = word_index(TWIN_NAMES, name) else {
+        let Some(id) = twin_id(name) else {
             continue;
         };
+        // `--subreaper` and `--no-subreaper` are one setting.
+        let ids = if id == SUBREAPER || id == NO_SUBREAPER {
+            1 << SUBREAPER | 1 << NO_SUBREAPER
+        } else {
+            1 << id
+        };
         // Given in argv, or by an earlier entry of the same name: skipped.
-        let ids = TWIN_IDS[twin];
         if given & ids != 0 {
             continue;
         }
         given |= ids;
-        if !set_twin(plan, ids, value) {
+        if !set_twin(plan, id, value) {
             return Err(CliError::variable(name, value));
         }
     }
@@ -207,8 +264,8 @@ fn apply_twins<'a, E: Environment + ?Sized>(
 }
 
 /// Applies one twin's value; false when it is bad.
-fn set_twin<'a>(plan: &mut Plan<'a>, ids: u32, value: &'a [u8]) -> bool {
-    if ids == 1 << VERBOSE {
+fn set_twin<'a>(plan: &mut Plan<'a>, id: usize, value: &'a [u8]) -> bool {
+    if id == VERBOSE {
         let level = if value.is_empty() {
             Some(0)
         } else {
@@ -217,35 +274,88 @@ fn set_twin<'a>(plan: &mut Plan<'a>, ids: u32, value: &'a [u8]) -> bool {
         plan.verbosity = level.map_or(0, |level| level.min(u64::from(u32::MAX)) as u32);
         return level.is_some();
     }
-    if ids == 1 << PDEATHSIG {
-        return set_value(plan, PDEATHSIG, value);
-    }
-    if ids == 1 << USER {
+    if id == USER {
         // An empty twin is no twin: only `--user ''` asks for the caller.
         if !value.is_empty() {
             plan.user = Some(value);
         }
         return true;
     }
-    if ids == 1 << REMAP_EXIT {
+    if LISTS & 1 << id != 0 {
         return value.is_empty()
             || value
                 .split(|&byte| byte == b',')
-                .all(|item| set_value(plan, REMAP_EXIT, item));
+                .all(|item| set_value(plan, id, item));
+    }
+    if id >= FIRST_VALUED {
+        return set_value(plan, id, value);
     }
     let Some(on) = parse_bool(value) else {
         return false;
     };
-    if ids == 1 << PGROUP {
-        plan.process_group = on;
-    } else if ids == 1 << NO_NEW_PRIVS {
-        plan.no_new_privs = on;
-    } else if ids == 1 << WARN_REAPED {
-        plan.warn_reaped = on;
-    } else {
-        plan.subreaper = if on { Subreaper::On } else { Subreaper::Off };
+    match id {
+        PGROUP => plan.process_group = on,
+        NO_NEW_PRIVS => plan.no_new_privs = on,
+        WARN_REAPED => plan.warn_reaped = on,
+        SETSID => plan.setsid = on,
+        WAIT_ALL => plan.wait_all = on,
+        NO_SUBREAPER => plan.subreaper = if on { Subreaper::Off } else { Subreaper::Auto },
+        _ => plan.subreaper = if on { Subreaper::On } else { Subreaper::Off },
     }
     true
+}
+
+/// Calls `each` with every value of list option `id`, in order: argv's, or
+/// when argv has none, the items of its twin. The values were checked when
+/// the Plan was made, so this walk cannot fail.
+pub(super) fn each_value<'a, A, E>(
+    args: &'a A,
+    env: &'a E,
+    personality: Personality,
+    id: usize,
+    each: &mut dyn FnMut(&'a [u8]),
+) where
+    A: Arguments + ?Sized,
+    E: Environment + ?Sized,
+{
+    let names = if personality == Personality::DumbInit {
+        &super::dumb_init::NAMES
+    } else {
+        &NATIVE
+    };
+    let mut parser = Parser::new(args);
+    let mut found = false;
+    while let Ok(Some(Arg::Opt(opt))) = parser.next_arg() {
+        let Some(opt_id) = option_id(names, opt) else {
+            return;
+        };
+        if opt_id >= FIRST_VALUED {
+            let Ok(value) = parser.value() else {
+                return;
+            };
+            if opt_id == id {
+                found = true;
+                each(value);
+            }
+        }
+    }
+    if found || personality != Personality::Native {
+        return;
+    }
+    let mut start = 0;
+    while let Some((index, entry)) = env.next_with_prefix(b"USHER_", start) {
+        start = index + 1;
+        let Some(eq) = entry.iter().position(|&byte| byte == b'=') else {
+            continue;
+        };
+        if twin_id(&entry[..eq]) == Some(id) {
+            let value = &entry[eq + 1..];
+            if !value.is_empty() {
+                value.split(|&byte| byte == b',').for_each(&mut *each);
+            }
+            return;
+        }
+    }
 }
 
 pub const HELP: &str = "\
@@ -254,17 +364,20 @@ Runs COMMAND, forwards signals to it, reaps zombies, exits with its status.
   -s, --subreaper        be a subreaper (default when not PID 1)
       --no-subreaper     never be a subreaper
   -g, --pgroup           signal the child's process group
+      --setsid           COMMAND leads a new session (and gets the tty)
+  -r, --rewrite FROM:TO  forward FROM as TO; TO 0 or NONE drops it (repeatable)
   -p, --pdeathsig SIG    get SIG when usher's parent dies, and forward it
+      --grace DURATION   after COMMAND: TERM the rest, KILL them after this
+      --wait-all         after COMMAND: wait for every descendant
   -e, --remap-exit CODE  exit 0 on status CODE (repeatable)
   -v, --verbose          diagnostics on stderr (repeatable)
   -w, --warn-reaped      report reaped orphans
   -u, --user USER[:GROUP]  run COMMAND as this user (gosu's rules)
       --no-new-privs     set no_new_privs on COMMAND
   -h, --help / -V, --version
-Twins: USHER_SUBREAPER USHER_PGROUP USHER_PDEATHSIG USHER_REMAP_EXIT=143,130
-USHER_VERBOSE USHER_WARN_REAPED USHER_USER USHER_NO_NEW_PRIVS. Exit: the
-child's status, 128+N for signal N, 126 not executable, 127 not found,
-1 usher's error.
+Every option has a twin: --wait-all is USHER_WAIT_ALL=1, lists are
+comma-separated (USHER_REMAP_EXIT=143,130). Exit: the child's status,
+128+N for signal N, 126 not executable, 127 not found, 1 usher's error.
 ";
 
 #[cfg(test)]
@@ -535,6 +648,75 @@ mod tests {
             let env: &[&[u8]] = &[entry];
             assert_eq!(error(&[b"usher", b"x"], env), *message);
         }
+    }
+
+    #[test]
+    fn shutdown_and_session_options() {
+        let plan_of =
+            |args: &'static [&'static [u8]], env: &'static [&'static [u8]]| plan(args, env);
+        let given = plan_of(
+            &[
+                b"usher",
+                b"--setsid",
+                b"--wait-all",
+                b"--grace",
+                b"500ms",
+                b"-r",
+                b"TERM:QUIT",
+                b"x",
+            ],
+            &[],
+        );
+        assert!(given.setsid && given.wait_all && given.rewrites);
+        assert_eq!(given.grace_ms, 500);
+        assert_eq!(given.command, 7);
+        let defaults = plan_of(&[b"usher", b"x"], &[]);
+        assert!(!defaults.setsid && !defaults.wait_all && !defaults.rewrites);
+        assert_eq!(defaults.grace_ms, 0);
+        let env: &'static [&'static [u8]] = &[
+            b"USHER_SETSID=yes",
+            b"USHER_WAIT_ALL=1",
+            b"USHER_GRACE=3",
+            b"USHER_REWRITE=INT:0,USR1:USR2",
+        ];
+        let twins = plan_of(&[b"usher", b"x"], env);
+        assert!(twins.setsid && twins.wait_all && twins.rewrites);
+        assert_eq!(twins.grace_ms, 3000);
+        let argv_wins = plan_of(&[b"usher", b"--grace=10s", b"x"], env);
+        assert_eq!(argv_wins.grace_ms, 10_000);
+        // --no-subreaper has its twin too, and it is one setting with
+        // --subreaper.
+        let off = plan_of(&[b"usher", b"x"], &[b"USHER_NO_SUBREAPER=1"]);
+        assert_eq!(off.subreaper, Subreaper::Off);
+        let on = plan_of(&[b"usher", b"-s", b"x"], &[b"USHER_NO_SUBREAPER=1"]);
+        assert_eq!(on.subreaper, Subreaper::On);
+        // Printing options have no twin.
+        let quiet = plan_of(&[b"usher", b"x"], &[b"USHER_HELP=1", b"USHER_VERSION=1"]);
+        assert_eq!(quiet.command, 1);
+    }
+
+    #[test]
+    fn bad_shutdown_and_rewrite_values() {
+        assert!(error(&[b"usher", b"--grace", b"1h", b"x"], &[])
+            .starts_with(b"usher: bad duration for --grace: '1h'"));
+        assert!(error(&[b"usher", b"-r", b"TERM:", b"x"], &[])
+            .starts_with(b"usher: bad signal for -r: 'TERM:' (FROM:TO"));
+        assert_eq!(
+            error(&[b"usher", b"x"], &[b"USHER_REWRITE=TERM:QUIT,,"]),
+            b"usher: bad value in USHER_REWRITE: 'TERM:QUIT,,'"
+        );
+        assert_eq!(
+            error(&[b"usher", b"x"], &[b"USHER_GRACE=-1"]),
+            b"usher: bad value in USHER_GRACE: '-1'"
+        );
+        assert_eq!(
+            error(&[b"usher", b"x"], &[b"USHER_WAIT_ALL=2"]),
+            b"usher: bad value in USHER_WAIT_ALL: '2'"
+        );
+        assert_eq!(
+            error(&[b"usher", b"--setsid=1", b"x"], &[]),
+            b"usher: option --setsid takes no value"
+        );
     }
 
     #[test]

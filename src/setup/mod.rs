@@ -70,6 +70,27 @@ pub fn subreaper(plan: &Plan) -> Result<bool, Error<'static>> {
     }
 }
 
+/// Lets go of usher's controlling terminal (stdin) so the child's new
+/// session can claim it. Returns whether usher led its session, in which
+/// case the kernel has just sent SIGHUP and SIGCONT to the terminal's
+/// foreground group, ours: they are blocked, and the supervisor drops that
+/// one pair (dumb-init#136) rather than forward it to the child.
+pub fn release_terminal(plan: &Plan) -> bool {
+    let stdin = sys::stdio::stdin();
+    if !rustix::termios::isatty(stdin) {
+        return false;
+    }
+    match sys::detach_terminal(stdin) {
+        Ok(()) => rustix::process::getsid(None).ok() == Some(getpid()),
+        Err(errno) => {
+            if plan.verbosity >= 2 {
+                Error::step(b"detaching from the terminal", errno).report();
+            }
+            false
+        }
+    }
+}
+
 /// tini's warning, in usher's words.
 pub fn warn_not_reaper() {
     say(b"warning: not PID 1 and not a child subreaper, so orphaned processes will not be reaped here; use -s or set TINI_SUBREAPER", &[]);

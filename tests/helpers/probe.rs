@@ -24,7 +24,7 @@
 //!       Sets those signals to SIG_IGN and execs COMMAND (as a parent that
 //!       ignores signals would leave them).
 //!   probe stat
-//!       Prints "pid pgrp tpgid" from /proc/self/stat.
+//!       Prints "pid pgrp tpgid sid" from /proc/self/stat.
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
@@ -292,7 +292,13 @@ fn stat() {
     let stat = std::fs::read_to_string("/proc/self/stat").expect("stat");
     let fields: Vec<&str> = stat_fields(&stat).expect("stat").collect();
     // state ppid pgrp session tty_nr tpgid
-    println!("{} {} {}", std::process::id(), fields[2], fields[5]);
+    println!(
+        "{} {} {} {}",
+        std::process::id(),
+        fields[2],
+        fields[5],
+        fields[3]
+    );
 }
 
 fn ignore_and_exec(signals: &str, command: &[std::ffi::OsString]) {

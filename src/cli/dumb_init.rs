@@ -1,0 +1,265 @@
+//! The dumb-init personality (invoked as `dumb-init`): dumb-init 1.2.5's
+//! command line `-c -r S:R -v -h -V` (long forms too) and the variables
+//! DUMB_INIT_SETSID and DUMB_INIT_DEBUG. Options end at the first operand,
+//! so `#!/usr/bin/dumb-init /bin/sh` works. setsid mode is the default.
+
+use super::native::{parse_argv, Names, Parsed, HELP_ID};
+use super::{Action, Arguments, ErrorKind, Text};
+use crate::env::Environment;
+use crate::error::Stream;
+use crate::plan::{Personality, Plan, Subreaper};
+
+/// dumb-init's names, by the ids of the native options (see `native`).
+pub(super) const NAMES: Names = Names {
+    shorts: b"hV-----v---c---r",
+    longs: b"help\0version\0\0\0\0\0\0verbose\0\0\0\0single-child\0\0\0\0rewrite\0",
+};
+
+pub(super) const REWRITE_FORMS: &[u8] =
+    b" (dumb-init takes numbers S:R, with S from 1 to 31 and R from 0 to 31)";
+
+/// The options, then the variables. Help and version go to stderr with
+/// status 0, and a missing command prints the short usage with status 1,
+/// as dumb-init does.
+pub fn parse<'a, A, E>(args: &'a A, env: &'a E) -> Action<'a>
+where
+    A: Arguments + ?Sized,
+    E: Environment + ?Sized,
+{
+    // argv[0] is there: the personality was chosen by it.
+    let name = args.arg(0);
+    let mut plan = Plan::new(Personality::DumbInit, 0);
+    plan.setsid = true;
+    plan.subreaper = Subreaper::Off;
+    match parse_argv(args, &mut plan, &NAMES) {
+        Ok(Parsed::Print(id)) => {
+            return Action::Print {
+                text: if id == HELP_ID {
+                    Text::DumbInitHelp { name }
+                } else {
+                    Text::DumbInitVersion
+                },
+                stream: Stream::Stderr,
+            }
+        }
+        Ok(Parsed::Command(_)) => {}
+        Err(error) if error.kind == ErrorKind::NoCommand => {
+            return Action::Print {
+                text: Text::DumbInitUsage { name },
+                stream: Stream::Stderr,
+            }
+        }
+        Err(error) => return Action::Fail { error, usage: None },
+    }
+    // dumb-init has one debug level: every signal and every reap.
+    if plan.verbosity > 0 || env.var(b"DUMB_INIT_DEBUG") == Some(b"1") {
+        plan.verbosity = 2;
+    }
+    if env.var(b"DUMB_INIT_SETSID") == Some(b"0") {
+        plan.setsid = false;
+    }
+    plan.warnings = plan.verbosity > 0;
+    Action::Run(plan)
+}
+
+/// dumb-init's `-r S:R`, read as C's `sscanf("%d:%d")` reads it: white
+/// space and a sign may lead each number, and anything after the second
+/// number is ignored. S is 1..=31 and R is 0..=31 (0 drops S).
+pub(super) fn parse_rewrite(text: &[u8]) -> Option<(u32, u32)> {
+    let (from, rest) = scan_int(text)?;
+    let (to, _) = scan_int(rest.strip_prefix(b":")?)?;
+    ((1..=31).contains(&from) && (0..=31).contains(&to)).then_some((from as u32, to as u32))
+}
+
+/// `%d`: leading white space, an optional sign, at least one digit.
+fn scan_int(text: &[u8]) -> Option<(i64, &[u8])> {
+    let start = text
+        .iter()
+        .position(|&byte| !crate::user::is_space(byte))
+        .unwrap_or(text.len());
+    let text = &text[start..];
+    let (negative, digits) = match text.first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let count = digits
+        .iter()
+        .take_while(|byte| byte.is_ascii_digit())
+        .count();
+    if count == 0 {
+        return None;
+    }
+    let magnitude = digits[..count].iter().fold(0i64, |value, &byte| {
+        value
+            .saturating_mul(10)
+            .saturating_add(i64::from(byte - b'0'))
+    });
+    Some((
+        if negative { -magnitude } else { magnitude },
+        &digits[count..],
+    ))
+}
+
+/// The version line, on stderr as dumb-init prints it.
+pub const VERSION: &str = concat!("dumb-init v1.2.5 (usher ", env!("CARGO_PKG_VERSION"), ")\n");
+
+/// `\x01` is the name dumb-init was invoked as.
+pub const USAGE: &str = "Usage: \x01 [option] program [args]\nTry \x01 --help for full usage.\n";
+
+pub const HELP_HEAD: &str = concat!(
+    "dumb-init v1.2.5 (usher ",
+    env!("CARGO_PKG_VERSION"),
+    ")\nUsage: \x01 [option] command [[arg] ...]\n"
+);
+
+pub const HELP_BODY: &str = "
+usher with dumb-init's options: runs the command in a new session, forwards
+every signal to its process group, and reaps zombies.
+   -c, --single-child   no new session: signal only the direct child
+   -r, --rewrite s:r    forward signal s as r (numbers; r 0 drops s); repeatable
+   -v, --verbose        debugging output on stderr (or DUMB_INIT_DEBUG=1)
+   -h, --help           this help
+   -V, --version        the version
+DUMB_INIT_SETSID=0 is -c.
+";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::CliError;
+
+    fn run<'a>(args: &'a [&'a [u8]], env: &'a [&'a [u8]]) -> Action<'a> {
+        parse(args, env)
+    }
+
+    fn plan<'a>(args: &'a [&'a [u8]], env: &'a [&'a [u8]]) -> Plan<'a> {
+        match run(args, env) {
+            Action::Run(plan) => plan,
+            other => panic!("expected a plan, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults_follow_dumb_init() {
+        let plan = plan(&[b"dumb-init", b"sh", b"-c", b"x"], &[]);
+        assert_eq!(plan.command, 1);
+        assert!(plan.setsid && !plan.rewrites && !plan.process_group);
+        assert_eq!(plan.subreaper, Subreaper::Off);
+        assert_eq!(plan.verbosity, 0);
+        assert!(!plan.warnings);
+    }
+
+    #[test]
+    fn options_and_variables() {
+        let given = plan(
+            &[
+                b"dumb-init",
+                b"-c",
+                b"-r",
+                b"15:3",
+                b"--rewrite=2:0",
+                b"-v",
+                b"x",
+            ],
+            &[],
+        );
+        assert!(!given.setsid && given.rewrites);
+        assert_eq!(given.verbosity, 2);
+        assert_eq!(given.command, 6);
+        let single = plan(&[b"dumb-init", b"--single-child", b"x"], &[]);
+        assert!(!single.setsid);
+        let env: &[&[u8]] = &[b"DUMB_INIT_SETSID=0", b"DUMB_INIT_DEBUG=1"];
+        let from_env = plan(&[b"dumb-init", b"x"], env);
+        assert!(!from_env.setsid);
+        assert_eq!(from_env.verbosity, 2);
+        // Exactly 0 and exactly 1, as dumb-init compares them.
+        let env: &[&[u8]] = &[b"DUMB_INIT_SETSID=false", b"DUMB_INIT_DEBUG=yes"];
+        let other = plan(&[b"dumb-init", b"x"], env);
+        assert!(other.setsid);
+        assert_eq!(other.verbosity, 0);
+        // USHER_ twins are the native personality's, not dumb-init's.
+        let env: &[&[u8]] = &[b"USHER_SETSID=0"];
+        assert!(plan(&[b"dumb-init", b"x"], env).setsid);
+    }
+
+    #[test]
+    fn options_end_at_the_first_operand() {
+        let plan = plan(&[b"dumb-init", b"/bin/sh", b"-c", b"-v"], &[]);
+        assert_eq!(plan.command, 1);
+        assert_eq!(plan.verbosity, 0);
+    }
+
+    #[test]
+    fn texts_and_streams() {
+        for (args, text) in [
+            (
+                &[&b"dumb-init"[..], b"-h", b"x"][..],
+                Text::DumbInitHelp { name: b"dumb-init" },
+            ),
+            (
+                &[b"dumb-init", b"--help"],
+                Text::DumbInitHelp { name: b"dumb-init" },
+            ),
+            (&[b"dumb-init", b"-V"], Text::DumbInitVersion),
+            (&[b"dumb-init", b"--version", b"x"], Text::DumbInitVersion),
+            (&[b"dumb-init"], Text::DumbInitUsage { name: b"dumb-init" }),
+            (
+                &[b"dumb-init", b"-v"],
+                Text::DumbInitUsage { name: b"dumb-init" },
+            ),
+        ] {
+            assert_eq!(
+                run(args, &[]),
+                Action::Print {
+                    text,
+                    stream: Stream::Stderr
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn bad_input() {
+        let fail = |args: &'static [&'static [u8]]| match run(args, &[]) {
+            Action::Fail { error, usage: None } => error,
+            other => panic!("expected a failure, got {other:?}"),
+        };
+        let error: CliError = fail(&[b"dumb-init", b"-r", b"1:32", b"x"]);
+        assert!(error
+            .line()
+            .as_bytes()
+            .starts_with(b"usher: bad signal for -r: '1:32' (dumb-init takes numbers"));
+        assert_eq!(fail(&[b"dumb-init", b"-r"]).kind, ErrorKind::MissingValue);
+        assert_eq!(
+            fail(&[b"dumb-init", b"-x", b"y"]).kind,
+            ErrorKind::UnknownOption
+        );
+        assert_eq!(
+            fail(&[b"dumb-init", b"--setsid", b"y"]).kind,
+            ErrorKind::UnknownOption
+        );
+    }
+
+    #[test]
+    fn rewrites_are_read_like_sscanf() {
+        assert_eq!(parse_rewrite(b"15:3"), Some((15, 3)));
+        assert_eq!(parse_rewrite(b" 15: +3junk"), Some((15, 3)));
+        assert_eq!(parse_rewrite(b"2:0"), Some((2, 0)));
+        assert_eq!(parse_rewrite(b"31:31"), Some((31, 31)));
+        for bad in [
+            &b"0:1"[..],
+            b"32:1",
+            b"1:32",
+            b"1:-1",
+            b"TERM:QUIT",
+            b"15 :3",
+            b"15",
+            b"15:",
+            b":3",
+            b"",
+        ] {
+            assert_eq!(parse_rewrite(bad), None, "{:?}", core::str::from_utf8(bad));
+        }
+    }
+}
