@@ -144,7 +144,6 @@ fn launch<'a>(
     }
     let supervision = supervise::Supervision {
         child,
-        rewrites: cli::rewrite_table(&argv, &envp, plan),
         reaps_orphans,
         swallow: if handed_over_terminal {
             supervise::TERMINAL_HANDOVER

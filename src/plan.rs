@@ -2,8 +2,7 @@
 //! whatever personality produced it. One engine runs every Plan. Also the pure
 //! rules that turn a child's fate into usher's exit code.
 
-use crate::env::word_index;
-use crate::signal::Policy;
+use crate::signal::{Policy, Rewrites};
 use rustix::io::Errno;
 
 /// Which command line usher took, chosen by the name it was invoked as.
@@ -21,17 +20,22 @@ pub enum Personality {
 }
 
 impl Personality {
-    /// Picks the personality from argv[0]'s basename.
+    /// Picks the personality from argv[0]'s basename. By length first, so
+    /// that the usual name (`usher`) is settled without comparing words.
     pub fn from_invocation(argv0: &[u8]) -> Personality {
-        match word_index(
-            b"tini\0docker-init\0gosu\0su-exec\0dumb-init\0",
-            basename(argv0),
-        ) {
-            Some(0 | 1) => Personality::Tini,
-            Some(2) => Personality::Gosu,
-            Some(3) => Personality::SuExec,
-            Some(4) => Personality::DumbInit,
-            _ => Personality::Native,
+        let name = basename(argv0);
+        let (word, personality): (&[u8], Personality) = match name.len() {
+            4 if name[0] == b't' => (b"tini", Personality::Tini),
+            4 => (b"gosu", Personality::Gosu),
+            7 => (b"su-exec", Personality::SuExec),
+            9 => (b"dumb-init", Personality::DumbInit),
+            11 => (b"docker-init", Personality::Tini),
+            _ => return Personality::Native,
+        };
+        if name == word {
+            personality
+        } else {
+            Personality::Native
         }
     }
 }
@@ -102,9 +106,8 @@ pub struct Plan<'a> {
     /// The child leads a new session (and takes usher's terminal); signals
     /// go to its group, and job-control stops are sent as SIGSTOP.
     pub setsid: bool,
-    /// Some `--rewrite` was given (the table is built from argv or the twin
-    /// when supervising starts).
-    pub rewrites: bool,
+    /// What forwarded signals become (`--rewrite`).
+    pub rewrites: Rewrites,
     /// After the main child: TERM the rest, then KILL after this long.
     pub grace_ms: u32,
     /// After the main child: wait for every descendant.
@@ -128,7 +131,7 @@ impl<'a> Plan<'a> {
             user: None,
             no_new_privs: false,
             setsid: false,
-            rewrites: false,
+            rewrites: Rewrites::default(),
             grace_ms: 0,
             wait_all: false,
         }

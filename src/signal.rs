@@ -203,41 +203,42 @@ pub fn is_job_control(signo: u32) -> bool {
     matches!(signo, SIGTSTP | SIGTTIN | SIGTTOU)
 }
 
-/// What each signal becomes when forwarded, by number: itself unless
-/// rewritten, or dropped. Built only when a rewrite or setsid asks for it,
-/// so a plain run carries no table.
+/// What each signal becomes when forwarded, by number: 0 leaves it alone,
+/// `DROPPED` drops it, anything else replaces it. All zeros (the default)
+/// costs a plain run nothing to set up.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub struct Rewrites([u8; SIGRTMAX as usize + 1]);
+pub struct Rewrites([u8; SIGRTMAX as usize]);
+
+const DROPPED: u8 = 0xff;
 
 impl Default for Rewrites {
     fn default() -> Self {
-        let mut table = [0u8; SIGRTMAX as usize + 1];
-        for (signo, to) in table.iter_mut().enumerate() {
-            *to = signo as u8;
-        }
-        Rewrites(table)
+        Rewrites([0; SIGRTMAX as usize])
     }
 }
 
 impl Rewrites {
-    /// Sends `to` in place of `from` (0: drops `from`).
+    /// Sends `to` in place of `from` (0: drops `from`). A later rewrite of
+    /// the same signal wins.
     pub fn set(&mut self, from: u32, to: u32) {
-        if let (Some(slot), Ok(to)) = (self.0.get_mut(from as usize), u8::try_from(to)) {
-            *slot = to;
+        if let Some(slot) = self.0.get_mut((from as usize).wrapping_sub(1)) {
+            *slot = if to == 0 { DROPPED } else { to as u8 };
         }
     }
 
-    /// Whether `from` is still sent as itself.
-    pub fn is_identity(&self, from: u32) -> bool {
-        self.apply(from) == Some(from)
+    /// Whether `from` was given a rewrite.
+    pub fn is_set(&self, from: u32) -> bool {
+        self.0
+            .get((from as usize).wrapping_sub(1))
+            .is_some_and(|&to| to != 0)
     }
 
     /// The signal to send for `from`, or `None` when it is dropped.
     pub fn apply(&self, from: u32) -> Option<u32> {
-        match self.0.get(from as usize) {
-            Some(0) => None,
-            Some(&to) => Some(u32::from(to)),
-            None => Some(from),
+        match self.0.get((from as usize).wrapping_sub(1)) {
+            Some(&DROPPED) => None,
+            Some(&to) if to != 0 => Some(u32::from(to)),
+            _ => Some(from),
         }
     }
 }
@@ -371,7 +372,7 @@ mod tests {
             assert_eq!(parse_rewrite(bad), None, "{:?}", core::str::from_utf8(bad));
         }
         let mut table = Rewrites::default();
-        for signo in 1..=64 {
+        for signo in 1..=65 {
             assert_eq!(table.apply(signo), Some(signo));
         }
         table.set(15, 3);
@@ -381,7 +382,9 @@ mod tests {
         assert_eq!(table.apply(2), None);
         assert_eq!(table.apply(64), Some(34));
         assert_eq!(table.apply(3), Some(3));
-        assert!(!table.is_identity(15) && table.is_identity(3));
+        assert!(table.is_set(15) && table.is_set(2) && !table.is_set(3));
+        assert!(!table.is_set(0) && !table.is_set(65));
+        assert_eq!(table.apply(0), Some(0));
         // A later rewrite of the same signal wins.
         table.set(15, 10);
         assert_eq!(table.apply(15), Some(10));

@@ -9,7 +9,7 @@
 use crate::error::{say, Error, Part};
 use crate::plan::{ChildFate, Personality, Plan};
 use crate::signal::{
-    is_job_control, is_terminating, Rewrites, SignalAction, SIGCONT, SIGHUP, SIGKILL, SIGSTOP,
+    is_job_control, is_terminating, SignalAction, SIGCHLD, SIGCONT, SIGHUP, SIGKILL, SIGSTOP,
     SIGTERM,
 };
 use crate::sys::{self, SignalInfo, SIGNALFD_SIGINFO_SIZE};
@@ -26,8 +26,6 @@ pub const TERMINAL_HANDOVER: u64 = 1 << SIGHUP | 1 << SIGCONT;
 pub struct Supervision {
     /// The main child's pid.
     pub child: i32,
-    /// What each signal is forwarded as; `None` forwards each as itself.
-    pub rewrites: Option<Rewrites>,
     /// Orphans come to usher (PID 1 or a subreaper), so it can wait for them.
     pub reaps_orphans: bool,
     /// Signals, as bits by number, to drop once each before forwarding.
@@ -75,7 +73,7 @@ pub fn supervise(
         forward(plan, &state, SIGTERM);
     }
     if others_left && state.reaps_orphans && (plan.grace_ms > 0 || plan.wait_all) {
-        shut_down(plan, signals, state.rewrites.as_ref())?;
+        shut_down(plan, signals)?;
     }
     Ok(plan.exit_code(fate))
 }
@@ -92,9 +90,15 @@ fn next_signal(signals: &OwnedFd) -> Result<SignalInfo, Error<'static>> {
     }
 }
 
-/// What `signo` is sent as, or `None` when a rewrite drops it.
-fn rewritten(plan: &Plan, rewrites: Option<&Rewrites>, signo: u32) -> Option<u32> {
-    let to = rewrites.map_or(Some(signo), |table| table.apply(signo));
+/// What `signo` is sent as, or `None` when a rewrite drops it. In setsid
+/// mode the terminal's job-control stops go to the child's group as
+/// SIGSTOP (a new session is immune to them), unless rewritten.
+fn rewritten(plan: &Plan, signo: u32) -> Option<u32> {
+    let to = if plan.setsid && is_job_control(signo) && !plan.rewrites.is_set(signo) {
+        Some(SIGSTOP)
+    } else {
+        plan.rewrites.apply(signo)
+    };
     if to.is_none() && plan.verbosity >= 2 {
         say(b"dropping \x01 (--rewrite)", &[Part::Signal(signo)]);
     }
@@ -107,7 +111,7 @@ fn rewritten(plan: &Plan, rewrites: Option<&Rewrites>, signo: u32) -> Option<u32
 /// started it sees the job stop; its SIGCONT is forwarded in turn.
 fn forward(plan: &Plan, state: &Supervision, signo: u32) {
     let child = state.child;
-    if let Some(to) = rewritten(plan, state.rewrites.as_ref(), signo) {
+    if let Some(to) = rewritten(plan, signo) {
         let to_group = plan.process_group || plan.setsid;
         let target = if to_group { -child } else { child };
         if plan.verbosity >= 2 {
@@ -248,30 +252,55 @@ impl Rest {
 /// KILL it when the grace runs out. Returns once no child is left, or at
 /// once when the rest cannot be reached.
 #[inline(never)]
-fn shut_down(
-    plan: &Plan,
-    signals: &OwnedFd,
-    rewrites: Option<&Rewrites>,
-) -> Result<(), Error<'static>> {
+fn shut_down(plan: &Plan, signals: &OwnedFd) -> Result<(), Error<'static>> {
     let mut rest = Rest {
         pid1: getpid().is_init(),
         termed: heapless::Vec::new(),
     };
     let mut timer = None;
     let mut phase = Phase::Waiting;
-    if !plan.wait_all {
-        phase = match start_grace(plan, &mut rest, rewrites)? {
-            Some((next, armed)) => {
-                timer = armed;
-                next
-            }
-            None => return Ok(()),
-        };
-    }
+    // Without --wait-all the grace starts at once, as if asked to end.
+    let mut event = if plan.wait_all { None } else { Some(SIGTERM) };
     loop {
-        let signo = match next_event(signals, timer.as_ref())? {
-            Some(info) => info.signo,
-            None => {
+        if let Some(signo) = event {
+            let terminating = is_terminating(signo);
+            if signo == SIGCHLD {
+                if !reap_all(plan, 0)?.children_left {
+                    return Ok(());
+                }
+                // Orphans re-parented since get what the rest got.
+                let more = match phase {
+                    Phase::Grace if !rest.pid1 => rewritten(plan, SIGTERM),
+                    Phase::Killing => Some(SIGKILL),
+                    _ => None,
+                };
+                if let Some(signo) = more {
+                    rest.signal(signo, signo != SIGKILL);
+                }
+            } else if terminating && phase == Phase::Waiting {
+                if plan.grace_ms == 0 {
+                    return Ok(());
+                }
+                if plan.verbosity >= 1 {
+                    say(
+                        b"sending SIGTERM to the remaining processes; SIGKILL in \x01 ms",
+                        &[Part::Number(i64::from(plan.grace_ms))],
+                    );
+                }
+                if let Some(signo) = rewritten(plan, SIGTERM) {
+                    if !rest.signal(signo, true) {
+                        if plan.warnings {
+                            say(b"warning: /proc cannot list usher's children", &[]);
+                        }
+                        return Ok(());
+                    }
+                }
+                timer = Some(
+                    grace_timer(plan.grace_ms).map_err(|errno| Error::step(b"timerfd", errno))?,
+                );
+                phase = Phase::Grace;
+            } else if (terminating || signo == 0) && phase == Phase::Grace {
+                // The grace is over (0), or a second signal cuts it short.
                 if plan.verbosity >= 1 {
                     say(b"grace over: sending SIGKILL to what is left", &[]);
                 }
@@ -280,86 +309,15 @@ fn shut_down(
                 if !rest.signal(SIGKILL, false) {
                     return Ok(());
                 }
-                continue;
-            }
-        };
-        match plan.policy.action(signo) {
-            SignalAction::Reap => {
-                if !reap_all(plan, 0)?.children_left {
-                    return Ok(());
-                }
-                // Orphans re-parented since: they get what the rest got.
-                let more = match phase {
-                    Phase::Grace if !rest.pid1 => rewritten(plan, rewrites, SIGTERM),
-                    Phase::Killing => Some(SIGKILL),
-                    _ => None,
-                };
-                if let Some(signo) = more {
-                    rest.signal(signo, signo != SIGKILL);
-                }
-            }
-            SignalAction::Forward if is_terminating(signo) => match phase {
-                Phase::Waiting => match start_grace(plan, &mut rest, rewrites)? {
-                    Some((next, armed)) => {
-                        phase = next;
-                        timer = armed;
-                    }
-                    None => return Ok(()),
-                },
-                Phase::Grace => {
-                    if plan.verbosity >= 1 {
-                        say(
-                            b"\x01 during the grace: sending SIGKILL",
-                            &[Part::Signal(signo)],
-                        );
-                    }
-                    timer = None;
-                    phase = Phase::Killing;
-                    if !rest.signal(SIGKILL, false) {
-                        return Ok(());
-                    }
-                }
-                Phase::Killing => {}
-            },
-            SignalAction::Forward => {
-                if let Some(to) = rewritten(plan, rewrites, signo) {
+            } else if plan.policy.action(signo) == SignalAction::Forward && !terminating {
+                if let Some(to) = rewritten(plan, signo) {
                     rest.signal(to, false);
                 }
             }
-            SignalAction::Ignore => {}
         }
+        // 0 stands for the timer.
+        event = Some(next_event(signals, timer.as_ref())?.map_or(0, |info| info.signo));
     }
-}
-
-/// Sends the grace's TERM (after any rewrite) and arms the timer. `None`
-/// when there is nothing more to do: no grace, or no way to reach the rest.
-fn start_grace(
-    plan: &Plan,
-    rest: &mut Rest,
-    rewrites: Option<&Rewrites>,
-) -> Result<Option<(Phase, Option<OwnedFd>)>, Error<'static>> {
-    if plan.grace_ms == 0 {
-        return Ok(None);
-    }
-    if plan.verbosity >= 1 {
-        say(
-            b"sending SIGTERM to the remaining processes; SIGKILL in \x01 ms",
-            &[Part::Number(i64::from(plan.grace_ms))],
-        );
-    }
-    if let Some(signo) = rewritten(plan, rewrites, SIGTERM) {
-        if !rest.signal(signo, true) {
-            if plan.warnings {
-                say(
-                    b"warning: /proc cannot list usher's children; not waiting for them",
-                    &[],
-                );
-            }
-            return Ok(None);
-        }
-    }
-    let timer = grace_timer(plan.grace_ms).map_err(|errno| Error::step(b"timerfd", errno))?;
-    Ok(Some((Phase::Grace, Some(timer))))
 }
 
 /// A timerfd that fires once, `millis` from now.
@@ -441,22 +399,20 @@ fn for_each_child(each: &mut dyn FnMut(i32)) -> bool {
 /// Reads space-separated pids that may be split across reads.
 #[derive(Default)]
 struct PidScanner {
-    value: i32,
-    digits: bool,
+    /// The pid read so far, plus one (0: no digit yet).
+    partial: u32,
 }
 
 impl PidScanner {
     fn feed(&mut self, bytes: &[u8], each: &mut dyn FnMut(i32)) {
         for &byte in bytes {
-            if byte.is_ascii_digit() {
-                self.value = self
-                    .value
-                    .saturating_mul(10)
-                    .saturating_add(i32::from(byte - b'0'));
-                self.digits = true;
-            } else if self.digits {
-                each(self.value);
-                *self = PidScanner::default();
+            let digit = byte.wrapping_sub(b'0');
+            if digit < 10 {
+                let value = self.partial.saturating_sub(1);
+                self.partial = value.wrapping_mul(10).wrapping_add(u32::from(digit)) + 1;
+            } else if self.partial != 0 {
+                each(self.partial as i32 - 1);
+                self.partial = 0;
             }
         }
     }

@@ -30,7 +30,7 @@ fn help_and_version_print_and_run_nothing() {
             assert_eq!(text, format!("usher {}\n", env!("CARGO_PKG_VERSION")));
         } else {
             assert!(
-                text.contains("Usage: usher") && text.contains("USHER_PDEATHSIG"),
+                text.contains("Usage: usher") && text.contains("USHER_WAIT_ALL"),
                 "{text}"
             );
         }

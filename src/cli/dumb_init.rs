@@ -73,32 +73,9 @@ pub(super) fn parse_rewrite(text: &[u8]) -> Option<(u32, u32)> {
 
 /// `%d`: leading white space, an optional sign, at least one digit.
 fn scan_int(text: &[u8]) -> Option<(i64, &[u8])> {
-    let start = text
-        .iter()
-        .position(|&byte| !crate::user::is_space(byte))
-        .unwrap_or(text.len());
-    let text = &text[start..];
-    let (negative, digits) = match text.first() {
-        Some(b'-') => (true, &text[1..]),
-        Some(b'+') => (false, &text[1..]),
-        _ => (false, text),
-    };
-    let count = digits
-        .iter()
-        .take_while(|byte| byte.is_ascii_digit())
-        .count();
-    if count == 0 {
-        return None;
-    }
-    let magnitude = digits[..count].iter().fold(0i64, |value, &byte| {
-        value
-            .saturating_mul(10)
-            .saturating_add(i64::from(byte - b'0'))
-    });
-    Some((
-        if negative { -magnitude } else { magnitude },
-        &digits[count..],
-    ))
+    let (negative, magnitude, digits, rest) = super::tini::strtol(text);
+    let value = magnitude.min(i64::MAX as u64) as i64;
+    digits.then_some((if negative { -value } else { value }, rest))
 }
 
 /// The version line, on stderr as dumb-init prints it.
@@ -144,7 +121,8 @@ mod tests {
     fn defaults_follow_dumb_init() {
         let plan = plan(&[b"dumb-init", b"sh", b"-c", b"x"], &[]);
         assert_eq!(plan.command, 1);
-        assert!(plan.setsid && !plan.rewrites && !plan.process_group);
+        assert!(plan.setsid && !plan.process_group);
+        assert_eq!(plan.rewrites, crate::signal::Rewrites::default());
         assert_eq!(plan.subreaper, Subreaper::Off);
         assert_eq!(plan.verbosity, 0);
         assert!(!plan.warnings);
@@ -164,7 +142,11 @@ mod tests {
             ],
             &[],
         );
-        assert!(!given.setsid && given.rewrites);
+        assert!(!given.setsid);
+        assert_eq!(
+            (given.rewrites.apply(15), given.rewrites.apply(2)),
+            (Some(3), None)
+        );
         assert_eq!(given.verbosity, 2);
         assert_eq!(given.command, 6);
         let single = plan(&[b"dumb-init", b"--single-child", b"x"], &[]);

@@ -11,7 +11,6 @@ pub mod tini;
 use crate::env::Environment;
 use crate::error::{Line, Part, Stream};
 use crate::plan::{Personality, Plan};
-use crate::signal::{Rewrites, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU};
 use crate::sys::CStrArray;
 
 /// Anything that holds argv.
@@ -317,33 +316,6 @@ where
     }
 }
 
-/// What each forwarded signal becomes, or `None` when every signal is
-/// forwarded as itself (no table is built then). In setsid mode the
-/// terminal's job-control stops go to the child's group as SIGSTOP, since a
-/// new session is immune to them; `--rewrite` (walked again from argv or its
-/// twin) overrides that, and a later rewrite of a signal wins.
-pub fn rewrite_table<A, E>(args: &A, env: &E, plan: &Plan) -> Option<Rewrites>
-where
-    A: Arguments + ?Sized,
-    E: Environment + ?Sized,
-{
-    if !plan.setsid && !plan.rewrites {
-        return None;
-    }
-    let mut table = Rewrites::default();
-    if plan.setsid {
-        for stop in [SIGTSTP, SIGTTIN, SIGTTOU] {
-            table.set(stop, SIGSTOP);
-        }
-    }
-    native::each_value(args, env, plan.personality, native::REWRITE, &mut |value| {
-        if let Some((from, to)) = native::parse_rewrite(plan.personality, value) {
-            table.set(from, to);
-        }
-    });
-    Some(table)
-}
-
 /// Parses a duration into milliseconds: `10s`, `500ms`, or a bare number of
 /// seconds. At most a day, so that a typo cannot hang a shutdown for ever.
 pub fn parse_duration(text: &[u8]) -> Option<u32> {
@@ -501,44 +473,35 @@ mod tests {
 
     #[test]
     fn rewrite_tables() {
-        let plan_of = |args: &'static [&'static [u8]], env: &'static [&'static [u8]]| match parse(
+        let table_of = |args: &'static [&'static [u8]], env: &'static [&'static [u8]]| match parse(
             args, env,
         ) {
-            Action::Run(plan) => rewrite_table(args, env, &plan),
+            Action::Run(plan) => plan.rewrites,
             other => panic!("expected a plan, got {other:?}"),
         };
-        assert_eq!(plan_of(&[b"usher", b"x"], &[]), None);
-        let table = plan_of(
+        assert_eq!(
+            table_of(&[b"usher", b"x"], &[]),
+            crate::signal::Rewrites::default()
+        );
+        let table = table_of(
             &[b"usher", b"-r", b"TERM:QUIT", b"--rewrite=INT:0", b"x"],
             &[],
-        )
-        .expect("a table");
+        );
         assert_eq!(table.apply(15), Some(3));
         assert_eq!(table.apply(2), None);
         assert_eq!(table.apply(20), Some(20));
         // The twin, when argv has none; argv wins, and lists are not merged.
         let env: &'static [&'static [u8]] = &[b"USHER_REWRITE=TERM:QUIT,USR1:USR2"];
-        let table = plan_of(&[b"usher", b"x"], env).expect("a table");
+        let table = table_of(&[b"usher", b"x"], env);
         assert_eq!((table.apply(15), table.apply(10)), (Some(3), Some(12)));
-        let table = plan_of(&[b"usher", b"-r", b"HUP:0", b"x"], env).expect("a table");
+        let table = table_of(&[b"usher", b"-r", b"HUP:0", b"x"], env);
         assert_eq!((table.apply(15), table.apply(1)), (Some(15), None));
-        // setsid: the job-control stops become SIGSTOP, unless rewritten.
-        let table =
-            plan_of(&[b"usher", b"--setsid", b"-r", b"TTIN:USR1", b"x"], &[]).expect("a table");
-        assert_eq!(table.apply(20), Some(19));
-        assert_eq!(table.apply(22), Some(19));
-        assert_eq!(table.apply(21), Some(10));
-        // dumb-init: setsid by default, numbers, and values after options
-        // that take one are not mistaken for options.
-        let table =
-            plan_of(&[b"dumb-init", b"-r", b"15:3", b"-r", b"20:0", b"x"], &[]).expect("a table");
+        // dumb-init: numbers.
+        let table = table_of(&[b"dumb-init", b"-r", b"15:3", b"-r", b"20:0", b"x"], &[]);
         assert_eq!(
             (table.apply(15), table.apply(20), table.apply(21)),
-            (Some(3), None, Some(19))
+            (Some(3), None, Some(21))
         );
-        assert_eq!(plan_of(&[b"dumb-init", b"-c", b"x"], &[]), None);
-        let table = plan_of(&[b"usher", b"-u", b"-r", b"-r", b"1:2", b"x"], &[]).expect("a table");
-        assert_eq!(table.apply(1), Some(2));
     }
 
     #[test]

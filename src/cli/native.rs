@@ -1,9 +1,7 @@
 //! usher's own command line: `usher [OPTIONS] [--] COMMAND [ARG]...`, where
 //! every option has an environment twin and argv wins over the twin. The
 //! tini and dumb-init personalities share the ids and the loop, with their
-//! own names. List options (`--rewrite`) are validated here and kept in argv
-//! (or the twin): [`each_value`] walks them again when the engine needs them,
-//! so the Plan stays small whatever is given.
+//! own names.
 
 use super::{
     parse_duration, parse_exit_code, Action, Arg, Arguments, CliError, ErrorKind, Opt, Parser, Text,
@@ -37,7 +35,7 @@ const FIRST_VALUED: usize = 12;
 const PDEATHSIG: usize = 12;
 const REMAP_EXIT: usize = 13;
 const USER: usize = 14;
-pub(super) const REWRITE: usize = 15;
+const REWRITE: usize = 15;
 const GRACE: usize = 16;
 
 /// A personality's option names: its short letter by id (`-` for none),
@@ -158,8 +156,7 @@ fn bad_value_kind(id: usize, personality: Personality) -> ErrorKind {
 
 const TINI_SIGNAL_FORMS: &[u8] = b" (tini takes upper-case names with SIG: SIGHUP, SIGTERM, ...)";
 
-/// Stores a valued option; false when the value is bad. List options are
-/// only checked here (see [`each_value`]).
+/// Stores a valued option; false when the value is bad.
 fn set_value<'a>(plan: &mut Plan<'a>, id: usize, value: &'a [u8]) -> bool {
     match id {
         // Any spec parses; it is resolved, and refused if bad, before the
@@ -173,10 +170,10 @@ fn set_value<'a>(plan: &mut Plan<'a>, id: usize, value: &'a [u8]) -> bool {
             };
             return plan.pdeathsig.is_some();
         }
-        REWRITE => {
-            plan.rewrites = true;
-            return parse_rewrite(plan.personality, value).is_some();
-        }
+        REWRITE => match parse_rewrite(plan.personality, value) {
+            Some((from, to)) => plan.rewrites.set(from, to),
+            None => return false,
+        },
         GRACE => match parse_duration(value) {
             Some(millis) => plan.grace_ms = millis,
             None => return false,
@@ -197,7 +194,7 @@ fn set_value<'a>(plan: &mut Plan<'a>, id: usize, value: &'a [u8]) -> bool {
 }
 
 /// A rewrite in the personality's syntax.
-pub(super) fn parse_rewrite(personality: Personality, value: &[u8]) -> Option<(u32, u32)> {
+fn parse_rewrite(personality: Personality, value: &[u8]) -> Option<(u32, u32)> {
     if personality == Personality::DumbInit {
         super::dumb_init::parse_rewrite(value)
     } else {
@@ -303,59 +300,6 @@ fn set_twin<'a>(plan: &mut Plan<'a>, id: usize, value: &'a [u8]) -> bool {
         _ => plan.subreaper = if on { Subreaper::On } else { Subreaper::Off },
     }
     true
-}
-
-/// Calls `each` with every value of list option `id`, in order: argv's, or
-/// when argv has none, the items of its twin. The values were checked when
-/// the Plan was made, so this walk cannot fail.
-pub(super) fn each_value<'a, A, E>(
-    args: &'a A,
-    env: &'a E,
-    personality: Personality,
-    id: usize,
-    each: &mut dyn FnMut(&'a [u8]),
-) where
-    A: Arguments + ?Sized,
-    E: Environment + ?Sized,
-{
-    let names = if personality == Personality::DumbInit {
-        &super::dumb_init::NAMES
-    } else {
-        &NATIVE
-    };
-    let mut parser = Parser::new(args);
-    let mut found = false;
-    while let Ok(Some(Arg::Opt(opt))) = parser.next_arg() {
-        let Some(opt_id) = option_id(names, opt) else {
-            return;
-        };
-        if opt_id >= FIRST_VALUED {
-            let Ok(value) = parser.value() else {
-                return;
-            };
-            if opt_id == id {
-                found = true;
-                each(value);
-            }
-        }
-    }
-    if found || personality != Personality::Native {
-        return;
-    }
-    let mut start = 0;
-    while let Some((index, entry)) = env.next_with_prefix(b"USHER_", start) {
-        start = index + 1;
-        let Some(eq) = entry.iter().position(|&byte| byte == b'=') else {
-            continue;
-        };
-        if twin_id(&entry[..eq]) == Some(id) {
-            let value = &entry[eq + 1..];
-            if !value.is_empty() {
-                value.split(|&byte| byte == b',').for_each(&mut *each);
-            }
-            return;
-        }
-    }
 }
 
 pub const HELP: &str = "\
@@ -667,11 +611,13 @@ mod tests {
             ],
             &[],
         );
-        assert!(given.setsid && given.wait_all && given.rewrites);
+        assert!(given.setsid && given.wait_all);
+        assert_eq!(given.rewrites.apply(15), Some(3));
         assert_eq!(given.grace_ms, 500);
         assert_eq!(given.command, 7);
         let defaults = plan_of(&[b"usher", b"x"], &[]);
-        assert!(!defaults.setsid && !defaults.wait_all && !defaults.rewrites);
+        assert!(!defaults.setsid && !defaults.wait_all);
+        assert_eq!(defaults.rewrites.apply(15), Some(15));
         assert_eq!(defaults.grace_ms, 0);
         let env: &'static [&'static [u8]] = &[
             b"USHER_SETSID=yes",
@@ -680,7 +626,8 @@ mod tests {
             b"USHER_REWRITE=INT:0,USR1:USR2",
         ];
         let twins = plan_of(&[b"usher", b"x"], env);
-        assert!(twins.setsid && twins.wait_all && twins.rewrites);
+        assert!(twins.setsid && twins.wait_all);
+        assert_eq!(twins.rewrites.apply(2), None);
         assert_eq!(twins.grace_ms, 3000);
         let argv_wins = plan_of(&[b"usher", b"--grace=10s", b"x"], env);
         assert_eq!(argv_wins.grace_ms, 10_000);

@@ -75,14 +75,15 @@ where
 
 /// C's `strtol` in base 10: leading white space, an optional sign, then
 /// digits up to the first non-digit. Returns the sign, the magnitude
-/// (saturated), and whether digits ran to the end of `text`.
-fn strtol(text: &[u8]) -> (bool, u64, bool) {
+/// (saturated), whether there were digits, and what follows them (all of
+/// `text` when there were none). dumb-init's `sscanf("%d")` reads the same.
+pub(super) fn strtol(text: &[u8]) -> (bool, u64, bool, &[u8]) {
     let start = text.iter().position(|&byte| !crate::user::is_space(byte));
-    let text = start.map_or(&b""[..], |start| &text[start..]);
-    let (negative, digits) = match text.first() {
-        Some(b'-') => (true, &text[1..]),
-        Some(b'+') => (false, &text[1..]),
-        _ => (false, text),
+    let trimmed = start.map_or(&b""[..], |start| &text[start..]);
+    let (negative, digits) = match trimmed.first() {
+        Some(b'-') => (true, &trimmed[1..]),
+        Some(b'+') => (false, &trimmed[1..]),
+        _ => (false, trimmed),
     };
     let count = digits
         .iter()
@@ -93,12 +94,13 @@ fn strtol(text: &[u8]) -> (bool, u64, bool) {
             .saturating_mul(10)
             .saturating_add(u64::from(byte - b'0'))
     });
-    (negative, magnitude, count > 0 && count == digits.len())
+    let rest = if count > 0 { &digits[count..] } else { text };
+    (negative, magnitude, count > 0, rest)
 }
 
 /// C's `atoi`: what `strtol` reads, as an int; anything unparsable is 0.
 fn atoi(text: &[u8]) -> i32 {
-    let (negative, magnitude, _) = strtol(text);
+    let (negative, magnitude, _, _) = strtol(text);
     let value = magnitude as i32;
     if negative {
         value.wrapping_neg()
@@ -115,8 +117,10 @@ pub(super) fn parse_strtol_code(text: &[u8]) -> Option<u8> {
         return Some(0);
     }
     match strtol(text) {
-        (_, _, false) | (true, 1.., _) => None,
-        (_, magnitude, true) => u8::try_from(magnitude).ok(),
+        (negative, magnitude, true, b"") if !negative || magnitude == 0 => {
+            u8::try_from(magnitude).ok()
+        }
+        _ => None,
     }
 }
 
