@@ -18,7 +18,7 @@ if ! docker info >/dev/null 2>&1; then
 fi
 
 context=$(mktemp -d /tmp/usher-docker.XXXXXX)
-cleanup() { docker rm -f usher-stop usher-init >/dev/null 2>&1; rm -rf "$context"; }
+cleanup() { docker rm -f usher-stop usher-init usher-grace >/dev/null 2>&1; rm -rf "$context"; }
 trap cleanup EXIT
 cp "$usher" "$context/usher"
 cp "$(command -v busybox)" "$context/busybox"
@@ -43,6 +43,23 @@ elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 check "docker stop returns the trapped status" 42 "$(docker inspect -f '{{.State.ExitCode}}' usher-stop)"
 check "docker stop takes well under 10 s" yes "$([ "$elapsed_ms" -lt 3000 ] && echo yes || echo "no (${elapsed_ms} ms)")"
 echo "     (docker stop took ${elapsed_ms} ms)"
+
+# --grace 3: the main process exits on docker stop's TERM and leaves a
+# survivor that traps TERM; usher gives it its TERM and its time, then exits
+# with the main process's status, well within the grace.
+docker rm -f usher-grace >/dev/null 2>&1
+mkdir -p "$context/out"
+docker run -d --name usher-grace -v "$context/out:/out" --entrypoint /usher usher-test --grace 3 -- \
+    sh -c '(trap "echo term > /out/survivor; sleep 0.3; echo clean >> /out/survivor; exit 0" TERM;
+            while :; do sleep 0.05; done) & trap "exit 43" TERM; while :; do sleep 0.05; done' >/dev/null
+sleep 0.5
+start=$(date +%s%N)
+docker stop usher-grace >/dev/null
+elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+check "--grace: docker stop returns the main process's status" 43 "$(docker inspect -f '{{.State.ExitCode}}' usher-grace)"
+check "--grace: the survivor got TERM and exited cleanly" "term clean" "$(cat "$context/out/survivor" 2>/dev/null | tr '\n' ' ' | sed 's/ $//')"
+check "--grace: docker stop returns within the grace" yes "$([ "$elapsed_ms" -lt 3000 ] && echo yes || echo "no (${elapsed_ms} ms)")"
+echo "     (docker stop with --grace 3 took ${elapsed_ms} ms)"
 
 # usher as the daemon's init: docker run --init uses the daemon's init-path,
 # which is docker-init; usher invoked under that name speaks tini's language.
