@@ -25,11 +25,16 @@ USHER = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else
 PROBE = os.path.join(ROOT, "target/release/examples/probe")
 TRUE = shutil.which("true")
 
+# Symlinks that give usher its personalities (made in main).
+SWITCH_DIR = tempfile.mkdtemp(prefix="usher-bench-")
+
 # name -> (binary, argv prefix before the command). Each runs as it would in
 # a container entrypoint; tini and usher also register as subreapers when not
-# PID 1 (usher does so by default, tini needs -s).
+# PID 1 (usher does so by default, tini needs -s). "usher as dumb-init" is
+# usher's dumb-init personality, to set beside Debian's dumb-init.
 PEERS = {
     "usher": (USHER, [USHER, "--"]),
+    "usher as dumb-init": (USHER, [os.path.join(SWITCH_DIR, "dumb-init")]),
     "tini": ("/usr/bin/tini", ["/usr/bin/tini", "-s", "--"]),
     "tini-static": ("/usr/bin/tini-static", ["/usr/bin/tini-static", "-s", "--"]),
     "dumb-init": ("/usr/bin/dumb-init", ["/usr/bin/dumb-init"]),
@@ -39,7 +44,6 @@ SUBJECTS = {name: spec for name, spec in PEERS.items() if os.path.exists(spec[0]
 
 # The user switchers, each running `true` as root: usher's gosu and su-exec
 # personalities (symlinks made in main), native --user, and Debian's gosu.
-SWITCH_DIR = tempfile.mkdtemp(prefix="usher-bench-")
 SWITCHERS = {
     "usher as gosu": (USHER, [os.path.join(SWITCH_DIR, "gosu"), "root"]),
     "usher as su-exec": (USHER, [os.path.join(SWITCH_DIR, "su-exec"), "root"]),
@@ -279,6 +283,8 @@ def main():
         sys.exit("bench: needs root (unshare --pid)")
     if not os.path.exists(PROBE):
         subprocess.run(["cargo", "build", "--release", "--example", "probe"], cwd=ROOT, check=True)
+    for name in ("gosu", "su-exec", "dumb-init"):
+        os.symlink(USHER, os.path.join(SWITCH_DIR, name))
     sizes = {name: os.path.getsize(binary) for name, (binary, _) in SUBJECTS.items()}
     print("bench: exec overhead ...", flush=True)
     overhead, true_us = exec_overhead()
@@ -296,8 +302,6 @@ def main():
     print("bench: instructions ...", flush=True)
     instr = instructions()
     print("bench: user switchers ...", flush=True)
-    for name in ("gosu", "su-exec"):
-        os.symlink(USHER, os.path.join(SWITCH_DIR, name))
     switch_overhead, _ = exec_overhead(subjects=SWITCHERS)
     switch_calls, _ = syscalls(subjects=SWITCHERS)
     switch_instr = stepped_instructions(SWITCHERS)
@@ -310,7 +314,8 @@ def main():
         "",
         "Made by `make bench` (`python3 bench/run.py target/x86_64-unknown-linux-musl/release/usher`)",
         f"on {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores ({cpu.group(1) if cpu else 'unknown CPU'}), Linux {kernel}.",
-        "Subjects are Debian's packages; tini runs with `-s` (usher registers itself).",
+        "Subjects are Debian's packages; tini runs with `-s` (usher registers itself). \"usher as",
+        "dumb-init\" is the same binary invoked by that name, beside Debian's dumb-init 1.2.5.",
         "Subjects are interleaved in a fresh random order every round.",
         "",
         "| | " + " | ".join(SUBJECTS) + " |",
