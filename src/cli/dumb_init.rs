@@ -111,10 +111,7 @@ mod tests {
     }
 
     fn plan<'a>(args: &'a [&'a [u8]], env: &'a [&'a [u8]]) -> Plan<'a> {
-        match run(args, env) {
-            Action::Run(plan) => plan,
-            other => panic!("expected a plan, got {other:?}"),
-        }
+        crate::cli::expect_plan(run(args, env))
     }
 
     #[test]

@@ -316,6 +316,15 @@ where
     }
 }
 
+/// The Plan of an action that must run; anything else fails the test.
+#[cfg(test)]
+pub(crate) fn expect_plan(action: Action<'_>) -> Plan<'_> {
+    match action {
+        Action::Run(plan) => plan,
+        other => panic!("expected a plan, got {other:?}"),
+    }
+}
+
 /// Parses a duration into milliseconds: `10s`, `500ms`, or a bare number of
 /// seconds. At most a day, so that a typo cannot hang a shutdown for ever.
 pub fn parse_duration(text: &[u8]) -> Option<u32> {

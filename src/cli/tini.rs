@@ -154,10 +154,7 @@ mod tests {
     use super::*;
 
     fn plan<'a>(args: &'a [&'a [u8]], env: &'a [&'a [u8]]) -> Plan<'a> {
-        match parse(args, env) {
-            Action::Run(plan) => plan,
-            other => panic!("expected a plan, got {other:?}"),
-        }
+        crate::cli::expect_plan(parse(args, env))
     }
 
     #[test]
