@@ -169,6 +169,312 @@ pub fn path_dirs(path: &[u8]) -> impl Iterator<Item = &[u8]> {
     path.split(|&byte| byte == b':')
 }
 
+/// One environment option, in the order the planner applies them (see
+/// [`plan_environment`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum EnvEdit {
+    ClearEnv,
+    Env,
+    Unset,
+    ArgEnv,
+    OptEnv,
+    RequireEnv,
+    Pre,
+    Workdir,
+    Venv,
+}
+
+/// Most environment options one run may give (argv and twins together).
+pub const EDIT_CAPACITY: usize = 256;
+/// Most arguments the command may get, its own and those built from
+/// variables together.
+pub const ARG_CAPACITY: usize = 4096;
+/// Most bytes of the strings the planner builds (variables set, arguments
+/// and options built, `--pre` words, with their NULs).
+pub const BUILT_CAPACITY: usize = 16384;
+
+/// The child's environment as `execve` takes it: room for ENV_CAPACITY
+/// strings and the NULL.
+pub type EnvList<'a> = CStrList<'a, { ENV_CAPACITY + 1 }>;
+/// The child's argv as `execve` takes it.
+pub type ArgList<'a> = CStrList<'a, { ARG_CAPACITY + 1 }>;
+static_assertions::const_assert!(ENV_CAPACITY >= EDIT_CAPACITY + 2);
+static_assertions::const_assert!(ARG_CAPACITY >= 2 * EDIT_CAPACITY);
+
+/// The environment options as given, in order.
+pub type Edits<'a> = heapless::Vec<(EnvEdit, &'a [u8]), EDIT_CAPACITY>;
+
+/// Why the planned environment cannot be made.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum PlanError<'a> {
+    /// A capacity was passed: what, and its limit.
+    TooMany(&'static [u8], usize),
+    /// A `--require-env` variable is unset (false) or empty (true).
+    Required(&'a [u8], bool),
+}
+
+impl PlanError<'_> {
+    /// `usher: too many ... (limit N)` or `usher: required environment
+    /// variable NAME is not set` / `is empty`, on stderr.
+    pub fn report(&self) {
+        match *self {
+            PlanError::TooMany(what, limit) => crate::error::say(
+                b"too many \x01 (limit \x02)",
+                &[
+                    crate::error::Part::Bytes(what),
+                    crate::error::Part::Number(limit as i64),
+                ],
+            ),
+            PlanError::Required(name, empty) => crate::error::say(
+                if empty {
+                    b"required environment variable \x01 is empty"
+                } else {
+                    b"required environment variable \x01 is not set"
+                },
+                &[crate::error::Part::Bytes(name)],
+            ),
+        }
+    }
+}
+
+const TOO_MANY_BYTES: PlanError<'static> =
+    PlanError::TooMany(b"bytes in built variables and arguments", BUILT_CAPACITY);
+
+/// A bump allocator for NUL-terminated strings over a caller's buffer.
+pub struct Arena<'a> {
+    free: &'a mut [u8],
+}
+
+impl<'a> Arena<'a> {
+    pub fn new(buffer: &'a mut [u8]) -> Self {
+        Arena { free: buffer }
+    }
+
+    /// The parts joined, with a final NUL (included in the slice).
+    #[inline(never)]
+    pub fn join(&mut self, parts: &[&[u8]]) -> Result<&'a [u8], PlanError<'static>> {
+        let len = parts.iter().map(|part| part.len()).sum::<usize>() + 1;
+        if len > self.free.len() {
+            return Err(TOO_MANY_BYTES);
+        }
+        let (joined, rest) = core::mem::take(&mut self.free).split_at_mut(len);
+        self.free = rest;
+        let mut at = 0;
+        for part in parts {
+            joined[at..at + part.len()].copy_from_slice(part);
+            at += part.len();
+        }
+        joined[at] = 0;
+        Ok(joined)
+    }
+}
+
+/// `NAME` of `NAME=value` (all of it without `=`).
+fn name_of(entry: &[u8]) -> &[u8] {
+    let end = entry
+        .iter()
+        .position(|&byte| byte == b'=')
+        .unwrap_or(entry.len());
+    &entry[..end]
+}
+
+/// The value of `name` in a NULL-terminated list, with its NUL (first
+/// entry wins, as with getenv).
+#[inline(never)]
+fn lookup(list: &CStrArray, name: &[u8]) -> Option<&'static [u8]> {
+    (0..list.len()).find_map(|index| {
+        let entry = list.get(index)?.to_bytes_with_nul();
+        entry
+            .strip_prefix(name)
+            .and_then(|rest| rest.strip_prefix(b"="))
+    })
+}
+
+/// The planned child: its environment, its argv, and its working directory.
+#[derive(Default)]
+pub struct Planned<'a> {
+    pub env: EnvList<'a>,
+    pub args: ArgList<'a>,
+    /// `--workdir`, with its NUL.
+    pub workdir: Option<&'a [u8]>,
+}
+
+/// The child's (argv', envp') from its argv (`command`, the command first),
+/// usher's environment, HOME from `--user` (`HOME=...` with its NUL) and the
+/// environment options. A pure function, applied in this order:
+/// 1. usher's environment without its `USHER_` variables, or nothing with
+///    `--clear-env`;
+/// 2. HOME from `--user`;
+/// 3. `--unset`;
+/// 4. `--env` (the last one of a name wins);
+/// 5. `--venv`: VIRTUAL_ENV, `DIR/bin` before PATH, no PYTHONHOME;
+/// 6. `--arg-env` and `--opt-env`, read from that environment, appended in
+///    the order given;
+///
+/// then each `--require-env` is checked in the result. A variable that a
+/// later step sets moves to the end of the environment.
+#[inline(never)]
+pub fn plan_environment<'a>(
+    command: CStrArray,
+    envp: CStrArray,
+    home: Option<&'a [u8]>,
+    edits: &[(EnvEdit, &'a [u8])],
+    arena: &mut Arena<'a>,
+    out: &mut Planned<'a>,
+) -> Result<(), PlanError<'a>> {
+    const FULL: PlanError<'static> = PlanError::TooMany(b"environment variables", ENV_CAPACITY);
+    const ARGS_FULL: PlanError<'static> = PlanError::TooMany(b"arguments", ARG_CAPACITY);
+    let venv = last_of(edits, EnvEdit::Venv);
+    let cleared = last_of(edits, EnvEdit::ClearEnv).is_some();
+    // Names a later step sets or removes: left out of the earlier ones.
+    let replaced = |name: &[u8]| {
+        names(edits, EnvEdit::Unset, name)
+            || names(edits, EnvEdit::Env, name)
+            || replaced_by_venv(venv, name)
+    };
+    // 1, with 3, 4 and 5's names left out.
+    if !cleared {
+        for index in 0..envp.len() {
+            let Some(entry) = envp.get(index) else {
+                continue;
+            };
+            let name = name_of(entry.to_bytes());
+            let dropped = name.starts_with(b"USHER_")
+                || (name == b"HOME" && home.is_some())
+                || replaced(name);
+            if !dropped && !out.env.push(entry) {
+                return Err(FULL);
+            }
+        }
+    }
+    // 2.
+    if let Some(home) = home {
+        if !replaced(b"HOME") && !out.env.push_with_nul(home) {
+            return Err(FULL);
+        }
+    }
+    // 4: the last --env of a name wins. PATH as it stands, for --venv.
+    let mut path = if cleared || names(edits, EnvEdit::Unset, b"PATH") {
+        None
+    } else {
+        envp.var(b"PATH")
+    };
+    for (index, &(kind, entry)) in edits.iter().enumerate() {
+        let name = name_of(entry);
+        if kind != EnvEdit::Env || names(&edits[index + 1..], EnvEdit::Env, name) {
+            continue;
+        }
+        if name == b"PATH" {
+            path = Some(&entry[5..]);
+        }
+        if !replaced_by_venv(venv, name) && !out.env.push_with_nul(arena.join(&[entry])?) {
+            return Err(FULL);
+        }
+    }
+    // 5.
+    if let Some(dir) = venv {
+        let path: &[&[u8]] = match path {
+            Some(old) if !old.is_empty() => &[b"PATH=", dir, b"/bin:", old],
+            _ => &[b"PATH=", dir, b"/bin"],
+        };
+        let path = arena.join(path)?;
+        if !out.env.push_with_nul(arena.join(&[b"VIRTUAL_ENV=", dir])?)
+            || !out.env.push_with_nul(path)
+        {
+            return Err(FULL);
+        }
+    }
+    // 6.
+    for index in 0..command.len() {
+        if !command.get(index).is_some_and(|arg| out.args.push(arg)) {
+            return Err(ARGS_FULL);
+        }
+    }
+    let final_env = out.env.as_array();
+    for &(kind, text) in edits {
+        // --opt-env's OPT, then NAME[=DEFAULT].
+        let option_end = if kind == EnvEdit::OptEnv {
+            name_of(text).len() + 1
+        } else if kind == EnvEdit::ArgEnv {
+            0
+        } else {
+            continue;
+        };
+        let spec = &text[option_end..];
+        let name = name_of(spec);
+        let value = match lookup(&final_env, name) {
+            Some(value) => value,
+            None if name.len() < spec.len() => arena.join(&[&spec[name.len() + 1..]])?,
+            None => continue,
+        };
+        if option_end > 0
+            && !out
+                .args
+                .push_with_nul(arena.join(&[&text[..option_end - 1]])?)
+        {
+            return Err(ARGS_FULL);
+        }
+        if !out.args.push_with_nul(value) {
+            return Err(ARGS_FULL);
+        }
+    }
+    for &(kind, name) in edits {
+        if kind == EnvEdit::RequireEnv {
+            match lookup(&final_env, name) {
+                None => return Err(PlanError::Required(name, false)),
+                Some(b"\0") => return Err(PlanError::Required(name, true)),
+                Some(_) => {}
+            }
+        }
+    }
+    if let Some(dir) = last_of(edits, EnvEdit::Workdir) {
+        out.workdir = Some(arena.join(&[dir])?);
+    }
+    Ok(())
+}
+
+/// Whether `--venv` sets or removes `name` itself.
+#[inline(never)]
+fn replaced_by_venv(venv: Option<&[u8]>, name: &[u8]) -> bool {
+    venv.is_some() && matches!(name, b"VIRTUAL_ENV" | b"PATH" | b"PYTHONHOME")
+}
+
+/// Whether an edit of `kind` names `name` (`NAME` or `NAME=...`).
+#[inline(never)]
+fn names(edits: &[(EnvEdit, &[u8])], kind: EnvEdit, name: &[u8]) -> bool {
+    edits
+        .iter()
+        .any(|&(edit, text)| edit == kind && name_of(text) == name)
+}
+
+/// The value of the last edit of `kind`.
+#[inline(never)]
+fn last_of<'a>(edits: &[(EnvEdit, &'a [u8])], kind: EnvEdit) -> Option<&'a [u8]> {
+    edits
+        .iter()
+        .rev()
+        .find(|edit| edit.0 == kind)
+        .map(|edit| edit.1)
+}
+
+/// A `--pre` command's words (split on ASCII white space; no quotes), each
+/// copied with a NUL, into `out`.
+pub fn pre_words<'a, const N: usize>(
+    text: &[u8],
+    arena: &mut Arena<'a>,
+    out: &mut CStrList<'a, N>,
+) -> Result<(), PlanError<'static>> {
+    for word in text
+        .split(|byte| byte.is_ascii_whitespace())
+        .filter(|word| !word.is_empty())
+    {
+        if !out.push_with_nul(arena.join(&[word])?) {
+            return Err(PlanError::TooMany(b"words in a --pre command", N - 1));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,5 +569,224 @@ mod tests {
     fn path_entries_keep_empty_ones() {
         let dirs: Vec<&[u8]> = path_dirs(b"/a::/b:").collect();
         assert_eq!(dirs, vec![&b"/a"[..], b"", b"/b", b""]);
+    }
+
+    /// (env, args, workdir) as text.
+    type PlannedText = (Vec<String>, Vec<String>, Option<String>);
+
+    /// Runs the planner over C strings; returns (env, args, workdir) as text.
+    fn planned(
+        command: &[&core::ffi::CStr],
+        envp: &[&core::ffi::CStr],
+        home: Option<&[u8]>,
+        edits: &[(EnvEdit, &[u8])],
+    ) -> Result<PlannedText, String> {
+        let raw = |list: &[&core::ffi::CStr]| {
+            let mut raw: Vec<*const core::ffi::c_char> = list.iter().map(|e| e.as_ptr()).collect();
+            raw.push(core::ptr::null());
+            raw
+        };
+        let (command_raw, envp_raw) = (raw(command), raw(envp));
+        // SAFETY: NULL-terminated arrays of C strings that outlive the call.
+        let (command, envp) = unsafe {
+            (
+                CStrArray::from_raw(command_raw.as_ptr()),
+                CStrArray::from_raw(envp_raw.as_ptr()),
+            )
+        };
+        let mut buffer = vec![0u8; BUILT_CAPACITY];
+        let mut arena = Arena::new(&mut buffer);
+        let mut out = Box::new(Planned::default());
+        if let Err(error) = plan_environment(command, envp, home, edits, &mut arena, &mut out) {
+            return Err(format!("{error:?}"));
+        }
+        let text = |array: CStrArray| -> Vec<String> {
+            (0..array.len())
+                .map(|index| {
+                    String::from_utf8_lossy(array.get(index).unwrap().to_bytes()).into_owned()
+                })
+                .collect()
+        };
+        let workdir = out
+            .workdir
+            .map(|dir| String::from_utf8_lossy(&dir[..dir.len() - 1]).into_owned());
+        Ok((text(out.env.as_array()), text(out.args.as_array()), workdir))
+    }
+
+    use EnvEdit::*;
+
+    #[test]
+    fn the_plan_keeps_everything_when_nothing_is_asked() {
+        let (env, args, workdir) =
+            planned(&[c"cmd", c"a b"], &[c"A=1", c"B=", c"C"], None, &[]).unwrap();
+        assert_eq!(env, ["A=1", "B=", "C"]);
+        assert_eq!(args, ["cmd", "a b"]);
+        assert_eq!(workdir, None);
+    }
+
+    #[test]
+    fn usher_variables_are_not_passed_on() {
+        let (env, _, _) = planned(
+            &[c"cmd"],
+            &[c"USHER_GRACE=3", c"A=1", c"USHER_X=1", c"XUSHER_Y=1"],
+            None,
+            &[],
+        )
+        .unwrap();
+        assert_eq!(env, ["A=1", "XUSHER_Y=1"]);
+    }
+
+    #[test]
+    fn steps_apply_in_order() {
+        let home: &[u8] = b"HOME=/home/app\0";
+        // --env HOME overrides --user's HOME; --unset comes before --env.
+        let (env, _, _) = planned(
+            &[c"cmd"],
+            &[c"HOME=/root", c"A=1", c"B=2", c"C=3"],
+            Some(home),
+            &[
+                (Env, b"HOME=/x"),
+                (Env, b"A=9"),
+                (Unset, b"A"),
+                (Unset, b"B"),
+                (Env, b"D=4"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(env, ["C=3", "HOME=/x", "A=9", "D=4"]);
+        // --clear-env --user still gives HOME; the last --env of a name wins.
+        let (env, _, _) = planned(
+            &[c"cmd"],
+            &[c"HOME=/root", c"A=1"],
+            Some(home),
+            &[(Env, b"E=1"), (ClearEnv, b""), (Env, b"E=2")],
+        )
+        .unwrap();
+        assert_eq!(env, ["HOME=/home/app", "E=2"]);
+        // --unset HOME removes --user's HOME too.
+        let (env, _, _) = planned(&[c"cmd"], &[], Some(home), &[(Unset, b"HOME")]).unwrap();
+        assert!(env.is_empty());
+    }
+
+    #[test]
+    fn venv_sets_its_variables_after_env() {
+        let edits: &[(EnvEdit, &[u8])] = &[(Venv, b"/v"), (Env, b"PYTHONHOME=/p")];
+        let (env, _, _) = planned(
+            &[c"python"],
+            &[
+                c"PATH=/usr/bin",
+                c"PYTHONHOME=/old",
+                c"VIRTUAL_ENV=/old",
+                c"A=1",
+            ],
+            None,
+            edits,
+        )
+        .unwrap();
+        assert_eq!(env, ["A=1", "VIRTUAL_ENV=/v", "PATH=/v/bin:/usr/bin"]);
+        // --env PATH is what --venv prefixes; an unset or empty PATH becomes DIR/bin.
+        let (env, _, _) = planned(
+            &[c"p"],
+            &[c"PATH=/a"],
+            None,
+            &[(Env, b"PATH=/b"), (Venv, b"/v")],
+        )
+        .unwrap();
+        assert_eq!(env, ["VIRTUAL_ENV=/v", "PATH=/v/bin:/b"]);
+        for envp in [&[][..], &[c"PATH="]] {
+            let (env, _, _) = planned(&[c"p"], envp, None, &[(Venv, b"/v")]).unwrap();
+            assert_eq!(env, ["VIRTUAL_ENV=/v", "PATH=/v/bin"]);
+        }
+        let (env, _, _) = planned(
+            &[c"p"],
+            &[c"PATH=/a"],
+            None,
+            &[(Unset, b"PATH"), (Venv, b"/v")],
+        )
+        .unwrap();
+        assert_eq!(env, ["VIRTUAL_ENV=/v", "PATH=/v/bin"]);
+    }
+
+    #[test]
+    fn arguments_come_from_the_edited_environment_in_order() {
+        let edits: &[(EnvEdit, &[u8])] = &[
+            (ArgEnv, b"SET"),
+            (OptEnv, b"--port=PORT=80"),
+            (ArgEnv, b"UNSET"),
+            (ArgEnv, b"UNSET=dflt"),
+            (ArgEnv, b"EMPTY=dflt"),
+            (OptEnv, b"-x=UNSET"),
+            (OptEnv, b"--name=NAME"),
+            (Env, b"NAME=from-env"),
+            (Unset, b"SET"),
+            (ArgEnv, b"SET=gone"),
+        ];
+        let (_, args, _) = planned(
+            &[c"cmd", c"own"],
+            &[c"SET=1", c"EMPTY=", c"NAME=caller"],
+            None,
+            edits,
+        )
+        .unwrap();
+        // SET is unset by the time arguments are read (step 6 reads the
+        // final environment), so the first --arg-env SET gives nothing.
+        assert_eq!(
+            args,
+            ["cmd", "own", "--port", "80", "dflt", "", "--name", "from-env", "gone"]
+        );
+    }
+
+    #[test]
+    fn required_variables_and_workdir() {
+        let env: &[&core::ffi::CStr] = &[c"SET=1", c"EMPTY="];
+        assert!(planned(&[c"c"], env, None, &[(RequireEnv, b"SET")]).is_ok());
+        assert_eq!(
+            planned(&[c"c"], env, None, &[(RequireEnv, b"NOPE")]).unwrap_err(),
+            "Required([78, 79, 80, 69], false)"
+        );
+        assert_eq!(
+            planned(&[c"c"], env, None, &[(RequireEnv, b"EMPTY")]).unwrap_err(),
+            "Required([69, 77, 80, 84, 89], true)"
+        );
+        // The final environment is checked: --env can satisfy it.
+        assert!(planned(&[c"c"], env, None, &[(RequireEnv, b"NEW"), (Env, b"NEW=1")]).is_ok());
+        assert!(planned(&[c"c"], env, None, &[(RequireEnv, b"SET"), (Unset, b"SET")]).is_err());
+        let (_, _, workdir) =
+            planned(&[c"c"], env, None, &[(Workdir, b"/a"), (Workdir, b"/b")]).unwrap();
+        assert_eq!(workdir.as_deref(), Some("/b"));
+    }
+
+    #[test]
+    fn capacities_are_errors_not_truncations() {
+        let many: Vec<std::ffi::CString> = (0..ENV_CAPACITY + 1)
+            .map(|index| std::ffi::CString::new(format!("V{index}=1")).unwrap())
+            .collect();
+        let envp: Vec<&core::ffi::CStr> = many.iter().map(|entry| entry.as_c_str()).collect();
+        assert_eq!(
+            planned(&[c"c"], &envp, None, &[]).unwrap_err(),
+            format!("TooMany({:?}, {ENV_CAPACITY})", b"environment variables")
+        );
+        let args: Vec<&core::ffi::CStr> = (0..ARG_CAPACITY).map(|_| c"a").collect();
+        assert!(planned(&args, &[], None, &[]).is_ok());
+        assert!(planned(&args, &[c"A=1"], None, &[(ArgEnv, b"A")])
+            .unwrap_err()
+            .starts_with("TooMany"));
+        let big = vec![b'x'; BUILT_CAPACITY];
+        let mut entry = b"BIG=".to_vec();
+        entry.extend_from_slice(&big);
+        assert!(planned(&[c"c"], &[], None, &[(Env, &entry)])
+            .unwrap_err()
+            .starts_with("TooMany"));
+        let mut buffer = [0u8; 8];
+        let mut arena = Arena::new(&mut buffer);
+        let mut words = CStrList::<3>::default();
+        assert!(pre_words(b" a  b\tc", &mut arena, &mut words).is_err());
+        let mut buffer = [0u8; 64];
+        let mut arena = Arena::new(&mut buffer);
+        let mut words = CStrList::<4>::default();
+        pre_words(b" migrate  --fast\tnow ", &mut arena, &mut words).unwrap();
+        let words = words.as_array();
+        assert_eq!(words.len(), 3);
+        assert_eq!(words.get(1).unwrap().to_bytes(), b"--fast");
     }
 }

@@ -53,6 +53,7 @@ pub fn run(argv: CStrArray, envp: CStrArray) -> i32 {
                 error.report(plan.user.unwrap_or(b""));
                 1
             }
+            Err(SpawnError::Reported(code)) => i32::from(code),
             Err(SpawnError::Child { step, errno }) => {
                 let object = if step.is_switch() {
                     plan.user.unwrap_or(b"")
@@ -84,6 +85,7 @@ fn start<'a>(plan: &Plan<'a>, argv: CStrArray, envp: CStrArray) -> Result<u8, Sp
                 credentials: None,
                 no_new_privs: plan.no_new_privs,
                 setsid: plan.setsid,
+                ..ChildSetup::default()
             };
             launch(plan, argv, envp, setup)
         }
@@ -105,6 +107,7 @@ fn start_as<'a>(
         credentials: Some(&credentials),
         no_new_privs: plan.no_new_privs,
         setsid: plan.setsid,
+        ..ChildSetup::default()
     };
     if plan.execs_in_place() {
         let (step, errno) = spawn::become_command(argv.tail(plan.command), envp, setup);
@@ -113,7 +116,19 @@ fn start_as<'a>(
     launch(plan, argv, envp, setup)
 }
 
-/// Sets usher up, spawns the command and supervises it.
+/// usher's own state once it is set up, for each process it supervises.
+struct Engine<'p, 'a> {
+    plan: &'p Plan<'a>,
+    signals: rustix::fd::OwnedFd,
+    child_signals: spawn::ChildSignals,
+    reaps_orphans: bool,
+    /// Signals to drop once (see `supervise::TERMINAL_HANDOVER`), for the
+    /// first process supervised.
+    swallow: u64,
+}
+
+/// Sets usher up, then spawns the command (after planning its environment
+/// and running `--pre` commands, when asked) and supervises it.
 #[inline(never)]
 fn launch<'a>(
     plan: &Plan<'a>,
@@ -130,12 +145,38 @@ fn launch<'a>(
         setup::warn_not_reaper();
     }
     let handed_over_terminal = plan.setsid && setup::release_terminal(plan);
-    let child = spawn::spawn(argv.tail(plan.command), envp, child_signals, setup)?;
+    let mut engine = Engine {
+        plan,
+        signals,
+        child_signals,
+        reaps_orphans,
+        swallow: if handed_over_terminal {
+            supervise::TERMINAL_HANDOVER
+        } else {
+            0
+        },
+    };
+    if plan.edits_env {
+        return launch_planned(&mut engine, argv, envp, setup);
+    }
+    run_child(&mut engine, plan, argv.tail(plan.command), envp, setup)
+}
+
+/// Spawns `command` and supervises it to its end under `plan`; returns
+/// usher's code.
+fn run_child<'a>(
+    engine: &mut Engine<'_, 'a>,
+    plan: &Plan,
+    command: CStrArray,
+    envp: CStrArray,
+    setup: ChildSetup<'_>,
+) -> Result<u8, SpawnError<'a>> {
+    let child = spawn::spawn(command, envp, engine.child_signals, setup)?;
     if plan.verbosity >= 1 {
-        let command = command_name(plan, argv);
+        let name = command.get(0).map_or(&b""[..], |name| name.to_bytes());
         say(
             b"spawned pid \x01: \x02",
-            &[Part::Number(i64::from(child)), Part::Bytes(command)],
+            &[Part::Number(i64::from(child)), Part::Bytes(name)],
         );
     }
     if plan.personality == plan::Personality::DumbInit {
@@ -144,14 +185,112 @@ fn launch<'a>(
     }
     let supervision = supervise::Supervision {
         child,
-        reaps_orphans,
-        swallow: if handed_over_terminal {
-            supervise::TERMINAL_HANDOVER
-        } else {
-            0
-        },
+        reaps_orphans: engine.reaps_orphans,
+        swallow: core::mem::take(&mut engine.swallow),
     };
-    Ok(supervise::supervise(plan, &signals, supervision)?)
+    Ok(supervise::supervise(plan, &engine.signals, supervision)?)
+}
+
+/// Plans the child's environment and arguments, runs the `--pre` commands
+/// in order, then the command. Not inlined: its buffers (the pointer arrays
+/// and the built strings) take stack only when the environment is edited.
+#[inline(never)]
+fn launch_planned<'a>(
+    engine: &mut Engine<'_, 'a>,
+    argv: CStrArray,
+    envp: CStrArray,
+    setup: ChildSetup<'_>,
+) -> Result<u8, SpawnError<'a>> {
+    let plan = engine.plan;
+    let mut edits = env::Edits::new();
+    if !cli::native::env_edits(&argv, &envp, &mut |kind, value| {
+        edits.push((kind, value)).is_ok()
+    }) {
+        return Err(reported(env::PlanError::TooMany(
+            b"environment options",
+            env::EDIT_CAPACITY,
+        )));
+    }
+    let mut buffer = [0u8; env::BUILT_CAPACITY];
+    let mut arena = env::Arena::new(&mut buffer);
+    let mut planned = env::Planned::default();
+    let home = setup.credentials.map(|credentials| &credentials.home[..]);
+    let command = argv.tail(plan.command);
+    env::plan_environment(command, envp, home, &edits, &mut arena, &mut planned)
+        .map_err(reported)?;
+    let setup = ChildSetup {
+        env_ready: true,
+        workdir: planned.workdir,
+        ..setup
+    };
+    let envp = planned.env.as_array();
+    // A pre command ends like the command (its status, 128+N, 126, 127),
+    // but never remapped and with no shutdown of the tree.
+    let mut pre_plan = *plan;
+    pre_plan.grace_ms = 0;
+    pre_plan.wait_all = false;
+    pre_plan.remap_exit = plan::ExitCodes::default();
+    for &(kind, text) in edits.iter() {
+        if kind != env::EnvEdit::Pre {
+            continue;
+        }
+        let mut words = sys::CStrList::<{ PRE_WORDS + 1 }>::default();
+        env::pre_words(text, &mut arena, &mut words).map_err(reported)?;
+        let words = words.as_array();
+        let code = match run_child(engine, &pre_plan, words, envp, setup) {
+            Err(SpawnError::Child { step, errno }) => {
+                let name = words.get(0).map_or(&b""[..], |name| name.to_bytes());
+                return Err(child_failure(plan, step, errno, name, setup.workdir));
+            }
+            other => other?,
+        };
+        if code != 0 {
+            return Ok(code);
+        }
+    }
+    match run_child(engine, plan, planned.args.as_array(), envp, setup) {
+        Err(SpawnError::Child {
+            step: ChildStep::Workdir,
+            errno,
+        }) => Err(child_failure(
+            plan,
+            ChildStep::Workdir,
+            errno,
+            b"",
+            setup.workdir,
+        )),
+        other => other,
+    }
+}
+
+/// Most words in one `--pre` command.
+const PRE_WORDS: usize = 256;
+
+fn reported<'a>(error: env::PlanError<'_>) -> SpawnError<'a> {
+    error.report();
+    SpawnError::Reported(1)
+}
+
+/// Reports a child's failure for a `--pre` command (named `name`) or a
+/// workdir that cannot be entered.
+fn child_failure<'a>(
+    plan: &Plan,
+    step: ChildStep,
+    errno: rustix::io::Errno,
+    name: &[u8],
+    workdir: Option<&[u8]>,
+) -> SpawnError<'a> {
+    let object = match (step, workdir) {
+        (ChildStep::Workdir, Some(dir)) => &dir[..dir.len() - 1],
+        _ if step.is_switch() => plan.user.unwrap_or(b""),
+        _ => name,
+    };
+    Error::new(step.name(), object, errno).report();
+    SpawnError::Reported(if step == ChildStep::Exec {
+        plan.exec_failure_code(errno)
+    } else {
+        1
+    })
 }
 
 /// Prints a fixed text. Each is a template (`\x01` is the name usher was

@@ -46,10 +46,11 @@ pub enum ChildStep {
     Environment = 10,
     EmptyPath = 11,
     Session = 12,
+    Workdir = 13,
 }
 
 /// Every step, by its number.
-const STEPS: [ChildStep; 13] = [
+const STEPS: [ChildStep; 14] = [
     ChildStep::Exec,
     ChildStep::ProcessGroup,
     ChildStep::SignalMask,
@@ -63,6 +64,7 @@ const STEPS: [ChildStep; 13] = [
     ChildStep::Environment,
     ChildStep::EmptyPath,
     ChildStep::Session,
+    ChildStep::Workdir,
 ];
 
 /// What each step was doing, by number, for `usher: <step> <object>: ...`.
@@ -70,7 +72,7 @@ const STEP_NAMES: &[u8] = b"exec\0setpgid in the child\0restoring the signal mas
 restoring SIGCHLD in the child\0setting the groups of\0setting the group id of\0\
 setting the user id of\0checking the switched ids of\0clearing the capabilities of\0\
 setting no_new_privs for\0building the environment (4096 variables at most) of\0\
-searching an unset or empty PATH for\0setsid in the child for\0";
+searching an unset or empty PATH for\0setsid in the child for\0workdir\0";
 
 impl ChildStep {
     fn from_raw(raw: u32) -> ChildStep {
@@ -104,6 +106,8 @@ pub enum SpawnError<'a> {
     User(SpecError<'a>),
     /// The child could not get to, or through, exec.
     Child { step: ChildStep, errno: Errno },
+    /// Already reported: exit with this code.
+    Reported(u8),
 }
 
 impl From<Error<'static>> for SpawnError<'_> {
@@ -126,6 +130,10 @@ pub struct ChildSetup<'c> {
     /// A new session (with usher's terminal, when it can be had) in place
     /// of a new process group.
     pub setsid: bool,
+    /// The environment is final (planned with HOME): no HOME edit here.
+    pub env_ready: bool,
+    /// `--workdir`, with its NUL: entered after the switch, before exec.
+    pub workdir: Option<&'c [u8]>,
 }
 
 /// Starts `argv` (its first element is the command) with `envp`, and returns
@@ -268,9 +276,19 @@ fn switch_and_exec(
             return (ChildStep::NoNewPrivs, errno);
         }
     }
+    if let Some(dir) = setup.workdir {
+        let entered = core::ffi::CStr::from_bytes_with_nul(dir)
+            .map_err(|_| Errno::INVAL)
+            .and_then(rustix::process::chdir);
+        if let Err(errno) = entered {
+            return (ChildStep::Workdir, errno);
+        }
+    }
     match setup.credentials {
-        Some(credentials) => exec_with_home(argv, envp, &credentials.home, search),
-        None => exec_command(argv, envp, search),
+        Some(credentials) if !setup.env_ready => {
+            exec_with_home(argv, envp, &credentials.home, search)
+        }
+        _ => exec_command(argv, envp, search),
     }
 }
 

@@ -11,8 +11,8 @@ use crate::plan::{Personality, Plan, Subreaper};
 
 /// dumb-init's names, by the ids of the native options (see `native`).
 pub(super) const NAMES: Names = Names {
-    shorts: b"hV-----v---c---r",
-    longs: b"help\0version\0\0\0\0\0\0verbose\0\0\0\0single-child\0\0\0\0rewrite\0",
+    shorts: b"hV-----v---c----r",
+    longs: b"help\0version\0\0\0\0\0\0verbose\0\0\0\0single-child\0\0\0\0\0rewrite\0",
 };
 
 pub(super) const REWRITE_FORMS: &[u8] =
@@ -90,15 +90,9 @@ pub const HELP_HEAD: &str = concat!(
     ")\nUsage: \x01 [option] command [[arg] ...]\n"
 );
 
-pub const HELP_BODY: &str = "
-usher with dumb-init's options: runs the command in a new session, forwards
-every signal to its process group, and reaps zombies.
-   -c, --single-child   no new session: signal only the direct child
-   -r, --rewrite s:r    forward signal s as r (numbers; r 0 drops s); repeatable
-   -v, --verbose        debugging output on stderr (or DUMB_INIT_DEBUG=1)
-   -h, --help           this help
-   -V, --version        the version
-DUMB_INIT_SETSID=0 is -c.
+pub const HELP_BODY: &str = "usher with dumb-init's options: a new session, signals to its group.
+  -c, --single-child  -r, --rewrite s:r (r 0 drops s)  -v, --verbose
+  -h, --help  -V, --version  DUMB_INIT_SETSID=0  DUMB_INIT_DEBUG=1
 ";
 
 #[cfg(test)]

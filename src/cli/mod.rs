@@ -147,6 +147,8 @@ pub enum ErrorKind {
     BadSignal(&'static [u8]),
     BadExitCode,
     BadDuration,
+    /// A value without the form its option needs (the form follows).
+    BadForm(&'static [u8]),
     NoCommand,
     /// A twin variable held a value its option would refuse (the error's
     /// `opt` holds the variable's name).
@@ -214,6 +216,7 @@ impl<'a> CliError<'a> {
             ErrorKind::BadDuration => {
                 b"bad duration for \x01\x02: '\x03' (like 10s, 500ms, or 10 for seconds)"
             }
+            ErrorKind::BadForm(_) => b"bad value for \x01\x02: '\x03'\x04",
             ErrorKind::NoCommand => b"no command given",
             ErrorKind::BadVariable => b"bad value in \x02: '\x03'",
         };
@@ -223,7 +226,7 @@ impl<'a> CliError<'a> {
             None => (b"", b""),
         };
         let extra = match self.kind {
-            ErrorKind::BadSignal(text) => text,
+            ErrorKind::BadSignal(text) | ErrorKind::BadForm(text) => text,
             _ => b"",
         };
         let mut line = Line::usher();

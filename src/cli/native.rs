@@ -6,7 +6,7 @@
 use super::{
     parse_duration, parse_exit_code, Action, Arg, Arguments, CliError, ErrorKind, Opt, Parser, Text,
 };
-use crate::env::{parse_bool, word_index, Environment};
+use crate::env::{parse_bool, word_index, EnvEdit, Environment};
 use crate::error::Stream;
 use crate::plan::{Personality, Plan, Subreaper};
 use crate::signal;
@@ -31,12 +31,22 @@ const SETSID: usize = 9;
 const WAIT_ALL: usize = 10;
 /// dumb-init's `-c`.
 pub(super) const SINGLE_CHILD: usize = 11;
-const FIRST_VALUED: usize = 12;
-const PDEATHSIG: usize = 12;
-const REMAP_EXIT: usize = 13;
-const USER: usize = 14;
-const REWRITE: usize = 15;
-const GRACE: usize = 16;
+const CLEAR_ENV: usize = 12;
+const FIRST_VALUED: usize = 13;
+const PDEATHSIG: usize = 13;
+const REMAP_EXIT: usize = 14;
+const USER: usize = 15;
+const REWRITE: usize = 16;
+const GRACE: usize = 17;
+/// The environment options, in `EnvEdit`'s order from ENV on.
+const ENV: usize = 18;
+const UNSET: usize = 19;
+const ARG_ENV: usize = 20;
+const OPT_ENV: usize = 21;
+const REQUIRE_ENV: usize = 22;
+const PRE: usize = 23;
+const WORKDIR: usize = 24;
+const VENV: usize = 25;
 
 /// A personality's option names: its short letter by id (`-` for none),
 /// and its long names by id, NUL-separated (an empty word for none).
@@ -46,9 +56,10 @@ pub(super) struct Names {
 }
 
 const NATIVE: Names = Names {
-    shorts: b"hV-s-gwv----peur",
+    shorts: b"hV-s-gwv-----peur-------C",
     longs: b"help\0version\0\0subreaper\0no-subreaper\0pgroup\0warn-reaped\0verbose\0\
-no-new-privs\0setsid\0wait-all\0\0pdeathsig\0remap-exit\0user\0rewrite\0grace\0",
+no-new-privs\0setsid\0wait-all\0\0clear-env\0pdeathsig\0remap-exit\0user\0rewrite\0grace\0\
+env\0unset\0arg-env\0opt-env\0require-env\0pre\0workdir\0venv\0",
 };
 
 /// The id of an option as written, if the personality has it.
@@ -127,6 +138,7 @@ pub(super) fn parse_argv<'a, A: Arguments + ?Sized>(
             SETSID => plan.setsid = true,
             WAIT_ALL => plan.wait_all = true,
             SINGLE_CHILD => plan.setsid = false,
+            CLEAR_ENV => plan.edits_env = true,
             _ => {
                 let value = parser.value()?;
                 if !set_value(plan, id, value) {
@@ -150,6 +162,12 @@ fn bad_value_kind(id: usize, personality: Personality) -> ErrorKind {
         (REWRITE, Personality::DumbInit) => ErrorKind::BadSignal(super::dumb_init::REWRITE_FORMS),
         (REWRITE, _) => ErrorKind::BadSignal(REWRITE_FORMS),
         (GRACE, _) => ErrorKind::BadDuration,
+        (ENV, _) => ErrorKind::BadForm(b" (NAME=VALUE)"),
+        (ARG_ENV, _) => ErrorKind::BadForm(b" (NAME or NAME=DEFAULT)"),
+        (OPT_ENV, _) => ErrorKind::BadForm(b" (OPT=NAME or OPT=NAME=DEFAULT)"),
+        (PRE, _) => ErrorKind::BadForm(b" (a command and its arguments)"),
+        (UNSET | REQUIRE_ENV, _) => ErrorKind::BadForm(b" (a variable name)"),
+        (WORKDIR | VENV, _) => ErrorKind::BadForm(b" (a directory)"),
         _ => ErrorKind::BadExitCode,
     }
 }
@@ -178,6 +196,10 @@ fn set_value<'a>(plan: &mut Plan<'a>, id: usize, value: &'a [u8]) -> bool {
             Some(millis) => plan.grace_ms = millis,
             None => return false,
         },
+        ENV..=VENV => {
+            plan.edits_env = true;
+            return env_value_is_good(id, value);
+        }
         _ => {
             let code = if plan.personality == Personality::Tini {
                 super::tini::parse_strtol_code(value)
@@ -193,6 +215,25 @@ fn set_value<'a>(plan: &mut Plan<'a>, id: usize, value: &'a [u8]) -> bool {
     true
 }
 
+/// Whether an environment option's value has its form; the value itself is
+/// used when the environment is planned (see `env_edits`).
+fn env_value_is_good(id: usize, value: &[u8]) -> bool {
+    let name_end = value
+        .iter()
+        .position(|&byte| byte == b'=')
+        .unwrap_or(value.len());
+    match id {
+        // NAME=VALUE, and OPT=NAME[=DEFAULT] with a NAME.
+        ENV => name_end > 0 && name_end < value.len(),
+        OPT_ENV => name_end > 0 && name_end + 1 < value.len() && value[name_end + 1] != b'=',
+        // A name, with a default for --arg-env.
+        ARG_ENV => name_end > 0,
+        UNSET | REQUIRE_ENV => name_end > 0 && name_end == value.len(),
+        PRE => value.iter().any(|&byte| !byte.is_ascii_whitespace()),
+        _ => !value.is_empty(),
+    }
+}
+
 /// A rewrite in the personality's syntax.
 fn parse_rewrite(personality: Personality, value: &[u8]) -> Option<(u32, u32)> {
     if personality == Personality::DumbInit {
@@ -203,7 +244,14 @@ fn parse_rewrite(personality: Personality, value: &[u8]) -> Option<(u32, u32)> {
 }
 
 /// Options that take a list: repeatable in argv, comma-separated in a twin.
-const LISTS: u32 = 1 << REMAP_EXIT | 1 << REWRITE;
+const LISTS: u32 = 1 << REMAP_EXIT
+    | 1 << REWRITE
+    | 1 << ENV
+    | 1 << UNSET
+    | 1 << ARG_ENV
+    | 1 << OPT_ENV
+    | 1 << REQUIRE_ENV
+    | 1 << PRE;
 
 /// The option a twin stands for: `USHER_WAIT_ALL` is `--wait-all`. Options
 /// that print are not twins.
@@ -235,6 +283,8 @@ fn apply_twins<'a, E: Environment + ?Sized>(
     let mut start = 0;
     while let Some((index, entry)) = env.next_with_prefix(b"USHER_", start) {
         start = index + 1;
+        // USHER_ variables are not passed on: the environment is edited.
+        plan.edits_env = true;
         let Some(eq) = entry.iter().position(|&byte| byte == b'=') else {
             continue;
         };
@@ -296,10 +346,99 @@ fn set_twin<'a>(plan: &mut Plan<'a>, id: usize, value: &'a [u8]) -> bool {
         WARN_REAPED => plan.warn_reaped = on,
         SETSID => plan.setsid = on,
         WAIT_ALL => plan.wait_all = on,
+        CLEAR_ENV => plan.edits_env |= on,
         NO_SUBREAPER => plan.subreaper = if on { Subreaper::Off } else { Subreaper::Auto },
         _ => plan.subreaper = if on { Subreaper::On } else { Subreaper::Off },
     }
     true
+}
+
+/// Calls `each` with every environment option of the native command line,
+/// as (what, value): argv's in order, then the twins of those argv did not
+/// give, in the environment's order (a list twin item by item). The values
+/// were checked when the Plan was made. Stops, returning false, as soon as
+/// `each` does.
+pub fn env_edits<'a, A, E>(
+    args: &'a A,
+    env: &'a E,
+    each: &mut dyn FnMut(EnvEdit, &'a [u8]) -> bool,
+) -> bool
+where
+    A: Arguments + ?Sized,
+    E: Environment + ?Sized,
+{
+    let mut parser = Parser::new(args);
+    let mut given = 0u32;
+    while let Ok(Some(Arg::Opt(opt))) = parser.next_arg() {
+        let Some(id) = option_id(&NATIVE, opt) else {
+            break;
+        };
+        given |= 1 << id;
+        let value = if id >= FIRST_VALUED {
+            match parser.value() {
+                Ok(value) => value,
+                Err(_) => break,
+            }
+        } else {
+            b""
+        };
+        if let Some(edit) = env_edit(id) {
+            if !each(edit, value) {
+                return false;
+            }
+        }
+    }
+    let mut start = 0;
+    while let Some((index, entry)) = env.next_with_prefix(b"USHER_", start) {
+        start = index + 1;
+        let Some(eq) = entry.iter().position(|&byte| byte == b'=') else {
+            continue;
+        };
+        let (Some(id), value) = (twin_id(&entry[..eq]), &entry[eq + 1..]) else {
+            continue;
+        };
+        let Some(edit) = env_edit(id) else {
+            continue;
+        };
+        // Given in argv, or by an earlier entry of the same name.
+        if given & 1 << id != 0 {
+            continue;
+        }
+        given |= 1 << id;
+        if id == CLEAR_ENV {
+            if parse_bool(value) == Some(true) && !each(edit, b"") {
+                return false;
+            }
+            continue;
+        }
+        // A list twin is split at commas; any other is one value.
+        let list = LISTS & 1 << id != 0;
+        for item in value.split(|&byte| list && byte == b',') {
+            if !item.is_empty() && !each(edit, item) {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// The environment edit an option id stands for.
+fn env_edit(id: usize) -> Option<EnvEdit> {
+    const EDITS: [EnvEdit; 8] = [
+        EnvEdit::Env,
+        EnvEdit::Unset,
+        EnvEdit::ArgEnv,
+        EnvEdit::OptEnv,
+        EnvEdit::RequireEnv,
+        EnvEdit::Pre,
+        EnvEdit::Workdir,
+        EnvEdit::Venv,
+    ];
+    match id {
+        CLEAR_ENV => Some(EnvEdit::ClearEnv),
+        ENV..=VENV => Some(EDITS[id - ENV]),
+        _ => None,
+    }
 }
 
 pub const HELP: &str = "\
@@ -660,6 +799,116 @@ mod tests {
         assert_eq!(
             error(&[b"usher", b"--setsid=1", b"x"], &[]),
             b"usher: option --setsid takes no value"
+        );
+    }
+
+    #[test]
+    fn environment_options_are_checked_and_walked_in_order() {
+        let args: &[&[u8]] = &[
+            b"usher",
+            b"--env",
+            b"A=1",
+            b"--unset=B",
+            b"--clear-env",
+            b"--arg-env",
+            b"N=d",
+            b"--opt-env",
+            b"--port=PORT",
+            b"--require-env",
+            b"R",
+            b"--pre",
+            b"migrate --fast",
+            b"-C",
+            b"/srv",
+            b"--venv",
+            b"/v",
+            b"cmd",
+        ];
+        let env: &[&[u8]] = &[b"USHER_ENV=X=1,Y=2", b"USHER_UNSET=Z", b"USHER_CLEAR_ENV=0"];
+        let parsed = plan(args, env);
+        assert!(parsed.edits_env);
+        assert_eq!(parsed.command, 17);
+        let mut seen = Vec::new();
+        assert!(env_edits(args, env, &mut |edit, value| {
+            seen.push((edit, value.to_vec()));
+            true
+        }));
+        let expected: Vec<(EnvEdit, Vec<u8>)> = [
+            (EnvEdit::Env, &b"A=1"[..]),
+            (EnvEdit::Unset, b"B"),
+            (EnvEdit::ClearEnv, b""),
+            (EnvEdit::ArgEnv, b"N=d"),
+            (EnvEdit::OptEnv, b"--port=PORT"),
+            (EnvEdit::RequireEnv, b"R"),
+            (EnvEdit::Pre, b"migrate --fast"),
+            (EnvEdit::Workdir, b"/srv"),
+            (EnvEdit::Venv, b"/v"),
+        ]
+        .iter()
+        .map(|&(edit, value)| (edit, value.to_vec()))
+        .collect();
+        // argv gave --env and --unset, so their twins are ignored.
+        assert_eq!(seen, expected);
+        // From twins alone: lists split at commas; a false boolean is no edit.
+        let mut seen = Vec::new();
+        env_edits(&[&b"usher"[..], b"cmd"][..], env, &mut |edit, value| {
+            seen.push((edit, value.to_vec()));
+            true
+        });
+        assert_eq!(
+            seen,
+            [
+                (EnvEdit::Env, b"X=1".to_vec()),
+                (EnvEdit::Env, b"Y=2".to_vec()),
+                (EnvEdit::Unset, b"Z".to_vec())
+            ]
+        );
+        // Any USHER_ variable means the child's environment is edited.
+        assert!(plan(&[b"usher", b"x"], &[b"USHER_FROB=1"]).edits_env);
+        assert!(!plan(&[b"usher", b"x"], &[b"A=1"]).edits_env);
+    }
+
+    #[test]
+    fn bad_environment_options() {
+        for (args, message) in [
+            (
+                &[&b"usher"[..], b"--env", b"A", b"x"][..],
+                &b"usher: bad value for --env: 'A' (NAME=VALUE)"[..],
+            ),
+            (
+                &[b"usher", b"--env", b"=1", b"x"],
+                b"usher: bad value for --env: '=1' (NAME=VALUE)",
+            ),
+            (
+                &[b"usher", b"--unset", b"A=1", b"x"],
+                b"usher: bad value for --unset: 'A=1' (a variable name)",
+            ),
+            (
+                &[b"usher", b"--opt-env", b"--port", b"x"],
+                b"usher: bad value for --opt-env: '--port' (OPT=NAME or OPT=NAME=DEFAULT)",
+            ),
+            (
+                &[b"usher", b"--opt-env", b"--port==1", b"x"],
+                b"usher: bad value for --opt-env: '--port==1' (OPT=NAME or OPT=NAME=DEFAULT)",
+            ),
+            (
+                &[b"usher", b"--arg-env", b"=d", b"x"],
+                b"usher: bad value for --arg-env: '=d' (NAME or NAME=DEFAULT)",
+            ),
+            (
+                &[b"usher", b"--pre", b" ", b"x"],
+                b"usher: bad value for --pre: ' ' (a command and its arguments)",
+            ),
+            (
+                &[b"usher", b"-C", b"", b"x"],
+                b"usher: bad value for -C: '' (a directory)",
+            ),
+        ] {
+            assert_eq!(error(args, &[]), message);
+        }
+        assert_eq!(
+            error(&[b"usher", b"x"], &[b"USHER_ENV=A=1,B"]),
+            b"usher: bad value in USHER_ENV: 'A=1,B'"
         );
     }
 

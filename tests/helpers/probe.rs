@@ -18,6 +18,9 @@
 //!   probe args [ARG]...
 //!       Prints each argument and then each environment entry, hex-encoded,
 //!       one per line ("arg HEX", "env HEX").
+//!   probe proc
+//!       Prints /proc/self/cmdline's arguments after argv[0] and then
+//!       /proc/self/environ's entries, as `args` does.
 //!   probe raise SIG
 //!       Kills itself with SIG (default disposition, unblocked).
 //!   probe ignore SIG,SIG,... COMMAND [ARG]...
@@ -42,6 +45,7 @@ fn main() {
         Some("orphans") => orphans(text[1].parse().expect("count"), option(&text, "--linger")),
         Some("pong") => pong(),
         Some("args") => print_args(&args[1..]),
+        Some("proc") => print_proc(),
         Some("raise") => raise(usher::signal::parse(text[1].as_bytes()).expect("signal")),
         Some("stat") => stat(),
         Some("ignore") => ignore_and_exec(&text[1], &args[2..]),
@@ -274,6 +278,20 @@ fn print_args(args: &[std::ffi::OsString]) {
         entry.push(b'=');
         entry.extend_from_slice(value.as_bytes());
         out.push_str(&format!("env {}\n", hex(&entry)));
+    }
+    std::io::stdout().write_all(out.as_bytes()).expect("stdout");
+}
+
+fn print_proc() {
+    let mut out = String::new();
+    for (kind, file) in [("arg", "cmdline"), ("env", "environ")] {
+        let bytes = std::fs::read(format!("/proc/self/{file}")).expect("/proc/self");
+        let mut entries: Vec<&[u8]> = bytes.split(|&byte| byte == 0).collect();
+        entries.pop(); // after the last NUL
+        let skip = usize::from(kind == "arg");
+        for entry in entries.into_iter().skip(skip) {
+            out.push_str(&format!("{kind} {}\n", hex(entry)));
+        }
     }
     std::io::stdout().write_all(out.as_bytes()).expect("stdout");
 }
