@@ -8,36 +8,6 @@ use crate::sys::{CStrArray, CStrList};
 /// HOME set). More is an error that names the limit.
 pub const ENV_CAPACITY: usize = 4096;
 
-/// The environment a switched user's command gets: `envp` byte for byte,
-/// except that the first `HOME=` entry becomes `home` (`HOME=...` and a NUL;
-/// or `home` is added at the end) and later `HOME=` entries are dropped.
-/// False when it does not fit.
-pub fn with_home<'a, const N: usize>(
-    envp: &CStrArray,
-    home: &'a [u8],
-    out: &mut CStrList<'a, N>,
-) -> bool {
-    let mut placed = false;
-    for index in 0..envp.len() {
-        let Some(entry) = envp.get(index) else {
-            continue;
-        };
-        let pushed = if entry.to_bytes().starts_with(b"HOME=") {
-            if placed {
-                continue;
-            }
-            placed = true;
-            out.push_with_nul(home)
-        } else {
-            out.push(entry)
-        };
-        if !pushed {
-            return false;
-        }
-    }
-    placed || out.push_with_nul(home)
-}
-
 /// The PATH used for the search when PATH is unset (it is not added to the
 /// child's environment).
 pub const DEFAULT_PATH: &[u8] = b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -302,8 +272,8 @@ pub struct Planned<'a> {
 /// The child's (argv', envp') from its argv (`command`, the command first),
 /// usher's environment, HOME from `--user` (`HOME=...` with its NUL) and the
 /// environment options. A pure function, applied in this order:
-/// 1. usher's environment without its `USHER_` variables, or nothing with
-///    `--clear-env`;
+/// 1. usher's environment without its `USHER_` variables (unless
+///    `keep_usher`: gosu keeps everything), or nothing with `--clear-env`;
 /// 2. HOME from `--user`;
 /// 3. `--unset`;
 /// 4. `--env` (the last one of a name wins);
@@ -317,6 +287,7 @@ pub struct Planned<'a> {
 pub fn plan_environment<'a>(
     command: CStrArray,
     envp: CStrArray,
+    keep_usher: bool,
     home: Option<&'a [u8]>,
     edits: &[(EnvEdit, &'a [u8])],
     arena: &mut Arena<'a>,
@@ -332,24 +303,31 @@ pub fn plan_environment<'a>(
             || names(edits, EnvEdit::Env, name)
             || replaced_by_venv(venv, name)
     };
-    // 1, with 3, 4 and 5's names left out.
-    if !cleared {
-        for index in 0..envp.len() {
-            let Some(entry) = envp.get(index) else {
-                continue;
-            };
-            let name = name_of(entry.to_bytes());
-            let dropped = name.starts_with(b"USHER_")
-                || (name == b"HOME" && home.is_some())
-                || replaced(name);
-            if !dropped && !out.env.push(entry) {
-                return Err(FULL);
+    // 1 and 2, with 3, 4 and 5's names left out. HOME takes the place of
+    // the first HOME (later ones are dropped), or goes at the end.
+    let mut home = home.filter(|_| !replaced(b"HOME"));
+    let home_given = home.is_some();
+    for index in 0..if cleared { 0 } else { envp.len() } {
+        let Some(entry) = envp.get(index) else {
+            continue;
+        };
+        let name = name_of(entry.to_bytes());
+        let pushed = if name == b"HOME" && home_given {
+            match home.take() {
+                Some(home) => out.env.push_with_nul(home),
+                None => true,
             }
+        } else if (name.starts_with(b"USHER_") && !keep_usher) || replaced(name) {
+            true
+        } else {
+            out.env.push(entry)
+        };
+        if !pushed {
+            return Err(FULL);
         }
     }
-    // 2.
     if let Some(home) = home {
-        if !replaced(b"HOME") && !out.env.push_with_nul(home) {
+        if !out.env.push_with_nul(home) {
             return Err(FULL);
         }
     }
@@ -508,18 +486,14 @@ mod tests {
         }
     }
 
+    /// The environment a switched user's command gets (HOME only).
     fn edited(entries: &[&core::ffi::CStr]) -> Vec<Vec<u8>> {
-        let mut raw: Vec<*const core::ffi::c_char> = entries.iter().map(|e| e.as_ptr()).collect();
-        raw.push(core::ptr::null());
-        // SAFETY: a NULL-terminated array of C strings that outlive the test.
-        let envp = unsafe { CStrArray::from_raw(raw.as_ptr()) };
-        let mut out = CStrList::<4>::default();
-        if !with_home(&envp, b"HOME=/home/app\0", &mut out) {
-            return vec![b"(full)".to_vec()];
-        }
-        let array = out.as_array();
-        (0..array.len())
-            .map(|index| array.get(index).unwrap().to_bytes().to_vec())
+        let home: &[u8] = b"HOME=/home/app\0";
+        planned(&[c"cmd"], entries, Some(home), &[])
+            .unwrap()
+            .0
+            .into_iter()
+            .map(|entry| entry.into_bytes())
             .collect()
     }
 
@@ -534,14 +508,13 @@ mod tests {
             ]
         );
         assert_eq!(
-            edited(&[c"HOME=/a", c"B=\xff", c"HOME=/b"]),
-            vec![b"HOME=/home/app".to_vec(), b"B=\xff".to_vec()]
+            edited(&[c"HOME=/a", c"B=1", c"HOME=/b"]),
+            vec![b"HOME=/home/app".to_vec(), b"B=1".to_vec()]
         );
         assert_eq!(
             edited(&[c"A="]),
             vec![b"A=".to_vec(), b"HOME=/home/app".to_vec()]
         );
-        assert_eq!(edited(&[c"A", c"B", c"C"]), vec![b"(full)".to_vec()]);
         assert_eq!(
             edited(&[c"A", c"B", c"HOME="]),
             vec![b"A".to_vec(), b"B".to_vec(), b"HOME=/home/app".to_vec()]
@@ -597,7 +570,9 @@ mod tests {
         let mut buffer = vec![0u8; BUILT_CAPACITY];
         let mut arena = Arena::new(&mut buffer);
         let mut out = Box::new(Planned::default());
-        if let Err(error) = plan_environment(command, envp, home, edits, &mut arena, &mut out) {
+        if let Err(error) =
+            plan_environment(command, envp, false, home, edits, &mut arena, &mut out)
+        {
             return Err(format!("{error:?}"));
         }
         let text = |array: CStrArray| -> Vec<String> {

@@ -31,7 +31,8 @@ pub fn run(argv: CStrArray, envp: CStrArray) -> i32 {
         );
         return 1;
     }
-    match cli::parse(&argv, &envp) {
+    let mut plan = Plan::new(plan::Personality::Native, 0);
+    match cli::parse(&argv, &envp, &mut plan) {
         Action::Print { text, stream } => {
             print_text(text, stream);
             text.status(stream)
@@ -43,7 +44,7 @@ pub fn run(argv: CStrArray, envp: CStrArray) -> i32 {
             }
             1
         }
-        Action::Run(plan) => match start(&plan, argv, envp) {
+        Action::Run => match start(&plan, argv, envp) {
             Ok(code) => i32::from(code),
             Err(SpawnError::Setup(error)) => {
                 error.report();
@@ -110,10 +111,29 @@ fn start_as<'a>(
         ..ChildSetup::default()
     };
     if plan.execs_in_place() {
-        let (step, errno) = spawn::become_command(argv.tail(plan.command), envp, setup);
-        return Err(SpawnError::Child { step, errno });
+        return become_planned(plan, argv, envp, setup);
     }
     launch(plan, argv, envp, setup)
+}
+
+/// gosu and su-exec: the caller's environment with the user's HOME, then
+/// the switch and the exec, in place. Returns only on failure.
+#[inline(never)]
+fn become_planned<'a>(
+    plan: &Plan<'a>,
+    argv: CStrArray,
+    envp: CStrArray,
+    setup: ChildSetup<'_>,
+) -> Result<u8, SpawnError<'a>> {
+    let mut buffer = [0u8; 8];
+    let mut arena = env::Arena::new(&mut buffer);
+    let mut planned = env::Planned::default();
+    let home = setup.credentials.map(|credentials| &credentials.home[..]);
+    let command = argv.tail(plan.command);
+    env::plan_environment(command, envp, true, home, &[], &mut arena, &mut planned)
+        .map_err(reported)?;
+    let (step, errno) = spawn::become_command(command, planned.env.as_array(), setup);
+    Err(SpawnError::Child { step, errno })
 }
 
 /// usher's own state once it is set up, for each process it supervises.
@@ -156,7 +176,7 @@ fn launch<'a>(
             0
         },
     };
-    if plan.edits_env {
+    if plan.edits_env || setup.credentials.is_some() {
         return launch_planned(&mut engine, argv, envp, setup);
     }
     run_child(&mut engine, plan, argv.tail(plan.command), envp, setup)
@@ -216,10 +236,9 @@ fn launch_planned<'a>(
     let mut planned = env::Planned::default();
     let home = setup.credentials.map(|credentials| &credentials.home[..]);
     let command = argv.tail(plan.command);
-    env::plan_environment(command, envp, home, &edits, &mut arena, &mut planned)
+    env::plan_environment(command, envp, false, home, &edits, &mut arena, &mut planned)
         .map_err(reported)?;
     let setup = ChildSetup {
-        env_ready: true,
         workdir: planned.workdir,
         ..setup
     };

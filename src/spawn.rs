@@ -6,11 +6,11 @@
 //! sent to the parent over a CLOEXEC pipe, so the parent can name it precisely;
 //! a successful exec closes the pipe and the parent reads end-of-file.
 
-use crate::env::{path_dirs, with_home, word_at, Environment, DEFAULT_PATH, ENV_CAPACITY};
+use crate::env::{path_dirs, word_at, Environment, DEFAULT_PATH};
 use crate::error::Error;
 use crate::setup::creds;
 use crate::signal::SIGCHLD;
-use crate::sys::{self, CStrArray, CStrList, Disposition, SigSet};
+use crate::sys::{self, CStrArray, Disposition, SigSet};
 use crate::user::spec::{Credentials, SpecError};
 use rustix::fd::OwnedFd;
 use rustix::io::Errno;
@@ -43,14 +43,13 @@ pub enum ChildStep {
     IdCheck = 7,
     Capabilities = 8,
     NoNewPrivs = 9,
-    Environment = 10,
-    EmptyPath = 11,
-    Session = 12,
-    Workdir = 13,
+    EmptyPath = 10,
+    Session = 11,
+    Workdir = 12,
 }
 
 /// Every step, by its number.
-const STEPS: [ChildStep; 14] = [
+const STEPS: [ChildStep; 13] = [
     ChildStep::Exec,
     ChildStep::ProcessGroup,
     ChildStep::SignalMask,
@@ -61,7 +60,6 @@ const STEPS: [ChildStep; 14] = [
     ChildStep::IdCheck,
     ChildStep::Capabilities,
     ChildStep::NoNewPrivs,
-    ChildStep::Environment,
     ChildStep::EmptyPath,
     ChildStep::Session,
     ChildStep::Workdir,
@@ -71,8 +69,7 @@ const STEPS: [ChildStep; 14] = [
 const STEP_NAMES: &[u8] = b"exec\0setpgid in the child\0restoring the signal mask in the child\0\
 restoring SIGCHLD in the child\0setting the groups of\0setting the group id of\0\
 setting the user id of\0checking the switched ids of\0clearing the capabilities of\0\
-setting no_new_privs for\0building the environment (4096 variables at most) of\0\
-searching an unset or empty PATH for\0setsid in the child for\0workdir\0";
+setting no_new_privs for\0searching an unset or empty PATH for\0setsid in the child for\0workdir\0";
 
 impl ChildStep {
     fn from_raw(raw: u32) -> ChildStep {
@@ -130,8 +127,6 @@ pub struct ChildSetup<'c> {
     /// A new session (with usher's terminal, when it can be had) in place
     /// of a new process group.
     pub setsid: bool,
-    /// The environment is final (planned with HOME): no HOME edit here.
-    pub env_ready: bool,
     /// `--workdir`, with its NUL: entered after the switch, before exec.
     pub workdir: Option<&'c [u8]>,
 }
@@ -284,28 +279,7 @@ fn switch_and_exec(
             return (ChildStep::Workdir, errno);
         }
     }
-    match setup.credentials {
-        Some(credentials) if !setup.env_ready => {
-            exec_with_home(argv, envp, &credentials.home, search)
-        }
-        _ => exec_command(argv, envp, search),
-    }
-}
-
-/// Execs with `envp` edited to hold `home` (`HOME=...` and its NUL). Not
-/// inlined: the pointer array is large, and only this path needs it.
-#[inline(never)]
-fn exec_with_home(
-    argv: CStrArray,
-    envp: CStrArray,
-    home: &[u8],
-    search: Option<&[u8]>,
-) -> (ChildStep, Errno) {
-    let mut edited = CStrList::<ENV_CAPACITY>::default();
-    if !with_home(&envp, home, &mut edited) {
-        return (ChildStep::Environment, Errno::TOOBIG);
-    }
-    exec_command(argv, edited.as_array(), search)
+    exec_command(argv, envp, search)
 }
 
 /// `execvp` without libc: a command containing `/` is run as given; any other

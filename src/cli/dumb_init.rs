@@ -7,7 +7,7 @@ use super::native::{parse_argv, Names, Parsed, HELP_ID};
 use super::{Action, Arguments, ErrorKind, Text};
 use crate::env::Environment;
 use crate::error::Stream;
-use crate::plan::{Personality, Plan, Subreaper};
+use crate::plan::{Plan, Subreaper};
 
 /// dumb-init's names, by the ids of the native options (see `native`).
 pub(super) const NAMES: Names = Names {
@@ -21,17 +21,16 @@ pub(super) const REWRITE_FORMS: &[u8] =
 /// The options, then the variables. Help and version go to stderr with
 /// status 0, and a missing command prints the short usage with status 1,
 /// as dumb-init does.
-pub fn parse<'a, A, E>(args: &'a A, env: &'a E) -> Action<'a>
+pub fn parse<'a, A, E>(args: &'a A, env: &'a E, plan: &mut Plan<'a>) -> Action<'a>
 where
     A: Arguments + ?Sized,
     E: Environment + ?Sized,
 {
     // argv[0] is there: the personality was chosen by it.
     let name = args.arg(0);
-    let mut plan = Plan::new(Personality::DumbInit, 0);
     plan.setsid = true;
     plan.subreaper = Subreaper::Off;
-    match parse_argv(args, &mut plan, &NAMES) {
+    match parse_argv(args, plan, &NAMES) {
         Ok(Parsed::Print(id)) => {
             return Action::Print {
                 text: if id == HELP_ID {
@@ -59,7 +58,7 @@ where
         plan.setsid = false;
     }
     plan.warnings = plan.verbosity > 0;
-    Action::Run(plan)
+    Action::Run
 }
 
 /// dumb-init's `-r S:R`, read as C's `sscanf("%d:%d")` reads it: white
@@ -101,11 +100,11 @@ mod tests {
     use crate::cli::CliError;
 
     fn run<'a>(args: &'a [&'a [u8]], env: &'a [&'a [u8]]) -> Action<'a> {
-        parse(args, env)
+        crate::cli::parse_plan(args, env).0
     }
 
     fn plan<'a>(args: &'a [&'a [u8]], env: &'a [&'a [u8]]) -> Plan<'a> {
-        crate::cli::expect_plan(run(args, env))
+        crate::cli::expect_plan(crate::cli::parse_plan(args, env))
     }
 
     #[test]

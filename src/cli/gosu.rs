@@ -8,7 +8,8 @@ use crate::env::word_index;
 use crate::error::Stream;
 use crate::plan::{Personality, Plan};
 
-pub fn parse<A: Arguments + ?Sized>(args: &A, personality: Personality) -> Action<'_> {
+pub fn parse<'a, A: Arguments + ?Sized>(args: &'a A, plan: &mut Plan<'a>) -> Action<'a> {
+    let personality = plan.personality;
     // argv[0] is there: the personality was chosen by it.
     let name = args.arg(0);
     let usage = Text::SwitchUsage { name, personality };
@@ -31,9 +32,9 @@ pub fn parse<A: Arguments + ?Sized>(args: &A, personality: Personality) -> Actio
             stream: Stream::Stderr,
         };
     }
-    let mut plan = Plan::new(personality, 2);
+    plan.command = 2;
     plan.user = Some(args.arg(1));
-    Action::Run(plan)
+    Action::Run
 }
 
 /// The usages; `\x01` is the name gosu or su-exec was invoked as.
@@ -51,26 +52,26 @@ mod tests {
     use super::*;
 
     fn run<'a>(args: &'a [&'a [u8]], personality: Personality) -> Action<'a> {
-        parse(args, personality)
+        parse(args, &mut Plan::new(personality, 0))
+    }
+
+    fn plan<'a>(args: &'a [&'a [u8]], personality: Personality) -> Plan<'a> {
+        let mut plan = Plan::new(personality, 0);
+        assert_eq!(parse(args, &mut plan), Action::Run);
+        plan
     }
 
     #[test]
     fn spec_and_command() {
         for personality in [Personality::Gosu, Personality::SuExec] {
-            match run(&[b"gosu", b"app:web", b"id", b"-u"], personality) {
-                Action::Run(plan) => {
-                    assert_eq!(plan.user, Some(&b"app:web"[..]));
-                    assert_eq!(plan.command, 2);
-                    assert_eq!(plan.personality, personality);
-                    assert!(plan.execs_in_place());
-                }
-                other => panic!("{other:?}"),
-            }
+            let parsed = plan(&[b"gosu", b"app:web", b"id", b"-u"], personality);
+            assert_eq!(parsed.user, Some(&b"app:web"[..]));
+            assert_eq!(parsed.command, 2);
+            assert_eq!(parsed.personality, personality);
+            assert!(parsed.execs_in_place());
             // Options are the command's, and an empty spec is a spec.
-            match run(&[b"x", b"", b"--help"], personality) {
-                Action::Run(plan) => assert_eq!(plan.user, Some(&b""[..])),
-                other => panic!("{other:?}"),
-            }
+            let parsed = plan(&[b"x", b"", b"--help"], personality);
+            assert_eq!(parsed.user, Some(&b""[..]));
         }
     }
 

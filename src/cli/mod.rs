@@ -246,13 +246,11 @@ impl<'a> CliError<'a> {
 /// What the command line asks for.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Action<'a> {
-    Run(Plan<'a>),
+    /// Run the Plan that parsing filled in.
+    Run,
     /// Print a fixed text (help, version, licence) and exit: 0 after
     /// stdout, 1 after stderr (gosu's usage when it has too few arguments).
-    Print {
-        text: Text<'a>,
-        stream: Stream,
-    },
+    Print { text: Text<'a>, stream: Stream },
     /// Bad input: report it (and the usage when `usage` is set) and exit 1.
     Fail {
         error: CliError<'a>,
@@ -300,8 +298,10 @@ impl Text<'_> {
     }
 }
 
-/// Parses argv and the environment into an Action, by personality.
-pub fn parse<'a, A, E>(args: &'a A, env: &'a E) -> Action<'a>
+/// Parses argv and the environment into an Action, by personality, filling
+/// in `plan` (made with `Plan::new`) for `Action::Run`. The Plan is filled
+/// in place, never moved: it is the largest value usher has.
+pub fn parse<'a, A, E>(args: &'a A, env: &'a E, plan: &mut Plan<'a>) -> Action<'a>
 where
     A: Arguments + ?Sized,
     E: Environment + ?Sized,
@@ -311,21 +311,28 @@ where
     } else {
         b"usher"
     };
-    match Personality::from_invocation(argv0) {
-        Personality::Native => native::parse(args, env),
-        Personality::Tini => tini::parse(args, env),
-        Personality::DumbInit => dumb_init::parse(args, env),
-        personality => gosu::parse(args, personality),
+    plan.personality = Personality::from_invocation(argv0);
+    match plan.personality {
+        Personality::Native => native::parse(args, env, plan),
+        Personality::Tini => tini::parse(args, env, plan),
+        Personality::DumbInit => dumb_init::parse(args, env, plan),
+        _ => gosu::parse(args, plan),
     }
+}
+
+/// Parses test arguments: the Action and the Plan.
+#[cfg(test)]
+pub(crate) fn parse_plan<'a>(args: &'a [&'a [u8]], env: &'a [&'a [u8]]) -> (Action<'a>, Plan<'a>) {
+    let mut plan = Plan::new(Personality::Native, 0);
+    let action = parse(args, env, &mut plan);
+    (action, plan)
 }
 
 /// The Plan of an action that must run; anything else fails the test.
 #[cfg(test)]
-pub(crate) fn expect_plan(action: Action<'_>) -> Plan<'_> {
-    match action {
-        Action::Run(plan) => plan,
-        other => panic!("expected a plan, got {other:?}"),
-    }
+pub(crate) fn expect_plan<'a>((action, plan): (Action<'a>, Plan<'a>)) -> Plan<'a> {
+    assert_eq!(action, Action::Run, "expected a plan");
+    plan
 }
 
 /// Parses a duration into milliseconds: `10s`, `500ms`, or a bare number of
@@ -485,11 +492,8 @@ mod tests {
 
     #[test]
     fn rewrite_tables() {
-        let table_of = |args: &'static [&'static [u8]], env: &'static [&'static [u8]]| match parse(
-            args, env,
-        ) {
-            Action::Run(plan) => plan.rewrites,
-            other => panic!("expected a plan, got {other:?}"),
+        let table_of = |args: &'static [&'static [u8]], env: &'static [&'static [u8]]| {
+            expect_plan(parse_plan(args, env)).rewrites
         };
         assert_eq!(
             table_of(&[b"usher", b"x"], &[]),

@@ -71,13 +71,12 @@ fn option_id(names: &Names, opt: Opt<'_>) -> Option<usize> {
     }
 }
 
-pub fn parse<'a, A, E>(args: &'a A, env: &'a E) -> Action<'a>
+pub fn parse<'a, A, E>(args: &'a A, env: &'a E, plan: &mut Plan<'a>) -> Action<'a>
 where
     A: Arguments + ?Sized,
     E: Environment + ?Sized,
 {
-    let mut plan = Plan::new(Personality::Native, 0);
-    match parse_argv(args, &mut plan, &NATIVE) {
+    match parse_argv(args, plan, &NATIVE) {
         Ok(Parsed::Print(id)) => Action::Print {
             text: if id == HELP_ID {
                 Text::NativeHelp
@@ -86,10 +85,10 @@ where
             },
             stream: Stream::Stdout,
         },
-        Ok(Parsed::Command(given)) => match apply_twins(&mut plan, given, env) {
+        Ok(Parsed::Command(given)) => match apply_twins(plan, given, env) {
             Ok(()) => {
                 plan.warnings = plan.verbosity >= 1;
-                Action::Run(plan)
+                Action::Run
             }
             Err(error) => fail(error),
         },
@@ -468,11 +467,11 @@ mod tests {
     use super::*;
 
     fn run<'a>(args: &'a [&'a [u8]], env: &'a [&'a [u8]]) -> Action<'a> {
-        parse(args, env)
+        crate::cli::parse_plan(args, env).0
     }
 
     fn plan<'a>(args: &'a [&'a [u8]], env: &'a [&'a [u8]]) -> Plan<'a> {
-        crate::cli::expect_plan(run(args, env))
+        crate::cli::expect_plan(crate::cli::parse_plan(args, env))
     }
 
     fn error<'a>(args: &'a [&'a [u8]], env: &'a [&'a [u8]]) -> Vec<u8> {

@@ -7,7 +7,7 @@ use super::native::{parse_argv, Names, Parsed, HELP_ID};
 use super::{Action, Arguments, ErrorKind, Text};
 use crate::env::Environment;
 use crate::error::Stream;
-use crate::plan::{Personality, Plan, Subreaper};
+use crate::plan::{Plan, Subreaper};
 use crate::signal::Policy;
 
 /// tini's default verbosity: warnings on, info off.
@@ -22,7 +22,7 @@ const NAMES: Names = Names {
 
 /// The options and variables. After a bad option, a missing value or no
 /// command, the usage follows the message, as getopt and tini do.
-pub fn parse<'a, A, E>(args: &'a A, env: &'a E) -> Action<'a>
+pub fn parse<'a, A, E>(args: &'a A, env: &'a E, plan: &mut Plan<'a>) -> Action<'a>
 where
     A: Arguments + ?Sized,
     E: Environment + ?Sized,
@@ -36,10 +36,9 @@ where
             stream: Stream::Stdout,
         };
     }
-    let mut plan = Plan::new(Personality::Tini, 0);
     plan.subreaper = Subreaper::Off;
     plan.policy = Policy::Tini;
-    match parse_argv(args, &mut plan, &NAMES) {
+    match parse_argv(args, plan, &NAMES) {
         Ok(Parsed::Print(id)) => {
             return Action::Print {
                 text: if id == HELP_ID { usage } else { Text::License },
@@ -70,7 +69,7 @@ where
     plan.verbosity = verbosity.saturating_sub(1);
     plan.warn_reaped &= plan.warnings;
     plan.warn_not_reaper = plan.warnings;
-    Action::Run(plan)
+    Action::Run
 }
 
 /// C's `strtol` in base 10: leading white space, an optional sign, then
@@ -154,7 +153,11 @@ mod tests {
     use super::*;
 
     fn plan<'a>(args: &'a [&'a [u8]], env: &'a [&'a [u8]]) -> Plan<'a> {
-        crate::cli::expect_plan(parse(args, env))
+        crate::cli::expect_plan(crate::cli::parse_plan(args, env))
+    }
+
+    fn parse<'a>(args: &'a [&'a [u8]], env: &'a [&'a [u8]]) -> Action<'a> {
+        crate::cli::parse_plan(args, env).0
     }
 
     #[test]
