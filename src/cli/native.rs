@@ -442,24 +442,15 @@ fn env_edit(id: usize) -> Option<EnvEdit> {
 
 pub const HELP: &str = "\
 Usage: usher [OPTIONS] [--] COMMAND [ARG]...
-Runs COMMAND, forwards signals to it, reaps zombies, exits with its status.
-  -s, --subreaper        be a subreaper (default when not PID 1)
-      --no-subreaper     never be a subreaper
-  -g, --pgroup           signal the child's process group
-      --setsid           COMMAND leads a new session (and gets the tty)
-  -r, --rewrite FROM:TO  forward FROM as TO; TO 0 or NONE drops it (repeatable)
-  -p, --pdeathsig SIG    get SIG when usher's parent dies, and forward it
-      --grace DURATION   after COMMAND: TERM the rest, KILL them after this
-      --wait-all         after COMMAND: wait for every descendant
-  -e, --remap-exit CODE  exit 0 on status CODE (repeatable)
-  -v, --verbose          diagnostics on stderr (repeatable)
-  -w, --warn-reaped      report reaped orphans
-  -u, --user USER[:GROUP]  run COMMAND as this user (gosu's rules)
-      --no-new-privs     set no_new_privs on COMMAND
-  -h, --help / -V, --version
-Every option has a twin: --wait-all is USHER_WAIT_ALL=1, lists are
-comma-separated (USHER_REMAP_EXIT=143,130). Exit: the child's status,
-128+N for signal N, 126 not executable, 127 not found, 1 usher's error.
+Runs COMMAND as an init: forwards signals, reaps zombies, exits with its status.
+  -s, --subreaper  --no-subreaper  -g, --pgroup  --setsid  -r, --rewrite FROM:TO
+  -p, --pdeathsig SIG  --grace DURATION  --wait-all  -e, --remap-exit CODE
+  -v, --verbose  -w, --warn-reaped  -u, --user USER[:GROUP]  --no-new-privs
+  --env NAME=VALUE  --unset NAME  --clear-env  --arg-env NAME[=DEFAULT]
+  --opt-env OPT=NAME[=DEFAULT]  --require-env NAME  --pre 'CMD ARG...'
+  -C, --workdir DIR  --venv DIR  -h, --help  -V, --version
+Each option has a twin (--wait-all: USHER_WAIT_ALL=1; lists comma-separated).
+Exit: COMMAND's status, 128+N for signal N, 126, 127, or 1. See the README.
 ";
 
 #[cfg(test)]
