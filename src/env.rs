@@ -2,7 +2,7 @@
 //! slice in tests), the boolean and number forms of the option twins, and the
 //! PATH search order. No copy of the environment is ever made.
 
-use crate::sys::{CStrArray, CStrList};
+use crate::sys::{self, CStrArray, CStrList};
 
 /// Most entries an environment usher edits may have (the child's, with its
 /// HOME set). More is an error that names the limit.
@@ -210,32 +210,19 @@ impl PlanError<'_> {
 const TOO_MANY_BYTES: PlanError<'static> =
     PlanError::TooMany(b"bytes in built variables and arguments", BUILT_CAPACITY);
 
-/// A bump allocator for NUL-terminated strings over a caller's buffer.
-pub struct Arena<'a> {
-    free: &'a mut [u8],
-}
+/// Where the planner builds its strings (see [`sys::Arena`]); a full one is
+/// the capacity error.
+pub struct Arena<'a>(sys::Arena<'a>);
 
 impl<'a> Arena<'a> {
-    pub fn new(buffer: &'a mut [u8]) -> Self {
-        Arena { free: buffer }
+    pub fn new(buffer: &'a mut [core::mem::MaybeUninit<u8>]) -> Self {
+        Arena(sys::Arena::new(buffer))
     }
 
     /// The parts joined, with a final NUL (included in the slice).
     #[inline(never)]
     pub fn join(&mut self, parts: &[&[u8]]) -> Result<&'a [u8], PlanError<'static>> {
-        let len = parts.iter().map(|part| part.len()).sum::<usize>() + 1;
-        if len > self.free.len() {
-            return Err(TOO_MANY_BYTES);
-        }
-        let (joined, rest) = core::mem::take(&mut self.free).split_at_mut(len);
-        self.free = rest;
-        let mut at = 0;
-        for part in parts {
-            joined[at..at + part.len()].copy_from_slice(part);
-            at += part.len();
-        }
-        joined[at] = 0;
-        Ok(joined)
+        self.0.join(parts).ok_or(TOO_MANY_BYTES)
     }
 }
 
@@ -311,13 +298,15 @@ pub fn plan_environment<'a>(
         let Some(entry) = envp.get(index) else {
             continue;
         };
-        let name = name_of(entry.to_bytes());
-        let pushed = if name == b"HOME" && home_given {
+        let bytes = entry.to_bytes();
+        let pushed = if home_given && bytes.starts_with(b"HOME=") {
             match home.take() {
                 Some(home) => out.env.push_with_nul(home),
                 None => true,
             }
-        } else if (name.starts_with(b"USHER_") && !keep_usher) || replaced(name) {
+        } else if (bytes.starts_with(b"USHER_") && !keep_usher)
+            || (!edits.is_empty() && replaced(name_of(bytes)))
+        {
             true
         } else {
             out.env.push(entry)
@@ -567,7 +556,7 @@ mod tests {
                 CStrArray::from_raw(envp_raw.as_ptr()),
             )
         };
-        let mut buffer = vec![0u8; BUILT_CAPACITY];
+        let mut buffer = vec![core::mem::MaybeUninit::new(0u8); BUILT_CAPACITY];
         let mut arena = Arena::new(&mut buffer);
         let mut out = Box::new(Planned::default());
         if let Err(error) =
@@ -752,11 +741,11 @@ mod tests {
         assert!(planned(&[c"c"], &[], None, &[(Env, &entry)])
             .unwrap_err()
             .starts_with("TooMany"));
-        let mut buffer = [0u8; 8];
+        let mut buffer = [core::mem::MaybeUninit::new(0u8); 8];
         let mut arena = Arena::new(&mut buffer);
         let mut words = CStrList::<3>::default();
         assert!(pre_words(b" a  b\tc", &mut arena, &mut words).is_err());
-        let mut buffer = [0u8; 64];
+        let mut buffer = [core::mem::MaybeUninit::new(0u8); 64];
         let mut arena = Arena::new(&mut buffer);
         let mut words = CStrList::<4>::default();
         pre_words(b" migrate  --fast\tnow ", &mut arena, &mut words).unwrap();

@@ -125,7 +125,7 @@ fn become_planned<'a>(
     envp: CStrArray,
     setup: ChildSetup<'_>,
 ) -> Result<u8, SpawnError<'a>> {
-    let mut buffer = [0u8; 8];
+    let mut buffer = [core::mem::MaybeUninit::uninit(); 8];
     let mut arena = env::Arena::new(&mut buffer);
     let mut planned = env::Planned::default();
     let home = setup.credentials.map(|credentials| &credentials.home[..]);
@@ -223,15 +223,18 @@ fn launch_planned<'a>(
 ) -> Result<u8, SpawnError<'a>> {
     let plan = engine.plan;
     let mut edits = env::Edits::new();
-    if !cli::native::env_edits(&argv, &envp, &mut |kind, value| {
-        edits.push((kind, value)).is_ok()
-    }) {
+    // Here for --user alone, there is no option to walk.
+    if plan.edits_env
+        && !cli::native::env_edits(&argv, &envp, &mut |kind, value| {
+            edits.push((kind, value)).is_ok()
+        })
+    {
         return Err(reported(env::PlanError::TooMany(
             b"environment options",
             env::EDIT_CAPACITY,
         )));
     }
-    let mut buffer = [0u8; env::BUILT_CAPACITY];
+    let mut buffer = [core::mem::MaybeUninit::uninit(); env::BUILT_CAPACITY];
     let mut arena = env::Arena::new(&mut buffer);
     let mut planned = env::Planned::default();
     let home = setup.credentials.map(|credentials| &credentials.home[..]);

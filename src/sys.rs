@@ -186,6 +186,39 @@ impl<'a, const N: usize> CStrList<'a, N> {
     }
 }
 
+/// A bump allocator for NUL-terminated strings over a caller's buffer, which
+/// need not be initialized: only the bytes handed out are ever written, so a
+/// large buffer costs nothing until it is used.
+pub struct Arena<'a> {
+    free: &'a mut [MaybeUninit<u8>],
+}
+
+impl<'a> Arena<'a> {
+    pub fn new(buffer: &'a mut [MaybeUninit<u8>]) -> Self {
+        Arena { free: buffer }
+    }
+
+    /// The parts joined, with a final NUL (included in the slice); `None`
+    /// when they do not fit in what is left.
+    pub fn join(&mut self, parts: &[&[u8]]) -> Option<&'a [u8]> {
+        let len = parts.iter().map(|part| part.len()).sum::<usize>() + 1;
+        if len > self.free.len() {
+            return None;
+        }
+        let (joined, rest) = core::mem::take(&mut self.free).split_at_mut(len);
+        self.free = rest;
+        let mut at = 0;
+        for part in parts {
+            joined[at..at + part.len()].write_copy_of_slice(part);
+            at += part.len();
+        }
+        joined[at].write(0);
+        // SAFETY: the loop and the NUL above wrote every one of the `len`
+        // bytes of `joined`, and MaybeUninit<u8> has u8's layout.
+        Some(unsafe { &*(joined as *const [MaybeUninit<u8>] as *const [u8]) })
+    }
+}
+
 /// The standard streams. rustix marks these unsafe without std because
 /// someone could close the descriptor while it is borrowed.
 pub mod stdio {
