@@ -61,6 +61,19 @@ check "--grace: the survivor got TERM and exited cleanly" "term clean" "$(cat "$
 check "--grace: docker stop returns within the grace" yes "$([ "$elapsed_ms" -lt 3000 ] && echo yes || echo "no (${elapsed_ms} ms)")"
 echo "     (docker stop with --grace 3 took ${elapsed_ms} ms)"
 
+# --pty without a terminal at all: the child still gets one of its own.
+out=$(docker run --rm --entrypoint /usher usher-test --pty -- \
+    sh -c 'test -t 0 && test -t 1 && echo "tty=$((6*7))"' 2>&1 | tr -d '\r')
+check "--pty without docker's -t: the child has a terminal" "tty=42" "$out"
+
+# --pty under `docker run -t`, whose terminal gets its size only after the
+# container has started (plain `stty size` there often fails): usher waits
+# for the size, so the child sees it. `script` plays the user's terminal.
+out=$(script -qec "stty rows 30 cols 100; docker run -t --rm --entrypoint /usher usher-test --pty -- \
+    sh -c 'echo \"size=\$(stty size)=\$((6*7))\"; exit 5'; echo \"status=\$?\"" /dev/null </dev/null | tr -d '\r')
+check "--pty under docker run -t: the size is there from the start" "size=30 100=42 status=5" \
+    "$(echo "$out" | grep -E '^(size|status)=' | tr '\n' ' ' | sed 's/ $//')"
+
 # usher as the daemon's init: docker run --init uses the daemon's init-path,
 # which is docker-init; usher invoked under that name speaks tini's language.
 docker rm -f usher-init >/dev/null 2>&1

@@ -30,6 +30,9 @@ PY
 run_container '["/usher", "--", "sh", "-c", "exit 7"]' >/dev/null 2>&1
 check "exit status passes through" 7 "$?"
 
+out=$(run_container '["/usher", "--pty", "--", "sh", "-c", "test -t 0 && test -t 1 && echo tty=$((6*7)); exit 3"]' 2>&1 | tr -d '\r')
+check "--pty gives the child a terminal (status passes)" "tty=42 3" "$out $?"
+
 run_container '["/usher", "--", "sh", "-c", "kill -USR1 $$"]' >/dev/null 2>&1
 check "death by signal is 128+N" 138 "$?"
 

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod env;
 pub mod error;
 pub mod plan;
+pub mod pty;
 pub mod setup;
 pub mod signal;
 pub mod spawn;
@@ -145,6 +146,9 @@ struct Engine<'p, 'a> {
     /// Signals to drop once (see `supervise::TERMINAL_HANDOVER`), for the
     /// first process supervised.
     swallow: u64,
+    /// `--pty`: each command gets the slave; dropping it restores the
+    /// caller's terminal, on every path out of `launch`.
+    relay: Option<pty::Relay>,
 }
 
 /// Sets usher up, then spawns the command (after planning its environment
@@ -164,7 +168,13 @@ fn launch<'a>(
     if !reaps_orphans && plan.warn_not_reaper {
         setup::warn_not_reaper();
     }
-    let handed_over_terminal = plan.setsid && setup::release_terminal(plan);
+    // With a pty usher keeps its terminal: the command's session is the pty's.
+    let handed_over_terminal = plan.setsid && !plan.pty && setup::release_terminal(plan);
+    let relay = if plan.pty {
+        Some(pty::Relay::open()?)
+    } else {
+        None
+    };
     let mut engine = Engine {
         plan,
         signals,
@@ -175,6 +185,7 @@ fn launch<'a>(
         } else {
             0
         },
+        relay,
     };
     if plan.edits_env || setup.credentials.is_some() {
         return launch_planned(&mut engine, argv, envp, setup);
@@ -191,7 +202,17 @@ fn run_child<'a>(
     envp: CStrArray,
     setup: ChildSetup<'_>,
 ) -> Result<u8, SpawnError<'a>> {
+    let slave = match engine.relay.as_mut() {
+        Some(relay) => Some(relay.open_slave()?),
+        None => None,
+    };
+    let setup = ChildSetup {
+        terminal: slave.as_ref().map(rustix::fd::AsFd::as_fd),
+        ..setup
+    };
     let child = spawn::spawn(command, envp, engine.child_signals, setup)?;
+    // Only the command keeps the slave open: its end is the master's EIO.
+    drop(slave);
     if plan.verbosity >= 1 {
         let name = command.get(0).map_or(&b""[..], |name| name.to_bytes());
         say(
@@ -208,7 +229,12 @@ fn run_child<'a>(
         reaps_orphans: engine.reaps_orphans,
         swallow: core::mem::take(&mut engine.swallow),
     };
-    Ok(supervise::supervise(plan, &engine.signals, supervision)?)
+    Ok(supervise::supervise(
+        plan,
+        &engine.signals,
+        supervision,
+        engine.relay.as_mut(),
+    )?)
 }
 
 /// Plans the child's environment and arguments, runs the `--pre` commands

@@ -112,6 +112,8 @@ pub struct Plan<'a> {
     pub grace_ms: u32,
     /// After the main child: wait for every descendant.
     pub wait_all: bool,
+    /// The command gets a new pseudo-terminal, relayed to usher's stdio.
+    pub pty: bool,
     /// The child's environment or arguments are edited (an environment
     /// option, or `USHER_` variables to leave out): planned before the spawn.
     pub edits_env: bool,
@@ -137,6 +139,7 @@ impl<'a> Plan<'a> {
             rewrites: Rewrites::default(),
             grace_ms: 0,
             wait_all: false,
+            pty: false,
             edits_env: false,
         }
     }

@@ -24,6 +24,7 @@ pub const SIGSTOP: u32 = 19;
 pub const SIGTSTP: u32 = 20;
 pub const SIGTTIN: u32 = 21;
 pub const SIGTTOU: u32 = 22;
+pub const SIGWINCH: u32 = 28;
 pub const SIGSYS: u32 = 31;
 pub const SIGRTMIN: u32 = 34;
 pub const SIGRTMAX: u32 = 64;

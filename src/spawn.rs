@@ -12,7 +12,7 @@ use crate::setup::creds;
 use crate::signal::SIGCHLD;
 use crate::sys::{self, CStrArray, Disposition, SigSet};
 use crate::user::spec::{Credentials, SpecError};
-use rustix::fd::OwnedFd;
+use rustix::fd::{BorrowedFd, OwnedFd};
 use rustix::io::Errno;
 use rustix::pipe::{pipe_with, PipeFlags};
 use rustix::process::{getpid, setpgid, Pid};
@@ -46,10 +46,11 @@ pub enum ChildStep {
     EmptyPath = 10,
     Session = 11,
     Workdir = 12,
+    Terminal = 13,
 }
 
 /// Every step, by its number.
-const STEPS: [ChildStep; 13] = [
+const STEPS: [ChildStep; 14] = [
     ChildStep::Exec,
     ChildStep::ProcessGroup,
     ChildStep::SignalMask,
@@ -63,13 +64,15 @@ const STEPS: [ChildStep; 13] = [
     ChildStep::EmptyPath,
     ChildStep::Session,
     ChildStep::Workdir,
+    ChildStep::Terminal,
 ];
 
 /// What each step was doing, by number, for `usher: <step> <object>: ...`.
 const STEP_NAMES: &[u8] = b"exec\0setpgid in the child\0restoring the signal mask in the child\0\
 restoring SIGCHLD in the child\0setting the groups of\0setting the group id of\0\
 setting the user id of\0checking the switched ids of\0clearing the capabilities of\0\
-setting no_new_privs for\0searching an unset or empty PATH for\0setsid in the child for\0workdir\0";
+setting no_new_privs for\0searching an unset or empty PATH for\0setsid in the child for\0workdir\0\
+giving the pseudo-terminal to\0";
 
 impl ChildStep {
     fn from_raw(raw: u32) -> ChildStep {
@@ -129,6 +132,9 @@ pub struct ChildSetup<'c> {
     pub setsid: bool,
     /// `--workdir`, with its NUL: entered after the switch, before exec.
     pub workdir: Option<&'c [u8]>,
+    /// `--pty`: the slave, which becomes the command's controlling
+    /// terminal and its stdin, stdout and stderr, in a new session.
+    pub terminal: Option<BorrowedFd<'c>>,
 }
 
 /// Starts `argv` (its first element is the command) with `envp`, and returns
@@ -154,7 +160,8 @@ pub fn spawn<'a>(
             // the group right away cannot miss it. Once the child has exec'd this
             // fails with EACCES, which is fine: the child did it itself. Not
             // with setsid, which a group leader may not call.
-            if let (Some(child), false) = (Pid::from_raw(pid), setup.setsid) {
+            let new_session = setup.setsid || setup.terminal.is_some();
+            if let (Some(child), false) = (Pid::from_raw(pid), new_session) {
                 let _ = setpgid(Some(child), Some(child));
             }
             match read_report(&report_read) {
@@ -210,7 +217,11 @@ fn prepare_and_exec(
     setup: ChildSetup<'_>,
 ) -> (ChildStep, Errno) {
     let stdin = sys::stdio::stdin();
-    if setup.setsid {
+    if let Some(terminal) = setup.terminal {
+        if let Err(errno) = take_terminal(terminal) {
+            return (ChildStep::Terminal, errno);
+        }
+    } else if setup.setsid {
         if let Err(errno) = rustix::process::setsid() {
             return (ChildStep::Session, errno);
         }
@@ -240,6 +251,18 @@ fn prepare_and_exec(
     // The command's final environment only changes HOME, so its PATH is ours.
     let search = envp.var(b"PATH").unwrap_or(DEFAULT_PATH);
     switch_and_exec(argv, envp, setup, Some(search))
+}
+
+/// A new session whose controlling terminal is `terminal`, as stdin, stdout
+/// and stderr; every other descriptor closes at the exec, so nothing of the
+/// caller's terminal is left to the command (no TIOCSTI on it).
+fn take_terminal(terminal: BorrowedFd<'_>) -> Result<(), Errno> {
+    rustix::process::setsid()?;
+    rustix::stdio::dup2_stdin(terminal)?;
+    rustix::stdio::dup2_stdout(terminal)?;
+    rustix::stdio::dup2_stderr(terminal)?;
+    rustix::process::ioctl_tiocsctty(sys::stdio::stdin())?;
+    sys::close_on_exec_from(3)
 }
 
 /// gosu and su-exec: becomes the user and then the command, in this process.

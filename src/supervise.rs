@@ -8,9 +8,10 @@
 
 use crate::error::{say, Error, Part};
 use crate::plan::{ChildFate, Personality, Plan};
+use crate::pty::Relay;
 use crate::signal::{
     is_job_control, is_terminating, SignalAction, SIGCHLD, SIGCONT, SIGHUP, SIGKILL, SIGSTOP,
-    SIGTERM,
+    SIGTERM, SIGWINCH,
 };
 use crate::sys::{self, SignalInfo, SIGNALFD_SIGINFO_SIZE};
 use rustix::event::{poll, PollFd, PollFlags};
@@ -38,10 +39,13 @@ pub fn supervise(
     plan: &Plan,
     signals: &OwnedFd,
     mut state: Supervision,
+    mut relay: Option<&mut Relay>,
 ) -> Result<u8, Error<'static>> {
     let child = state.child;
     let (fate, others_left) = loop {
-        let info = next_signal(signals)?;
+        let Some(info) = next_event(signals, None, relay.as_deref_mut())? else {
+            continue;
+        };
         match plan.policy.action(info.signo) {
             SignalAction::Reap => {
                 let reaped = reap_all(plan, child)?;
@@ -49,6 +53,11 @@ pub fn supervise(
                     break (fate, reaped.children_left);
                 }
             }
+            // With a relay, the command's terminal takes the new size and
+            // signals its own foreground group.
+            SignalAction::Forward
+                if info.signo == SIGWINCH
+                    && relay.as_deref().is_some_and(Relay::copy_window_size) => {}
             SignalAction::Forward => {
                 let bit = 1u64 << (info.signo % 64);
                 if state.swallow & bit != 0 {
@@ -73,7 +82,10 @@ pub fn supervise(
         forward(plan, &state, SIGTERM);
     }
     if others_left && state.reaps_orphans && (plan.grace_ms > 0 || plan.wait_all) {
-        shut_down(plan, signals)?;
+        shut_down(plan, signals, relay.as_deref_mut())?;
+    }
+    if let Some(relay) = relay {
+        relay.drain();
     }
     Ok(plan.exit_code(fate))
 }
@@ -112,7 +124,7 @@ fn rewritten(plan: &Plan, signo: u32) -> Option<u32> {
 fn forward(plan: &Plan, state: &Supervision, signo: u32) {
     let child = state.child;
     if let Some(to) = rewritten(plan, signo) {
-        let to_group = plan.process_group || plan.setsid;
+        let to_group = plan.process_group || plan.setsid || plan.pty;
         let target = if to_group { -child } else { child };
         if plan.verbosity >= 2 {
             let template: &[u8] = if to_group {
@@ -252,7 +264,11 @@ impl Rest {
 /// KILL it when the grace runs out. Returns once no child is left, or at
 /// once when the rest cannot be reached.
 #[inline(never)]
-fn shut_down(plan: &Plan, signals: &OwnedFd) -> Result<(), Error<'static>> {
+fn shut_down(
+    plan: &Plan,
+    signals: &OwnedFd,
+    mut relay: Option<&mut Relay>,
+) -> Result<(), Error<'static>> {
     let mut rest = Rest {
         pid1: getpid().is_init(),
         termed: heapless::Vec::new(),
@@ -316,7 +332,9 @@ fn shut_down(plan: &Plan, signals: &OwnedFd) -> Result<(), Error<'static>> {
             }
         }
         // 0 stands for the timer.
-        event = Some(next_event(signals, timer.as_ref())?.map_or(0, |info| info.signo));
+        event = Some(
+            next_event(signals, timer.as_ref(), relay.as_deref_mut())?.map_or(0, |info| info.signo),
+        );
     }
 }
 
@@ -341,30 +359,43 @@ fn grace_timer(millis: u32) -> Result<OwnedFd, Errno> {
     Ok(timer)
 }
 
-/// The next signal, or `None` when `timer` fires first.
+/// The next signal, or `None` when `timer` fires first. The relay, when
+/// there is one, is served meanwhile.
 fn next_event(
     signals: &OwnedFd,
     timer: Option<&OwnedFd>,
+    mut relay: Option<&mut Relay>,
 ) -> Result<Option<SignalInfo>, Error<'static>> {
-    let Some(timer) = timer else {
+    if timer.is_none() && relay.is_none() {
         return next_signal(signals).map(Some);
-    };
+    }
     loop {
-        let mut fds = [
-            PollFd::new(signals, PollFlags::IN),
-            PollFd::new(timer, PollFlags::IN),
-        ];
-        match poll(&mut fds, None) {
+        let mut fds = heapless::Vec::<PollFd, 4>::new();
+        let _ = fds.push(PollFd::new(signals, PollFlags::IN));
+        if let Some(timer) = timer {
+            let _ = fds.push(PollFd::new(timer, PollFlags::IN));
+        }
+        let polled = relay.as_deref().map(|relay| relay.add_poll_fds(&mut fds));
+        let timeout = polled.as_ref().and_then(|polled| polled.timeout);
+        match poll(&mut fds, timeout.as_ref()) {
             Ok(_) => {}
             Err(Errno::INTR) => continue,
             Err(errno) => return Err(Error::step(b"poll", errno)),
         }
+        let revents = |at: Option<usize>| at.map_or(PollFlags::empty(), |at| fds[at].revents());
+        let signalled = !fds[0].revents().is_empty();
+        let timed_out = timer.is_some() && !fds[1].revents().is_empty();
+        let ready = polled.map(|polled| (revents(polled.master), revents(polled.stdin)));
+        drop(fds);
+        if let (Some(relay), Some((master, input))) = (relay.as_deref_mut(), ready) {
+            relay.service(master, input);
+        }
         // Signals first: a reap that empties the tree ends things before
         // the timer could send a needless KILL.
-        if !fds[0].revents().is_empty() {
+        if signalled {
             return next_signal(signals).map(Some);
         }
-        if !fds[1].revents().is_empty() {
+        if timed_out {
             return Ok(None);
         }
     }

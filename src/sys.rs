@@ -472,6 +472,71 @@ pub fn detach_terminal(fd: BorrowedFd<'_>) -> Result<(), Errno> {
     Ok(())
 }
 
+/// A terminal's modes as `TCGETS` returns them: what glibc's `tcgetattr`
+/// and `script` use. rustix's `tcgetattr` asks `TCGETS2`, which qemu-user
+/// 7.2 rejects and which needs speed decoding code; the pty's speeds mean
+/// nothing, and writing back what `TCGETS` read restores it exactly.
+pub type Termios = linux_raw_sys::general::termios;
+
+/// `tcgetattr`: the modes of the terminal `fd` (of a pty master: its slave's).
+pub fn terminal_modes(fd: BorrowedFd<'_>) -> Result<Termios, Errno> {
+    let mut modes = MaybeUninit::<Termios>::uninit();
+    // SAFETY: TCGETS writes one whole `struct termios` (the kernel's, which
+    // linux-raw-sys mirrors) to the pointer, or nothing when it fails.
+    check(unsafe {
+        sc::syscall!(
+            IOCTL,
+            fd.as_raw_fd() as usize,
+            linux_raw_sys::ioctl::TCGETS as usize,
+            modes.as_mut_ptr()
+        )
+    })?;
+    // SAFETY: the call succeeded, so the kernel filled it.
+    Ok(unsafe { modes.assume_init() })
+}
+
+/// When new modes take effect.
+#[derive(Clone, Copy)]
+#[repr(u32)]
+pub enum When {
+    /// `TCSANOW`.
+    Now = linux_raw_sys::ioctl::TCSETS,
+    /// `TCSADRAIN`: after the output written so far has gone out.
+    Drained = linux_raw_sys::ioctl::TCSETSW,
+}
+
+/// `tcsetattr(fd, when, modes)`.
+pub fn set_terminal_modes(fd: BorrowedFd<'_>, when: When, modes: &Termios) -> Result<(), Errno> {
+    // SAFETY: TCSETS and TCSETSW only read one `struct termios` from the
+    // pointer, which refers to a live one.
+    check(unsafe {
+        sc::syscall!(
+            IOCTL,
+            fd.as_raw_fd() as usize,
+            when as usize,
+            modes as *const Termios
+        )
+    })?;
+    Ok(())
+}
+
+/// Marks every descriptor from `first` on close-on-exec (`close_range` with
+/// CLOSE_RANGE_CLOEXEC, Linux 5.11), so none of them reaches the command,
+/// while the error pipe to the parent still works until the exec.
+pub fn close_on_exec_from(first: u32) -> Result<(), Errno> {
+    const CLOSE_RANGE_CLOEXEC: usize = 1 << 2;
+    // SAFETY: close_range takes integers and touches no memory of ours.
+    check(unsafe {
+        sc::syscall!(
+            CLOSE_RANGE,
+            first as usize,
+            u32::MAX as usize,
+            CLOSE_RANGE_CLOEXEC
+        )
+    })?;
+    Ok(())
+}
+
 const PR_SET_PDEATHSIG: usize = linux_raw_sys::prctl::PR_SET_PDEATHSIG as usize;
 
 /// `prctl(PR_SET_PDEATHSIG, signo)` for any signal number; rustix's wrapper

@@ -11,8 +11,8 @@ use crate::plan::{Plan, Subreaper};
 
 /// dumb-init's names, by the ids of the native options (see `native`).
 pub(super) const NAMES: Names = Names {
-    shorts: b"hV-----v---c----r",
-    longs: b"help\0version\0\0\0\0\0\0verbose\0\0\0\0single-child\0\0\0\0\0rewrite\0",
+    shorts: b"hV-----v---c-----r",
+    longs: b"help\0version\0\0\0\0\0\0verbose\0\0\0\0single-child\0\0\0\0\0\0rewrite\0",
 };
 
 pub(super) const REWRITE_FORMS: &[u8] =

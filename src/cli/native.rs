@@ -32,21 +32,22 @@ const WAIT_ALL: usize = 10;
 /// dumb-init's `-c`.
 pub(super) const SINGLE_CHILD: usize = 11;
 const CLEAR_ENV: usize = 12;
-const FIRST_VALUED: usize = 13;
-const PDEATHSIG: usize = 13;
-const REMAP_EXIT: usize = 14;
-const USER: usize = 15;
-const REWRITE: usize = 16;
-const GRACE: usize = 17;
+const PTY: usize = 13;
+const FIRST_VALUED: usize = 14;
+const PDEATHSIG: usize = 14;
+const REMAP_EXIT: usize = 15;
+const USER: usize = 16;
+const REWRITE: usize = 17;
+const GRACE: usize = 18;
 /// The environment options, in `EnvEdit`'s order from ENV on.
-const ENV: usize = 18;
-const UNSET: usize = 19;
-const ARG_ENV: usize = 20;
-const OPT_ENV: usize = 21;
-const REQUIRE_ENV: usize = 22;
-const PRE: usize = 23;
-const WORKDIR: usize = 24;
-const VENV: usize = 25;
+const ENV: usize = 19;
+const UNSET: usize = 20;
+const ARG_ENV: usize = 21;
+const OPT_ENV: usize = 22;
+const REQUIRE_ENV: usize = 23;
+const PRE: usize = 24;
+const WORKDIR: usize = 25;
+const VENV: usize = 26;
 
 /// A personality's option names: its short letter by id (`-` for none),
 /// and its long names by id, NUL-separated (an empty word for none).
@@ -56,9 +57,9 @@ pub(super) struct Names {
 }
 
 const NATIVE: Names = Names {
-    shorts: b"hV-s-gwv-----peur-------C",
+    shorts: b"hV-s-gwv-----tpeur-------C",
     longs: b"help\0version\0\0subreaper\0no-subreaper\0pgroup\0warn-reaped\0verbose\0\
-no-new-privs\0setsid\0wait-all\0\0clear-env\0pdeathsig\0remap-exit\0user\0rewrite\0grace\0\
+no-new-privs\0setsid\0wait-all\0\0clear-env\0pty\0pdeathsig\0remap-exit\0user\0rewrite\0grace\0\
 env\0unset\0arg-env\0opt-env\0require-env\0pre\0workdir\0venv\0",
 };
 
@@ -138,6 +139,7 @@ pub(super) fn parse_argv<'a, A: Arguments + ?Sized>(
             WAIT_ALL => plan.wait_all = true,
             SINGLE_CHILD => plan.setsid = false,
             CLEAR_ENV => plan.edits_env = true,
+            PTY => plan.pty = true,
             _ => {
                 let value = parser.value()?;
                 if !set_value(plan, id, value) {
@@ -346,6 +348,7 @@ fn set_twin<'a>(plan: &mut Plan<'a>, id: usize, value: &'a [u8]) -> bool {
         SETSID => plan.setsid = on,
         WAIT_ALL => plan.wait_all = on,
         CLEAR_ENV => plan.edits_env |= on,
+        PTY => plan.pty = on,
         NO_SUBREAPER => plan.subreaper = if on { Subreaper::Off } else { Subreaper::Auto },
         _ => plan.subreaper = if on { Subreaper::On } else { Subreaper::Off },
     }
@@ -448,7 +451,7 @@ Runs COMMAND as an init: forwards signals, reaps zombies, exits with its status.
   -v, --verbose  -w, --warn-reaped  -u, --user USER[:GROUP]  --no-new-privs
   --env NAME=VALUE  --unset NAME  --clear-env  --arg-env NAME[=DEFAULT]
   --opt-env OPT=NAME[=DEFAULT]  --require-env NAME  --pre 'CMD ARG...'
-  -C, --workdir DIR  --venv DIR  -h, --help  -V, --version
+  -C, --workdir DIR  --venv DIR  -t, --pty  -h, --help  -V, --version
 Each option has a twin (--wait-all: USHER_WAIT_ALL=1; lists comma-separated).
 Exit: COMMAND's status, 128+N for signal N, 126, 127, or 1. See the README.
 ";
@@ -766,6 +769,26 @@ mod tests {
         // Printing options have no twin.
         let quiet = plan_of(&[b"usher", b"x"], &[b"USHER_HELP=1", b"USHER_VERSION=1"]);
         assert_eq!(quiet.command, 1);
+    }
+
+    #[test]
+    fn the_pty_option_and_its_twin() {
+        assert!(plan(&[b"usher", b"-t", b"x"], &[]).pty);
+        assert!(plan(&[b"usher", b"--pty", b"x"], &[]).pty);
+        // Grouped with another flag, as any short option.
+        let grouped = plan(&[b"usher", b"-gt", b"x"], &[]);
+        assert!(grouped.pty && grouped.process_group);
+        assert!(!plan(&[b"usher", b"x"], &[]).pty);
+        assert!(plan(&[b"usher", b"x"], &[b"USHER_PTY=on"]).pty);
+        assert!(!plan(&[b"usher", b"x"], &[b"USHER_PTY=0"]).pty);
+        assert_eq!(
+            error(&[b"usher", b"x"], &[b"USHER_PTY=maybe"]),
+            b"usher: bad value in USHER_PTY: 'maybe'"
+        );
+        assert!(error(&[b"usher", b"--pty=1", b"x"], &[])
+            .starts_with(b"usher: option --pty takes no value"));
+        // Not an option of the other personalities.
+        assert!(!plan(&[b"usher", b"--", b"-t"], &[]).pty);
     }
 
     #[test]

@@ -16,7 +16,7 @@ const DEFAULT_VERBOSITY: u32 = 1;
 /// tini's letters, by the ids of the native options (see `native`); tini
 /// has no long options.
 const NAMES: Names = Names {
-    shorts: b"h-ls-gwv-----pe",
+    shorts: b"h-ls-gwv------pe",
     longs: b"",
 };
 

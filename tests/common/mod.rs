@@ -4,6 +4,8 @@
 //! skip is a failure.
 #![allow(dead_code)]
 
+pub mod terminal;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};

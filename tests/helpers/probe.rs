@@ -28,6 +28,15 @@
 //!       ignores signals would leave them).
 //!   probe stat
 //!       Prints "pid pgrp tpgid sid" from /proc/self/stat.
+//!   probe signals OUT --senders
+//!       As above, each line "SIGNO from PID" (PID 0: the kernel, as for a
+//!       key its terminal turned into a signal).
+//!   probe winch
+//!       Prints "size RxC;" (its terminal's size), then "winch RxC;" at each
+//!       SIGWINCH; exits 0 on SIGTERM.
+//!   probe tiocsti TEXT
+//!       Pushes TEXT into its terminal's input with TIOCSTI (for whoever
+//!       reads the terminal next), prints "pushed N;" and exits.
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
@@ -48,6 +57,8 @@ fn main() {
         Some("proc") => print_proc(),
         Some("raise") => raise(usher::signal::parse(text[1].as_bytes()).expect("signal")),
         Some("stat") => stat(),
+        Some("winch") => winch(),
+        Some("tiocsti") => tiocsti(text[1].as_bytes()),
         Some("ignore") => ignore_and_exec(&text[1], &args[2..]),
         _ => {
             eprintln!("probe: unknown mode {text:?}");
@@ -105,7 +116,11 @@ fn signals(args: &[String]) {
         let n = rustix::io::read(&fd, &mut record).expect("read signalfd");
         assert_eq!(n, SIGNALFD_SIGINFO_SIZE);
         let info = SignalInfo::from_bytes(&record);
-        append(&path, &info.signo.to_string());
+        if args.iter().any(|arg| arg == "--senders") {
+            append(&path, &format!("{} from {}", info.signo, info.pid));
+        } else {
+            append(&path, &info.signo.to_string());
+        }
         if Some(info.signo) == until {
             break;
         }
@@ -330,4 +345,44 @@ fn ignore_and_exec(signals: &str, command: &[std::ffi::OsString]) {
         .exec();
     eprintln!("probe: exec: {error}");
     std::process::exit(2)
+}
+
+fn terminal_size() -> String {
+    let size = rustix::termios::tcgetwinsize(sys::stdio::stdout()).expect("TIOCGWINSZ");
+    format!("{}x{}", size.ws_row, size.ws_col)
+}
+
+fn winch() {
+    sys::block_signals(SigSet::FULL).expect("block");
+    let fd = sys::signalfd(SigSet::FULL).expect("signalfd");
+    let mut out = std::io::stdout();
+    write!(out, "size {};", terminal_size()).expect("stdout");
+    out.flush().expect("flush");
+    loop {
+        let mut record = [0u8; SIGNALFD_SIGINFO_SIZE];
+        rustix::io::read(&fd, &mut record).expect("read signalfd");
+        match SignalInfo::from_bytes(&record).signo {
+            28 => write!(out, "winch {};", terminal_size()).expect("stdout"),
+            15 => std::process::exit(0),
+            _ => {}
+        }
+        out.flush().expect("flush");
+    }
+}
+
+fn tiocsti(text: &[u8]) {
+    const TIOCSTI: rustix::ioctl::Opcode = linux_raw_sys::ioctl::TIOCSTI as rustix::ioctl::Opcode;
+    let mut pushed = 0;
+    for &byte in text {
+        // SAFETY: TIOCSTI reads one byte through the pointer.
+        let pushed_one = unsafe {
+            let setter = rustix::ioctl::Setter::<TIOCSTI, u8>::new(byte);
+            rustix::ioctl::ioctl(sys::stdio::stdin(), setter)
+        };
+        if pushed_one.is_ok() {
+            pushed += 1;
+        }
+    }
+    print!("pushed {pushed};");
+    std::io::stdout().flush().expect("flush");
 }
