@@ -39,14 +39,6 @@ const QUIET: Timespec = Timespec {
     tv_nsec: 200_000_000,
 };
 
-/// Where `add_poll_fds` put the relay's descriptors.
-pub struct Polled {
-    pub master: Option<usize>,
-    pub stdin: Option<usize>,
-    /// Set while VEOF waits for the command's input to drain.
-    pub timeout: Option<Timespec>,
-}
-
 pub struct Relay {
     master: OwnedFd,
     /// The caller's modes when stdin is a terminal, which is then raw.
@@ -137,10 +129,10 @@ impl Relay {
         true
     }
 
-    /// Adds the relay's descriptors to `fds`, each only when it has
-    /// something to wait for (a hung-up descriptor would wake `poll` at
-    /// once, forever), and says where they went and how long `poll` may wait.
-    pub fn add_poll_fds<'f>(&'f self, fds: &mut heapless::Vec<PollFd<'f>, 4>) -> Polled {
+    /// What to poll the master and stdin for (nothing for one that has
+    /// nothing to give: a hung-up descriptor would wake `poll` at once,
+    /// forever), and how long `poll` may wait.
+    pub fn interest(&self) -> (PollFlags, PollFlags, Option<Timespec>) {
         let pending = self.taken < self.filled;
         let mut master = PollFlags::empty();
         if self.slave_open {
@@ -149,25 +141,23 @@ impl Relay {
         if pending {
             master |= PollFlags::OUT;
         }
-        let mut polled = Polled {
-            master: None,
-            stdin: None,
-            timeout: (self.eof_pending && !pending).then_some(EOF_CHECK),
-        };
-        if !master.is_empty() {
-            polled.master = Some(fds.len());
-            let _ = fds.push(PollFd::new(&self.master, master));
-        }
+        let mut input = PollFlags::empty();
         if self.stdin_open && !pending {
-            polled.stdin = Some(fds.len());
-            let _ = fds.push(PollFd::from_borrowed_fd(stdin(), PollFlags::IN));
+            input = PollFlags::IN;
         }
-        polled
+        (
+            master,
+            input,
+            (self.eof_pending && !pending).then_some(EOF_CHECK),
+        )
+    }
+
+    pub fn master(&self) -> BorrowedFd<'_> {
+        self.master.as_fd()
     }
 
     /// Moves what `poll` found ready: `master` and `input` are the
-    /// revents of the descriptors `add_poll_fds` added (empty for one it
-    /// did not add).
+    /// revents of the descriptors polled for `interest`.
     pub fn service(&mut self, master: PollFlags, input: PollFlags) {
         if self.slave_open && master.intersects(PollFlags::IN | PollFlags::HUP | PollFlags::ERR) {
             self.pump_output();

@@ -13,9 +13,10 @@ use crate::signal::{
     is_job_control, is_terminating, SignalAction, SIGCHLD, SIGCONT, SIGHUP, SIGKILL, SIGSTOP,
     SIGTERM, SIGWINCH,
 };
+use crate::sys::stdio::stdin;
 use crate::sys::{self, SignalInfo, SIGNALFD_SIGINFO_SIZE};
 use rustix::event::{poll, PollFd, PollFlags};
-use rustix::fd::OwnedFd;
+use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::io::Errno;
 use rustix::process::{getpid, wait, WaitOptions};
 
@@ -369,35 +370,46 @@ fn next_event(
     if timer.is_none() && relay.is_none() {
         return next_signal(signals).map(Some);
     }
+    // Fixed slots: signals, timer, master, stdin. An unused slot polls the
+    // signalfd for nothing, which never reports.
+    let unused = signals.as_fd();
     loop {
-        let mut fds = heapless::Vec::<PollFd, 4>::new();
-        let _ = fds.push(PollFd::new(signals, PollFlags::IN));
-        if let Some(timer) = timer {
-            let _ = fds.push(PollFd::new(timer, PollFlags::IN));
-        }
-        let polled = relay.as_deref().map(|relay| relay.add_poll_fds(&mut fds));
-        let timeout = polled.as_ref().and_then(|polled| polled.timeout);
+        let (master, input, timeout) = match relay.as_deref() {
+            Some(relay) => relay.interest(),
+            None => (PollFlags::empty(), PollFlags::empty(), None),
+        };
+        let mut fds = [
+            PollFd::new(signals, PollFlags::IN),
+            slot(timer.map(AsFd::as_fd), PollFlags::IN, unused),
+            slot(relay.as_deref().map(Relay::master), master, unused),
+            slot(Some(stdin()), input, unused),
+        ];
         match poll(&mut fds, timeout.as_ref()) {
             Ok(_) => {}
             Err(Errno::INTR) => continue,
             Err(errno) => return Err(Error::step(b"poll", errno)),
         }
-        let revents = |at: Option<usize>| at.map_or(PollFlags::empty(), |at| fds[at].revents());
-        let signalled = !fds[0].revents().is_empty();
-        let timed_out = timer.is_some() && !fds[1].revents().is_empty();
-        let ready = polled.map(|polled| (revents(polled.master), revents(polled.stdin)));
-        drop(fds);
-        if let (Some(relay), Some((master, input))) = (relay.as_deref_mut(), ready) {
+        let [signalled, timed_out, master, input] = fds.map(|fd| fd.revents());
+        if let Some(relay) = relay.as_deref_mut() {
             relay.service(master, input);
         }
         // Signals first: a reap that empties the tree ends things before
         // the timer could send a needless KILL.
-        if signalled {
+        if !signalled.is_empty() {
             return next_signal(signals).map(Some);
         }
-        if timed_out {
+        if !timed_out.is_empty() {
             return Ok(None);
         }
+    }
+}
+
+/// A poll slot for `fd`, or one that never reports (`unused`, polled for
+/// nothing) when there is no fd or nothing to wait for.
+fn slot<'f>(fd: Option<BorrowedFd<'f>>, events: PollFlags, unused: BorrowedFd<'f>) -> PollFd<'f> {
+    match fd {
+        Some(fd) if !events.is_empty() => PollFd::from_borrowed_fd(fd, events),
+        _ => PollFd::from_borrowed_fd(unused, PollFlags::empty()),
     }
 }
 
