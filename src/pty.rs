@@ -68,24 +68,9 @@ impl Relay {
         let master =
             rustix::pty::openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC)
                 .map_err(|errno| Error::new(b"opening a pseudo-terminal", b"/dev/ptmx", errno))?;
-        let failed = |errno| Error::step(b"setting up the pseudo-terminal", errno);
-        rustix::pty::unlockpt(&master).map_err(failed)?;
-        let saved = sys::terminal_modes(stdin()).ok();
-        // Modes set through the master are the slave's.
-        let modes = match saved {
-            Some(modes) => modes,
-            None => {
-                // Piped input is not echoed back into the output (as `script`).
-                let mut modes = sys::terminal_modes(master.as_fd()).map_err(failed)?;
-                modes.c_lflag &= !raw::ECHO;
-                modes
-            }
-        };
-        sys::set_terminal_modes(master.as_fd(), When::Now, &modes).map_err(failed)?;
-        rustix::io::ioctl_fionbio(&master, true).map_err(failed)?;
         let relay = Relay {
             master,
-            saved,
+            saved: sys::terminal_modes(stdin()).ok(),
             input: [0; INPUT_CAPACITY],
             taken: 0,
             filled: 0,
@@ -95,13 +80,34 @@ impl Relay {
             slave_open: false,
             stdout_failed: false,
         };
-        if let Some(modes) = saved {
-            wait_for_a_size();
-            relay.copy_window_size();
-            sys::set_terminal_modes(stdin(), When::Now, &raw_modes(modes))
-                .map_err(|errno| Error::step(b"putting the terminal in raw mode", errno))?;
-        }
+        relay
+            .set_up()
+            .map_err(|errno| Error::step(b"setting up the pseudo-terminal", errno))?;
         Ok(relay)
+    }
+
+    /// The slave's modes and size from the caller's terminal (modes set
+    /// through the master are the slave's), then the caller's in raw mode.
+    fn set_up(&self) -> Result<(), Errno> {
+        let master = self.master.as_fd();
+        rustix::pty::unlockpt(master)?;
+        let modes = match self.saved {
+            Some(modes) => modes,
+            None => {
+                // Piped input is not echoed back into the output (as `script`).
+                let mut modes = sys::terminal_modes(master)?;
+                modes.c_lflag &= !raw::ECHO;
+                modes
+            }
+        };
+        sys::set_terminal_modes(master, When::Now, &modes)?;
+        rustix::io::ioctl_fionbio(master, true)?;
+        if let Some(modes) = self.saved {
+            wait_for_a_size();
+            self.copy_window_size();
+            sys::set_terminal_modes(stdin(), When::Now, &raw_modes(modes))?;
+        }
+        Ok(())
     }
 
     /// A new descriptor of the slave for a command to take as its terminal
