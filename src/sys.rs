@@ -12,6 +12,7 @@ use rustix::io::Errno;
 
 /// Turns a raw syscall return value into a `Result`, as the kernel encodes
 /// errors: a value in `-4095..=-1` is `-errno`.
+#[inline(always)]
 fn check(ret: usize) -> Result<usize, Errno> {
     let signed = ret as isize;
     if (-4095..0).contains(&signed) {
