@@ -21,10 +21,10 @@ use rustix::pty::OpenptFlags;
 use sys::stdio::{stdin, stdout};
 
 /// Bytes read from stdin and not yet taken by the master.
-const INPUT_CAPACITY: usize = 4096;
+const INPUT_CAPACITY: usize = 1024;
 /// One read of the command's output (a pty hands over at most 4 KiB at a
 /// time; more lets a burst go out in fewer writes).
-const OUTPUT_CHUNK: usize = 16384;
+const OUTPUT_CHUNK: usize = 4000;
 /// How often the command's input is checked for being drained, before
 /// VEOF follows a piped stdin that ended.
 const EOF_CHECK: Timespec = Timespec {
