@@ -25,7 +25,7 @@ pub trait Environment {
 /// Splits `NAME=value`; an entry without `=` has no value.
 fn value_of<'a>(entry: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
     let rest = entry.strip_prefix(name)?;
-    rest.strip_prefix(b"=")
+    rest.strip_prefix(&b"="[..])
 }
 
 impl Environment for CStrArray {
@@ -243,7 +243,7 @@ fn lookup(list: &CStrArray, name: &[u8]) -> Option<&'static [u8]> {
         let entry = list.get(index)?.to_bytes_with_nul();
         entry
             .strip_prefix(name)
-            .and_then(|rest| rest.strip_prefix(b"="))
+            .and_then(|rest| rest.strip_prefix(&b"="[..]))
     })
 }
 

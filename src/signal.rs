@@ -126,11 +126,11 @@ pub fn parse(text: &[u8]) -> Option<u32> {
         *to = from.to_ascii_uppercase();
     }
     let upper = &upper[..text.len()];
-    let name = upper.strip_prefix(b"SIG").unwrap_or(upper);
-    if let Some(rest) = name.strip_prefix(b"RTMIN") {
+    let name = upper.strip_prefix(&b"SIG"[..]).unwrap_or(upper);
+    if let Some(rest) = name.strip_prefix(&b"RTMIN"[..]) {
         return realtime_offset(rest, b'+').map(|offset| SIGRTMIN + offset);
     }
-    if let Some(rest) = name.strip_prefix(b"RTMAX") {
+    if let Some(rest) = name.strip_prefix(&b"RTMAX"[..]) {
         return realtime_offset(rest, b'-').map(|offset| SIGRTMAX - offset);
     }
     match (0..NAMES.len()).find(|&index| name_at(index) == name) {
@@ -154,7 +154,7 @@ fn realtime_offset(rest: &[u8], sign: u8) -> Option<u32> {
 /// tini's `-p` accepts only the upper-case `SIG` names of its own table: no
 /// numbers, no lower case, no STKFLT/IO/PWR and no real-time signals.
 pub fn parse_tini(text: &[u8]) -> Option<u32> {
-    let name = text.strip_prefix(b"SIG")?;
+    let name = text.strip_prefix(&b"SIG"[..])?;
     let number = (0..NAMES.len()).find(|&index| name_at(index) == name)? as u32 + 1;
     (!matches!(number, 16 | 29 | 30)).then_some(number)
 }

@@ -66,7 +66,7 @@ where
 /// number is ignored. S is 1..=31 and R is 0..=31 (0 drops S).
 pub(super) fn parse_rewrite(text: &[u8]) -> Option<(u32, u32)> {
     let (from, rest) = scan_int(text)?;
-    let (to, _) = scan_int(rest.strip_prefix(b":")?)?;
+    let (to, _) = scan_int(rest.strip_prefix(&b":"[..])?)?;
     ((1..=31).contains(&from) && (0..=31).contains(&to)).then_some((from as u32, to as u32))
 }
 

@@ -102,7 +102,7 @@ impl<'a, A: Arguments + ?Sized> Parser<'a, A> {
             self.done = true;
             return Ok((self.next < self.args.count()).then_some(Arg::Command(self.next)));
         }
-        if let Some(long) = arg.strip_prefix(b"--") {
+        if let Some(long) = arg.strip_prefix(&b"--"[..]) {
             let (name, value) = match long.iter().position(|&byte| byte == b'=') {
                 Some(eq) => (&long[..eq], Some(&long[eq + 1..])),
                 None => (long, None),
@@ -339,9 +339,9 @@ pub(crate) fn expect_plan<'a>((action, plan): (Action<'a>, Plan<'a>)) -> Plan<'a
 /// seconds. At most a day, so that a typo cannot hang a shutdown for ever.
 pub fn parse_duration(text: &[u8]) -> Option<u32> {
     const DAY_MS: u64 = 24 * 60 * 60 * 1000;
-    let (digits, scale) = if let Some(digits) = text.strip_suffix(b"ms") {
+    let (digits, scale) = if let Some(digits) = text.strip_suffix(&b"ms"[..]) {
         (digits, 1)
-    } else if let Some(digits) = text.strip_suffix(b"s") {
+    } else if let Some(digits) = text.strip_suffix(&b"s"[..]) {
         (digits, 1000)
     } else {
         (text, 1000)

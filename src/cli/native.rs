@@ -257,7 +257,7 @@ const LISTS: u32 = 1 << REMAP_EXIT
 /// The option a twin stands for: `USHER_WAIT_ALL` is `--wait-all`. Options
 /// that print are not twins.
 fn twin_id(name: &[u8]) -> Option<usize> {
-    let name = name.strip_prefix(b"USHER_")?;
+    let name = name.strip_prefix(&b"USHER_"[..])?;
     let id = NATIVE.longs.split(|&byte| byte == 0).position(|long| {
         !long.is_empty()
             && long.len() == name.len()
