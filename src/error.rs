@@ -212,6 +212,29 @@ impl<'a> Error<'a> {
     }
 }
 
+/// An error that was reported on stderr where it was met; usher exits 1.
+/// The failing steps of usher's own set-up and supervision return this
+/// rather than an `Error`, so that a failure travels back through every `?`
+/// as nothing at all instead of as 40 bytes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Reported;
+
+/// Reports that `step` failed with `errno`.
+#[cold]
+#[inline(never)]
+pub fn failed(step: &'static [u8], errno: Errno) -> Reported {
+    Error::step(step, errno).report();
+    Reported
+}
+
+/// Reports that `step` failed on `object` with `errno`.
+#[cold]
+#[inline(never)]
+pub fn failed_on(step: &'static [u8], object: &[u8], errno: Errno) -> Reported {
+    Error::new(step, object, errno).report();
+    Reported
+}
+
 /// The errnos usher can meet, and their texts as strerror words them, in the
 /// same order; others print as `errno N`. musl's strerror is not used so that
 /// the child side and the parent share one path and no libc table is linked.

@@ -47,10 +47,6 @@ pub fn run(argv: CStrArray, envp: CStrArray) -> i32 {
         }
         Action::Run => match start(&plan, argv, envp) {
             Ok(code) => i32::from(code),
-            Err(SpawnError::Setup(error)) => {
-                error.report();
-                1
-            }
             Err(SpawnError::User(error)) => {
                 error.report(plan.user.unwrap_or(b""));
                 1

@@ -11,7 +11,7 @@
 //! alone: stdin is read only when `poll` says so, and stdout is written in
 //! full, waiting when it is full.
 
-use crate::error::Error;
+use crate::error::{failed, failed_on, Reported};
 use crate::sys::{self, Termios, When};
 use linux_raw_sys::general as raw;
 use rustix::event::{poll, PollFd, PollFlags, Timespec};
@@ -64,10 +64,10 @@ pub struct Relay {
 impl Relay {
     /// Opens the pair and sets both terminals up. Nothing has started yet,
     /// so any failure is usher's error 1.
-    pub fn open() -> Result<Relay, Error<'static>> {
+    pub fn open() -> Result<Relay, Reported> {
         let master =
             rustix::pty::openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC)
-                .map_err(|errno| Error::new(b"opening a pseudo-terminal", b"/dev/ptmx", errno))?;
+                .map_err(|errno| failed_on(b"opening a pseudo-terminal", b"/dev/ptmx", errno))?;
         let relay = Relay {
             master,
             saved: sys::terminal_modes(stdin()).ok(),
@@ -82,7 +82,7 @@ impl Relay {
         };
         relay
             .set_up()
-            .map_err(|errno| Error::step(b"setting up the pseudo-terminal", errno))?;
+            .map_err(|errno| failed(b"setting up the pseudo-terminal", errno))?;
         Ok(relay)
     }
 
@@ -112,12 +112,12 @@ impl Relay {
 
     /// A new descriptor of the slave for a command to take as its terminal
     /// (`TIOCGPTPEER`: no path, no race).
-    pub fn open_slave(&mut self) -> Result<OwnedFd, Error<'static>> {
+    pub fn open_slave(&mut self) -> Result<OwnedFd, Reported> {
         let slave = rustix::pty::ioctl_tiocgptpeer(
             &self.master,
             OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC,
         )
-        .map_err(|errno| Error::step(b"opening the pseudo-terminal's slave", errno))?;
+        .map_err(|errno| failed(b"opening the pseudo-terminal's slave", errno))?;
         self.slave_open = true;
         Ok(slave)
     }

@@ -7,7 +7,7 @@
 //! a successful exec closes the pipe and the parent reads end-of-file.
 
 use crate::env::{path_dirs, word_at, Environment, DEFAULT_PATH};
-use crate::error::Error;
+use crate::error::{failed, Reported};
 use crate::setup::creds;
 use crate::signal::SIGCHLD;
 use crate::sys::{self, CStrArray, Disposition, SigSet};
@@ -100,8 +100,6 @@ impl ChildStep {
 /// Why there is no running command: the error of every step up to the exec.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum SpawnError<'a> {
-    /// usher's own step failed before or at the clone.
-    Setup(Error<'static>),
     /// The user spec did not resolve.
     User(SpecError<'a>),
     /// The child could not get to, or through, exec.
@@ -110,9 +108,9 @@ pub enum SpawnError<'a> {
     Reported(u8),
 }
 
-impl From<Error<'static>> for SpawnError<'_> {
-    fn from(error: Error<'static>) -> Self {
-        SpawnError::Setup(error)
+impl From<Reported> for SpawnError<'_> {
+    fn from(_: Reported) -> Self {
+        SpawnError::Reported(1)
     }
 }
 
@@ -146,8 +144,8 @@ pub fn spawn<'a>(
     setup: ChildSetup<'_>,
 ) -> Result<i32, SpawnError<'a>> {
     let (report_read, report_write) =
-        pipe_with(PipeFlags::CLOEXEC).map_err(|errno| Error::step(b"pipe", errno))?;
-    match sys::fork().map_err(|errno| Error::step(b"fork", errno))? {
+        pipe_with(PipeFlags::CLOEXEC).map_err(|errno| failed(b"pipe", errno))?;
+    match sys::fork().map_err(|errno| failed(b"fork", errno))? {
         None => {
             drop(report_read);
             let (step, errno) = prepare_and_exec(argv, envp, signals, setup);

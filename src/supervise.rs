@@ -6,7 +6,7 @@
 //! nothing is left, so orphans that called setsid are collected too, and a
 //! burst of coalesced SIGCHLDs loses nothing.
 
-use crate::error::{say, Error, Part};
+use crate::error::{failed, say, Error, Part, Reported};
 use crate::plan::{ChildFate, Personality, Plan};
 use crate::pty::Relay;
 use crate::signal::{
@@ -41,7 +41,7 @@ pub fn supervise(
     signals: &OwnedFd,
     mut state: Supervision,
     mut relay: Option<&mut Relay>,
-) -> Result<u8, Error<'static>> {
+) -> Result<u8, Reported> {
     let child = state.child;
     let (fate, others_left) = loop {
         let Some(info) = next_event(signals, None, relay.as_deref_mut())? else {
@@ -91,14 +91,14 @@ pub fn supervise(
     Ok(plan.exit_code(fate))
 }
 
-fn next_signal(signals: &OwnedFd) -> Result<SignalInfo, Error<'static>> {
+fn next_signal(signals: &OwnedFd) -> Result<SignalInfo, Reported> {
     let mut record = [0u8; SIGNALFD_SIGINFO_SIZE];
     loop {
         match rustix::io::read(signals, &mut record) {
             Ok(SIGNALFD_SIGINFO_SIZE) => return Ok(SignalInfo::from_bytes(&record)),
-            Ok(_) => return Err(Error::step(b"reading the signalfd", Errno::IO)),
+            Ok(_) => return Err(failed(b"reading the signalfd", Errno::IO)),
             Err(Errno::INTR) => {}
-            Err(errno) => return Err(Error::step(b"reading the signalfd", errno)),
+            Err(errno) => return Err(failed(b"reading the signalfd", errno)),
         }
     }
 }
@@ -167,7 +167,7 @@ struct Reaped {
 }
 
 /// Reaps every child that has exited.
-fn reap_all(plan: &Plan, child: i32) -> Result<Reaped, Error<'static>> {
+fn reap_all(plan: &Plan, child: i32) -> Result<Reaped, Reported> {
     let mut main = None;
     loop {
         let (pid, status) = match wait(WaitOptions::NOHANG) {
@@ -185,7 +185,7 @@ fn reap_all(plan: &Plan, child: i32) -> Result<Reaped, Error<'static>> {
                 })
             }
             Err(Errno::INTR) => continue,
-            Err(errno) => return Err(Error::step(b"wait4", errno)),
+            Err(errno) => return Err(failed(b"wait4", errno)),
         };
         let pid = pid.as_raw_nonzero().get();
         if pid == child {
@@ -269,7 +269,7 @@ fn shut_down(
     plan: &Plan,
     signals: &OwnedFd,
     mut relay: Option<&mut Relay>,
-) -> Result<(), Error<'static>> {
+) -> Result<(), Reported> {
     let mut rest = Rest {
         pid1: getpid().is_init(),
         termed: heapless::Vec::new(),
@@ -312,9 +312,8 @@ fn shut_down(
                         return Ok(());
                     }
                 }
-                timer = Some(
-                    grace_timer(plan.grace_ms).map_err(|errno| Error::step(b"timerfd", errno))?,
-                );
+                timer =
+                    Some(grace_timer(plan.grace_ms).map_err(|errno| failed(b"timerfd", errno))?);
                 phase = Phase::Grace;
             } else if (terminating || signo == 0) && phase == Phase::Grace {
                 // The grace is over (0), or a second signal cuts it short.
@@ -366,7 +365,7 @@ fn next_event(
     signals: &OwnedFd,
     timer: Option<&OwnedFd>,
     mut relay: Option<&mut Relay>,
-) -> Result<Option<SignalInfo>, Error<'static>> {
+) -> Result<Option<SignalInfo>, Reported> {
     if timer.is_none() && relay.is_none() {
         return next_signal(signals).map(Some);
     }
@@ -387,7 +386,7 @@ fn next_event(
         match poll(&mut fds, timeout.as_ref()) {
             Ok(_) => {}
             Err(Errno::INTR) => continue,
-            Err(errno) => return Err(Error::step(b"poll", errno)),
+            Err(errno) => return Err(failed(b"poll", errno)),
         }
         let [signalled, timed_out, master, input] = fds.map(|fd| fd.revents());
         if let Some(relay) = relay.as_deref_mut() {

@@ -5,7 +5,7 @@
 
 pub mod creds;
 
-use crate::error::{say, Error};
+use crate::error::{failed, say, Error, Reported};
 use crate::plan::{Plan, Subreaper};
 use crate::signal::{Policy, SIGCHLD};
 use crate::spawn::ChildSignals;
@@ -18,38 +18,36 @@ use rustix::process::{getpid, getppid, set_child_subreaper};
 /// namespace, so `kill 1` from inside and `docker stop` from outside both
 /// arrive. Also undoes an inherited SIG_IGN on SIGCHLD, under which the kernel
 /// would reap our children before we could read their status.
-pub fn collect_signals(policy: Policy) -> Result<(OwnedFd, ChildSignals), Error<'static>> {
+pub fn collect_signals(policy: Policy) -> Result<(OwnedFd, ChildSignals), Reported> {
     let mut child = ChildSignals::default();
-    if sys::disposition(SIGCHLD)
-        .map_err(|errno| Error::step(b"reading SIGCHLD's disposition", errno))?
+    if sys::disposition(SIGCHLD).map_err(|errno| failed(b"reading SIGCHLD's disposition", errno))?
         == Disposition::Ignore
     {
         sys::set_disposition(SIGCHLD, Disposition::Default)
-            .map_err(|errno| Error::step(b"resetting SIGCHLD", errno))?;
+            .map_err(|errno| failed(b"resetting SIGCHLD", errno))?;
         child.sigchld_ignored = true;
     }
     let set = policy.collected();
-    sys::block_signals(set).map_err(|errno| Error::step(b"blocking signals", errno))?;
-    let fd = sys::signalfd(set).map_err(|errno| Error::step(b"signalfd", errno))?;
+    sys::block_signals(set).map_err(|errno| failed(b"blocking signals", errno))?;
+    let fd = sys::signalfd(set).map_err(|errno| failed(b"signalfd", errno))?;
     Ok((fd, child))
 }
 
 /// Asks for `signo` when usher's parent dies. If the parent died before the
 /// request took hold, the signal is raised by hand so it is not lost.
-pub fn parent_death_signal(signo: u32) -> Result<(), Error<'static>> {
+pub fn parent_death_signal(signo: u32) -> Result<(), Reported> {
     let parent_before = getppid();
-    sys::set_pdeathsig(signo)
-        .map_err(|errno| Error::step(b"setting the parent-death signal", errno))?;
+    sys::set_pdeathsig(signo).map_err(|errno| failed(b"setting the parent-death signal", errno))?;
     if getppid() != parent_before {
         sys::kill(getpid().as_raw_nonzero().get(), signo)
-            .map_err(|errno| Error::step(b"raising the parent-death signal", errno))?;
+            .map_err(|errno| failed(b"raising the parent-death signal", errno))?;
     }
     Ok(())
 }
 
 /// Registers as a child subreaper when not PID 1, as the plan says. Returns
 /// whether orphans will come to usher.
-pub fn subreaper(plan: &Plan) -> Result<bool, Error<'static>> {
+pub fn subreaper(plan: &Plan) -> Result<bool, Reported> {
     if getpid().is_init() {
         return Ok(true);
     }
@@ -57,7 +55,7 @@ pub fn subreaper(plan: &Plan) -> Result<bool, Error<'static>> {
         Subreaper::Off => Ok(false),
         Subreaper::On => set_child_subreaper(Some(getpid()))
             .map(|()| true)
-            .map_err(|errno| Error::step(b"registering as a child subreaper", errno)),
+            .map_err(|errno| failed(b"registering as a child subreaper", errno)),
         Subreaper::Auto => match set_child_subreaper(Some(getpid())) {
             Ok(()) => Ok(true),
             Err(errno) => {
