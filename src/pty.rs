@@ -12,7 +12,7 @@
 //! full, waiting when it is full.
 
 use crate::error::{failed, failed_on, Reported};
-use crate::sys::{self, Termios, When};
+use crate::sys::{self, Modes, Termios, NO_MODES};
 use linux_raw_sys::general as raw;
 use rustix::event::{poll, PollFd, PollFlags, Timespec};
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -68,9 +68,12 @@ impl Relay {
         let master =
             rustix::pty::openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC)
                 .map_err(|errno| failed_on(b"opening a pseudo-terminal", b"/dev/ptmx", errno))?;
+        let mut caller = NO_MODES;
         let relay = Relay {
             master,
-            saved: sys::terminal_modes(stdin()).ok(),
+            saved: sys::terminal_modes(stdin(), Modes::Get, &mut caller)
+                .is_ok()
+                .then_some(caller),
             input: [0; INPUT_CAPACITY],
             taken: 0,
             filled: 0,
@@ -91,21 +94,22 @@ impl Relay {
     fn set_up(&self) -> Result<(), Errno> {
         let master = self.master.as_fd();
         rustix::pty::unlockpt(master)?;
-        let modes = match self.saved {
+        let mut modes = match self.saved {
             Some(modes) => modes,
             None => {
                 // Piped input is not echoed back into the output (as `script`).
-                let mut modes = sys::terminal_modes(master)?;
+                let mut modes = NO_MODES;
+                sys::terminal_modes(master, Modes::Get, &mut modes)?;
                 modes.c_lflag &= !raw::ECHO;
                 modes
             }
         };
-        sys::set_terminal_modes(master, When::Now, &modes)?;
+        sys::terminal_modes(master, Modes::SetNow, &mut modes)?;
         rustix::io::ioctl_fionbio(master, true)?;
         if let Some(modes) = self.saved {
             wait_for_a_size();
             self.copy_window_size();
-            sys::set_terminal_modes(stdin(), When::Now, &raw_modes(modes))?;
+            sys::terminal_modes(stdin(), Modes::SetNow, &mut raw_modes(modes))?;
         }
         Ok(())
     }
@@ -266,8 +270,9 @@ impl Relay {
             return;
         }
         self.eof_pending = false;
-        let eof = match sys::terminal_modes(self.master.as_fd()) {
-            Ok(modes) if modes.c_cc[raw::VEOF as usize] != 0 => modes.c_cc[raw::VEOF as usize],
+        let mut modes = NO_MODES;
+        let eof = match sys::terminal_modes(self.master.as_fd(), Modes::Get, &mut modes) {
+            Ok(()) if modes.c_cc[raw::VEOF as usize] != 0 => modes.c_cc[raw::VEOF as usize],
             _ => 4,
         };
         let eofs = [eof; 2];
@@ -279,8 +284,8 @@ impl Relay {
 impl Drop for Relay {
     /// Puts the caller's modes back once the output written so far has gone.
     fn drop(&mut self) {
-        if let Some(modes) = self.saved {
-            let _ = sys::set_terminal_modes(stdin(), When::Drained, &modes);
+        if let Some(mut modes) = self.saved {
+            let _ = sys::terminal_modes(stdin(), Modes::SetDrained, &mut modes);
         }
     }
 }

@@ -479,43 +479,41 @@ pub fn detach_terminal(fd: BorrowedFd<'_>) -> Result<(), Errno> {
 /// nothing, and writing back what `TCGETS` read restores it exactly.
 pub type Termios = linux_raw_sys::general::termios;
 
-/// `tcgetattr`: the modes of the terminal `fd` (of a pty master: its slave's).
-pub fn terminal_modes(fd: BorrowedFd<'_>) -> Result<Termios, Errno> {
-    let mut modes = MaybeUninit::<Termios>::uninit();
-    // SAFETY: TCGETS writes one whole `struct termios` (the kernel's, which
-    // linux-raw-sys mirrors) to the pointer, or nothing when it fails.
-    check(unsafe {
-        sc::syscall!(
-            IOCTL,
-            fd.as_raw_fd() as usize,
-            linux_raw_sys::ioctl::TCGETS as usize,
-            modes.as_mut_ptr()
-        )
-    })?;
-    // SAFETY: the call succeeded, so the kernel filled it.
-    Ok(unsafe { modes.assume_init() })
-}
+/// Modes of nothing, to be filled by `terminal_modes`.
+pub const NO_MODES: Termios = Termios {
+    c_iflag: 0,
+    c_oflag: 0,
+    c_cflag: 0,
+    c_lflag: 0,
+    c_line: 0,
+    c_cc: [0; 19],
+};
 
-/// When new modes take effect.
+/// What `terminal_modes` does.
 #[derive(Clone, Copy)]
 #[repr(u32)]
-pub enum When {
-    /// `TCSANOW`.
-    Now = linux_raw_sys::ioctl::TCSETS,
-    /// `TCSADRAIN`: after the output written so far has gone out.
-    Drained = linux_raw_sys::ioctl::TCSETSW,
+pub enum Modes {
+    /// `tcgetattr` (of a pty master: its slave's modes).
+    Get = linux_raw_sys::ioctl::TCGETS,
+    /// `tcsetattr(TCSANOW)`.
+    SetNow = linux_raw_sys::ioctl::TCSETS,
+    /// `tcsetattr(TCSADRAIN)`: after the output written so far has gone out.
+    SetDrained = linux_raw_sys::ioctl::TCSETSW,
 }
 
-/// `tcsetattr(fd, when, modes)`.
-pub fn set_terminal_modes(fd: BorrowedFd<'_>, when: When, modes: &Termios) -> Result<(), Errno> {
-    // SAFETY: TCSETS and TCSETSW only read one `struct termios` from the
-    // pointer, which refers to a live one.
+/// Reads the modes of the terminal `fd` into `modes`, or sets them from
+/// it. One out-parameter for both ways: a returned `Termios` would travel
+/// through memory at every call.
+pub fn terminal_modes(fd: BorrowedFd<'_>, what: Modes, modes: &mut Termios) -> Result<(), Errno> {
+    // SAFETY: TCGETS writes one whole `struct termios` (the kernel's, which
+    // linux-raw-sys mirrors) to the pointer; TCSETS and TCSETSW read one.
+    // It points to a live one we may write.
     check(unsafe {
         sc::syscall!(
             IOCTL,
             fd.as_raw_fd() as usize,
-            when as usize,
-            modes as *const Termios
+            what as usize,
+            modes as *mut Termios
         )
     })?;
     Ok(())
