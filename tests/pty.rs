@@ -174,7 +174,14 @@ fn no_output_is_lost_at_exit() {
 
 #[test]
 fn a_grandchild_holding_the_terminal_does_not_hold_usher() {
-    let terminal = start(&["sh", "-c", r#"sleep 30 & echo "bg=$!=""#], 24, 80);
+    // The grandchild ignores the SIGHUP its terminal sends when the
+    // session leader exits, and keeps the terminal open.
+    let ready = scratch("pty-grandchild").join("ready");
+    let script = format!(
+        r#"(trap "" HUP; : > {0}; exec sleep 30) & while [ ! -e {0} ]; do sleep 0.01; done; echo "bg=$!=""#,
+        ready.display()
+    );
+    let terminal = start(&["sh", "-c", &script], 24, 80);
     let screen = terminal.wait_screen("=\r");
     let grandchild: i32 = screen
         .split("bg=")
