@@ -156,6 +156,9 @@ fn launch<'a>(
     envp: CStrArray,
     setup: ChildSetup<'_>,
 ) -> Result<u8, SpawnError<'a>> {
+    if plan.pty {
+        sys::fill_closed_stdio();
+    }
     let (signals, child_signals) = setup::collect_signals(plan.policy)?;
     if let Some(signo) = plan.pdeathsig {
         setup::parent_death_signal(signo)?;

@@ -256,9 +256,7 @@ fn prepare_and_exec(
 /// caller's terminal is left to the command (no TIOCSTI on it).
 fn take_terminal(terminal: BorrowedFd<'_>) -> Result<(), Errno> {
     rustix::process::setsid()?;
-    rustix::stdio::dup2_stdin(terminal)?;
-    rustix::stdio::dup2_stdout(terminal)?;
-    rustix::stdio::dup2_stderr(terminal)?;
+    sys::dup_onto_stdio(terminal)?;
     rustix::process::ioctl_tiocsctty(sys::stdio::stdin())?;
     sys::close_on_exec_from(3)
 }

@@ -519,6 +519,46 @@ pub fn terminal_modes(fd: BorrowedFd<'_>, what: Modes, modes: &mut Termios) -> R
     Ok(())
 }
 
+/// Opens /dev/null on each of stdin, stdout and stderr that is closed, so
+/// that no descriptor usher opens later lands there (the relay would then
+/// write the command's output into its own terminal). `open` takes the
+/// lowest free number, so going in order fills each gap.
+pub fn fill_closed_stdio() {
+    for fd in 0..3usize {
+        // SAFETY: fcntl(F_GETFD) takes integers; open reads a static C
+        // string. Nothing of ours is touched.
+        unsafe {
+            if check(sc::syscall!(FCNTL, fd, linux_raw_sys::general::F_GETFD as usize)) == Err(Errno::BADF) {
+                sc::syscall!(
+                    OPENAT,
+                    linux_raw_sys::general::AT_FDCWD as isize as usize,
+                    c"/dev/null".as_ptr(),
+                    linux_raw_sys::general::O_RDWR as usize
+                );
+            }
+        }
+    }
+}
+
+/// Makes `fd` the process's stdin, stdout and stderr (`dup2` onto 0, 1, 2).
+/// When `fd` already is one of them (usher started with it closed), its
+/// close-on-exec flag is cleared instead, as `dup2` onto itself would not.
+pub fn dup_onto_stdio(fd: BorrowedFd<'_>) -> Result<(), Errno> {
+    let raw = fd.as_raw_fd() as usize;
+    for target in 0..3usize {
+        // SAFETY: dup3 and fcntl(F_SETFD) take integers; replacing 0, 1 and
+        // 2, and keeping `fd` across the exec, is the point.
+        check(unsafe {
+            if raw == target {
+                sc::syscall!(FCNTL, raw, linux_raw_sys::general::F_SETFD as usize, 0usize)
+            } else {
+                sc::syscall!(DUP3, raw, target, 0usize)
+            }
+        })?;
+    }
+    Ok(())
+}
+
 /// Marks every descriptor from `first` on close-on-exec (`close_range` with
 /// CLOSE_RANGE_CLOEXEC, Linux 5.11), so none of them reaches the command,
 /// while the error pipe to the parent still works until the exec.

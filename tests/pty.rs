@@ -260,6 +260,29 @@ fn piped_stdin_ends_with_the_terminals_eof() {
 }
 
 #[test]
+fn closed_stdio_does_not_loop_the_output_back() {
+    // With stdin and stdout closed, the master must not land on fd 1, where
+    // the relay would write the command's output into its own terminal.
+    let script = format!(
+        r#"exec {} --pty -- sh -c 'tty; exit 6' <&- >&-"#,
+        usher().display()
+    );
+    let (code, output) = {
+        let mut child = Command::new("sh")
+            .args(["-c", &script])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let status = wait_for(|| child.try_wait().expect("try_wait"), "usher to end");
+        let output = child.wait_with_output().expect("output");
+        (status.code(), stderr(&output))
+    };
+    assert_eq!((code, output), (Some(6), String::new()));
+}
+
+#[test]
 fn tiocsti_by_the_child_cannot_reach_the_callers_terminal() {
     let probe = probe_path();
     let text = "id\n";
