@@ -197,21 +197,16 @@ impl Relay {
 
     /// One read of the master, written out in full.
     fn pump_output(&mut self) {
-        let mut chunk = [0u8; OUTPUT_CHUNK];
-        let len = match rustix::io::read(&self.master, &mut chunk) {
-            Ok(0) => {
-                self.slave_open = false;
-                return;
-            }
-            Ok(len) => len,
+        let mut chunk = [core::mem::MaybeUninit::<u8>::uninit(); OUTPUT_CHUNK];
+        let mut out: &[u8] = match rustix::io::read(&self.master, &mut chunk) {
             Err(Errno::AGAIN | Errno::INTR) => return,
-            // EIO: the last slave descriptor closed.
-            Err(_) => {
+            Ok((read, _)) if !read.is_empty() => read,
+            // EIO (or 0): the last slave descriptor closed.
+            _ => {
                 self.slave_open = false;
                 return;
             }
         };
-        let mut out = &chunk[..len];
         while !out.is_empty() && !self.stdout_failed {
             match rustix::io::write(stdout(), out) {
                 Ok(written) => out = &out[written..],
