@@ -207,8 +207,26 @@ impl PlanError<'_> {
     }
 }
 
-const TOO_MANY_BYTES: PlanError<'static> =
-    PlanError::TooMany(b"bytes in built variables and arguments", BUILT_CAPACITY);
+/// Which capacity the planner ran past: one byte, so that it travels back
+/// through every `?` in a register; it becomes a `PlanError` once, at the end.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Limit {
+    Env,
+    Args,
+    Bytes,
+}
+
+impl From<Limit> for PlanError<'_> {
+    fn from(limit: Limit) -> Self {
+        match limit {
+            Limit::Env => PlanError::TooMany(b"environment variables", ENV_CAPACITY),
+            Limit::Args => PlanError::TooMany(b"arguments", ARG_CAPACITY),
+            Limit::Bytes => {
+                PlanError::TooMany(b"bytes in built variables and arguments", BUILT_CAPACITY)
+            }
+        }
+    }
+}
 
 /// Where the planner builds its strings (see [`sys::Arena`]); a full one is
 /// the capacity error.
@@ -221,8 +239,8 @@ impl<'a> Arena<'a> {
 
     /// The parts joined, with a final NUL (included in the slice).
     #[inline(never)]
-    pub fn join(&mut self, parts: &[&[u8]]) -> Result<&'a [u8], PlanError<'static>> {
-        self.0.join(parts).ok_or(TOO_MANY_BYTES)
+    pub fn join(&mut self, parts: &[&[u8]]) -> Result<&'a [u8], Limit> {
+        self.0.join(parts).ok_or(Limit::Bytes)
     }
 }
 
@@ -280,8 +298,32 @@ pub fn plan_environment<'a>(
     arena: &mut Arena<'a>,
     out: &mut Planned<'a>,
 ) -> Result<(), PlanError<'a>> {
-    const FULL: PlanError<'static> = PlanError::TooMany(b"environment variables", ENV_CAPACITY);
-    const ARGS_FULL: PlanError<'static> = PlanError::TooMany(b"arguments", ARG_CAPACITY);
+    build(command, envp, keep_usher, home, edits, arena, out)?;
+    let final_env = out.env.as_array();
+    for &(kind, name) in edits {
+        if kind == EnvEdit::RequireEnv {
+            match lookup(&final_env, name) {
+                None => return Err(PlanError::Required(name, false)),
+                Some(b"\0") => return Err(PlanError::Required(name, true)),
+                Some(_) => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Steps 1 to 6 of `plan_environment`, and the workdir.
+fn build<'a>(
+    command: CStrArray,
+    envp: CStrArray,
+    keep_usher: bool,
+    home: Option<&'a [u8]>,
+    edits: &[(EnvEdit, &'a [u8])],
+    arena: &mut Arena<'a>,
+    out: &mut Planned<'a>,
+) -> Result<(), Limit> {
+    const FULL: Limit = Limit::Env;
+    const ARGS_FULL: Limit = Limit::Args;
     let venv = last_of(edits, EnvEdit::Venv);
     let cleared = last_of(edits, EnvEdit::ClearEnv).is_some();
     // Names a later step sets or removes: left out of the earlier ones.
@@ -383,15 +425,6 @@ pub fn plan_environment<'a>(
         }
         if !out.args.push_with_nul(value) {
             return Err(ARGS_FULL);
-        }
-    }
-    for &(kind, name) in edits {
-        if kind == EnvEdit::RequireEnv {
-            match lookup(&final_env, name) {
-                None => return Err(PlanError::Required(name, false)),
-                Some(b"\0") => return Err(PlanError::Required(name, true)),
-                Some(_) => {}
-            }
         }
     }
     if let Some(dir) = last_of(edits, EnvEdit::Workdir) {
