@@ -183,6 +183,7 @@ impl Relay {
 
     /// After the command has exited: relays what it left in the terminal,
     /// until no slave is open or the master has been quiet for `QUIET`.
+    #[inline(never)]
     pub fn drain(&mut self) {
         while self.slave_open {
             let mut fds = [PollFd::new(&self.master, PollFlags::IN)];
