@@ -273,6 +273,36 @@ def stepped_instructions(subjects):
     return result
 
 
+# The pty relays, each copying `head -c 100 MiB /dev/zero` from a new
+# terminal to a pipe (stdin is /dev/null: CI has no terminal).
+RELAY_BYTES = 100 * 1024 * 1024
+RELAYS = {
+    "usher --pty": [USHER, "--pty", "--", "head", "-c", str(RELAY_BYTES), "/dev/zero"],
+    "script -qfec": ["script", "-qfec", f"head -c {RELAY_BYTES} /dev/zero", "/dev/null"],
+}
+
+
+def relay_throughput(rounds=12):
+    """Median MiB/s of each relay over `rounds` interleaved runs; every run
+    must deliver every byte."""
+    runs = {name: [] for name in RELAYS}
+    for _ in range(rounds):
+        order = list(RELAYS)
+        random.shuffle(order)
+        for name in order:
+            start = time.perf_counter()
+            child = subprocess.Popen(RELAYS[name], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+            received = 0
+            while chunk := child.stdout.read(1 << 20):
+                received += len(chunk)
+            child.wait()
+            seconds = time.perf_counter() - start
+            if received != RELAY_BYTES or child.returncode != 0:
+                sys.exit(f"bench: {name} relayed {received} bytes, status {child.returncode}")
+            runs[name].append(RELAY_BYTES / (1 << 20) / seconds)
+    return {name: statistics.median(values) for name, values in runs.items()}
+
+
 def row(label, names, values, show):
     """One table row: the label, then each subject's value as `show` writes it."""
     return f"| {label} | " + " | ".join(show(values[name]) for name in names) + " |"
@@ -305,6 +335,8 @@ def main():
     switch_overhead, _ = exec_overhead(subjects=SWITCHERS)
     switch_calls, _ = syscalls(subjects=SWITCHERS)
     switch_instr = stepped_instructions(SWITCHERS)
+    print("bench: pty relay ...", flush=True)
+    relay = relay_throughput()
     shutil.rmtree(SWITCH_DIR)
 
     kernel = os.uname().release
@@ -342,6 +374,13 @@ def main():
         "`true` (`bench/steps.c`), because the switchers exec in place, which callgrind does not",
         "follow, and valgrind cannot run Go's gosu. Only gosu's first thread is stepped, so its",
         "figure is a lower bound. `usher --user` is counted until it exits (its child is not stepped).",
+        "",
+        "The pty relays, each copying `head -c 100 MiB /dev/zero` from a new terminal to a pipe",
+        "(stdin is /dev/null), 12 interleaved runs each, every byte checked:",
+        "",
+        "| | " + " | ".join(RELAYS) + " |",
+        "|---|" + "---:|" * len(RELAYS),
+        row("throughput (MiB/s, median of 12)", RELAYS, relay, "{:.1f}".format),
         "",
         f"Floors: plain `true` takes {true_us:.0f} µs and {true_calls} syscalls; a direct",
         f"kill-to-read round trip takes {direct_us:.1f} µs. An empty musl static-pie program built",

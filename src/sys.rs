@@ -528,7 +528,12 @@ pub fn fill_closed_stdio() {
         // SAFETY: fcntl(F_GETFD) takes integers; open reads a static C
         // string. Nothing of ours is touched.
         unsafe {
-            if check(sc::syscall!(FCNTL, fd, linux_raw_sys::general::F_GETFD as usize)) == Err(Errno::BADF) {
+            if check(sc::syscall!(
+                FCNTL,
+                fd,
+                linux_raw_sys::general::F_GETFD as usize
+            )) == Err(Errno::BADF)
+            {
                 sc::syscall!(
                     OPENAT,
                     linux_raw_sys::general::AT_FDCWD as isize as usize,

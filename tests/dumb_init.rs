@@ -292,6 +292,57 @@ fn job_control_stops_and_continues_the_child_and_usher() {
 }
 
 #[test]
+fn ctrl_z_and_fg_at_an_interactive_shell() {
+    if !root_or_skip("ctrl_z_and_fg_at_an_interactive_shell") {
+        return;
+    }
+    // Job control as a user meets it: an interactive shell on a terminal
+    // runs dumb-init in the foreground; ^Z typed at the terminal stops the
+    // job (dumb-init stops its child, then itself, so the shell sees the
+    // job stop) and `fg` continues both.
+    for program in [usher_as("dumb-init"), peer()] {
+        let (out, args) = recorder("di-ctrl-z", &[], &[]);
+        let line = format!("exec 2>&1; {} {}\n", program.display(), args.join(" "));
+        let mut shell = common::terminal::Terminal::start_with(
+            |_| {
+                let mut command = Command::new("sh");
+                command.arg("-i").env("PS1", "$ ").env_remove("ENV");
+                command
+            },
+            24,
+            80,
+        );
+        shell.type_keys(line.as_bytes());
+        wait_lines(&out, 1);
+        let init = first_child_of(shell.pid()).expect("dumb-init");
+        let child = first_child_of(init).expect("its child");
+        shell.type_keys(b"\x1a");
+        wait_for(
+            || (state(child) == 'T' && state(init) == 'T').then_some(()),
+            &format!("{}: ^Z stops both", program.display()),
+        );
+        shell.type_keys(b"fg\n");
+        wait_for(
+            || (state(child) != 'T' && state(init) != 'T').then_some(()),
+            &format!("{}: fg continues both", program.display()),
+        );
+        send(init, 15);
+        wait_lines(&out, 3);
+        shell.type_keys(b"exit\n");
+        let (status, screen, _) = shell.finish();
+        assert_eq!(status.code(), Some(0), "{screen:?}");
+        // The child never saw the TSTP itself: it was stopped (SIGSTOP),
+        // then got the CONT, then the TERM.
+        assert_eq!(
+            lines(&out),
+            ["ready", "18", "15"],
+            "{}: {screen:?}",
+            program.display()
+        );
+    }
+}
+
+#[test]
 fn the_terminal_hand_over_signals_are_not_forwarded() {
     if !root_or_skip("the_terminal_hand_over_signals_are_not_forwarded") {
         return;
