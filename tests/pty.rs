@@ -199,6 +199,47 @@ fn a_grandchild_holding_the_terminal_does_not_hold_usher() {
 }
 
 #[test]
+fn the_earlier_options_work_with_a_pty() {
+    // --env and --wait-all: a background job's late output is relayed
+    // while usher waits for it. The job ignores the SIGHUP that the
+    // session leader's exit sends the terminal's group, and is ready
+    // before the leader exits.
+    let ready = scratch("pty-wait-all").join("ready");
+    let script = format!(
+        r#"echo "x=$X=$((6*7))"; (trap "" HUP; : > {0}; sleep 0.3; echo "late=$((40+2))") & while [ ! -e {0} ]; do sleep 0.01; done"#,
+        ready.display()
+    );
+    let args = [
+        "--pty",
+        "--env",
+        "X=1",
+        "--wait-all",
+        "--",
+        "sh",
+        "-c",
+        &script,
+    ];
+    let terminal = Terminal::start(&usher(), &args, 24, 80);
+    let (status, screen, _) = terminal.finish();
+    assert_eq!(status.code(), Some(0), "{screen:?}");
+    assert!(
+        screen.contains("x=1=42") && screen.contains("late=42"),
+        "{screen:?}"
+    );
+    // --grace: the survivor's TERM, and what it prints on it, get through.
+    let ready = scratch("pty-grace").join("ready");
+    let script = format!(
+        r#"(trap "" HUP; trap 'echo "term=$((1+1))"; exit 0' TERM; : > {0}; while :; do sleep 0.05; done) & while [ ! -e {0} ]; do sleep 0.01; done; exit 4"#,
+        ready.display()
+    );
+    let args = ["--pty", "--grace", "5", "--", "sh", "-c", &script];
+    let terminal = Terminal::start(&usher(), &args, 24, 80);
+    let (status, screen, _) = terminal.finish();
+    assert_eq!(status.code(), Some(4), "{screen:?}");
+    assert!(screen.contains("term=2"), "{screen:?}");
+}
+
+#[test]
 fn a_term_to_usher_is_forwarded_and_the_last_words_arrive() {
     let script = r#"trap 'echo "bye=$((40+2))"; exit 5' TERM; echo "up=$((1+1))"; while :; do sleep 0.05; done"#;
     let terminal = start(&["sh", "-c", script], 24, 80);
