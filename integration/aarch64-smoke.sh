@@ -25,6 +25,8 @@ $qemu "$usher" -- sh -c 'kill -TERM $$'
 check "death by signal is 128+N" 143 "$?"
 $qemu "$usher" -- sh -c 'trap "exit 5" USR1; kill -USR1 $PPID; sleep 5 & wait'
 check "signal forwarded to the child" 5 "$?"
+out=$(echo hello | $qemu "$usher" --pty -- sh -c 'test -t 0 && test -t 1 && cat; exit 3' | tr -d '\r'; echo "status=${PIPESTATUS[1]}")
+check "--pty relays a terminal (piped input ends with VEOF)" "hello status=3" "$(echo $out)"
 $qemu "$usher" -- /no/such/command 2>/dev/null
 check "missing command is 127" 127 "$?"
 $qemu "$usher" --bogus 2>/dev/null
