@@ -217,6 +217,7 @@ pub enum Limit {
 }
 
 impl From<Limit> for PlanError<'_> {
+    #[inline(never)]
     fn from(limit: Limit) -> Self {
         match limit {
             Limit::Env => PlanError::TooMany(b"environment variables", ENV_CAPACITY),

@@ -181,6 +181,7 @@ impl<'a> Error<'a> {
     }
 
     /// A step with no object worth naming.
+    #[inline(never)]
     pub fn step(step: &'static [u8], errno: Errno) -> Error<'static> {
         Error {
             step,
@@ -229,7 +230,6 @@ pub fn failed(step: &'static [u8], errno: Errno) -> Reported {
 
 /// Reports that `step` failed on `object` with `errno`.
 #[cold]
-#[inline(never)]
 pub fn failed_on(step: &'static [u8], object: &[u8], errno: Errno) -> Reported {
     Error::new(step, object, errno).report();
     Reported
@@ -249,6 +249,7 @@ Permission denied\0Bad address\0Not a directory\0Is a directory\0Invalid argumen
 No file descriptors available\0Not a tty\0Text file busy\0Symbolic link loop\0\
 Filename too long\0Function not implemented\0Accessing a corrupted shared library";
 
+#[inline(never)]
 pub fn errno_text(errno: Errno) -> Option<&'static [u8]> {
     let raw = errno.raw_os_error();
     let index = ERRNOS.iter().position(|&known| i32::from(known) == raw)?;

@@ -75,6 +75,7 @@ fn command_name(plan: &Plan, argv: CStrArray) -> &'static [u8] {
         .map_or(b"", |command| command.to_bytes())
 }
 
+#[inline(never)]
 fn start<'a>(plan: &Plan<'a>, argv: CStrArray, envp: CStrArray) -> Result<u8, SpawnError<'a>> {
     match plan.user {
         Some(spec) => start_as(plan, spec, argv, envp),
@@ -313,6 +314,7 @@ fn launch_planned<'a>(
 /// Most words in one `--pre` command.
 const PRE_WORDS: usize = 256;
 
+#[inline(never)]
 fn reported<'a>(error: env::PlanError<'_>) -> SpawnError<'a> {
     error.report();
     SpawnError::Reported(1)

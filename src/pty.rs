@@ -64,6 +64,7 @@ pub struct Relay {
 impl Relay {
     /// Opens the pair and sets both terminals up. Nothing has started yet,
     /// so any failure is usher's error 1.
+    #[inline(never)]
     pub fn open() -> Result<Relay, Reported> {
         let master =
             rustix::pty::openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC)
@@ -323,6 +324,7 @@ fn wait_for_a_size() {
     }
 }
 
+#[inline(never)]
 fn wait_for(fd: BorrowedFd<'_>, events: PollFlags) {
     let _ = poll(&mut [PollFd::from_borrowed_fd(fd, events)], None);
 }

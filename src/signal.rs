@@ -195,6 +195,7 @@ pub fn parse_rewrite(text: &[u8]) -> Option<(u32, u32)> {
 /// Whether a signal asks to end things: a second one during the grace
 /// skips to SIGKILL, and one after the main child is gone (`--wait-all`)
 /// starts the shutdown.
+#[inline(never)]
 pub fn is_terminating(signo: u32) -> bool {
     matches!(signo, SIGTERM | SIGINT | SIGHUP | SIGQUIT)
 }
@@ -213,6 +214,7 @@ pub struct Rewrites([u8; SIGRTMAX as usize]);
 const DROPPED: u8 = 0xff;
 
 impl Default for Rewrites {
+    #[inline(never)]
     fn default() -> Self {
         Rewrites([0; SIGRTMAX as usize])
     }
@@ -281,6 +283,7 @@ impl Policy {
         }
     }
 
+    #[inline(never)]
     pub fn action(self, signo: u32) -> SignalAction {
         match (self, signo) {
             (_, SIGCHLD) => SignalAction::Reap,

@@ -254,6 +254,7 @@ fn prepare_and_exec(
 /// A new session whose controlling terminal is `terminal`, as stdin, stdout
 /// and stderr; every other descriptor closes at the exec, so nothing of the
 /// caller's terminal is left to the command (no TIOCSTI on it).
+#[inline(never)]
 fn take_terminal(terminal: BorrowedFd<'_>) -> Result<(), Errno> {
     rustix::process::setsid()?;
     sys::dup_onto_stdio(terminal)?;
@@ -303,7 +304,6 @@ fn switch_and_exec(
 
 /// `execvp` without libc: a command containing `/` is run as given; any other
 /// is searched in `search` (`None`: there is no PATH to search).
-#[inline(never)]
 fn exec_command(argv: CStrArray, envp: CStrArray, search: Option<&[u8]>) -> (ChildStep, Errno) {
     let command = match argv.get(0) {
         Some(command) => command,
@@ -378,6 +378,7 @@ impl SearchOutcome {
 /// Writes `dir/name\0` into `buffer` (just `name` for an empty dir, which is
 /// the current directory) and returns it with its NUL. `None` when it does
 /// not fit.
+#[inline(never)]
 pub fn join_path<'b>(
     buffer: &'b mut [u8; PATH_CAPACITY],
     dir: &[u8],

@@ -339,6 +339,7 @@ fn shut_down(
 }
 
 /// A timerfd that fires once, `millis` from now.
+#[inline(never)]
 fn grace_timer(millis: u32) -> Result<OwnedFd, Errno> {
     use rustix::time::{
         timerfd_create, timerfd_settime, Itimerspec, TimerfdClockId, TimerfdFlags,

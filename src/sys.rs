@@ -49,6 +49,7 @@ impl CStrArray {
         CStrArray { ptr, len }
     }
 
+    #[inline(never)]
     pub fn len(&self) -> usize {
         self.len
     }
@@ -334,6 +335,7 @@ impl KernelSigaction {
 }
 
 /// Reads the disposition of `signo`.
+#[inline(never)]
 pub fn disposition(signo: u32) -> Result<Disposition, Errno> {
     let mut old = KernelSigaction::with_handler(SIG_DFL);
     // SAFETY: the new-action pointer is NULL (query only) and the old-action

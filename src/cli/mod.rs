@@ -69,6 +69,7 @@ pub struct Parser<'a, A: Arguments + ?Sized> {
 
 impl<'a, A: Arguments + ?Sized> Parser<'a, A> {
     /// Starts after argv[0].
+    #[inline(never)]
     pub fn new(args: &'a A) -> Self {
         Parser {
             args,

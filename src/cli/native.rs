@@ -218,6 +218,7 @@ fn set_value<'a>(plan: &mut Plan<'a>, id: usize, value: &'a [u8]) -> bool {
 
 /// Whether an environment option's value has its form; the value itself is
 /// used when the environment is planned (see `env_edits`).
+#[inline(never)]
 fn env_value_is_good(id: usize, value: &[u8]) -> bool {
     let name_end = value
         .iter()
@@ -312,6 +313,7 @@ fn apply_twins<'a, E: Environment + ?Sized>(
 }
 
 /// Applies one twin's value; false when it is bad.
+#[inline(never)]
 fn set_twin<'a>(plan: &mut Plan<'a>, id: usize, value: &'a [u8]) -> bool {
     if id == VERBOSE {
         let level = if value.is_empty() {
@@ -360,6 +362,7 @@ fn set_twin<'a>(plan: &mut Plan<'a>, id: usize, value: &'a [u8]) -> bool {
 /// give, in the environment's order (a list twin item by item). The values
 /// were checked when the Plan was made. Stops, returning false, as soon as
 /// `each` does.
+#[inline(never)]
 pub fn env_edits<'a, A, E>(
     args: &'a A,
     env: &'a E,
@@ -425,6 +428,7 @@ where
 }
 
 /// The environment edit an option id stands for.
+#[inline(never)]
 fn env_edit(id: usize) -> Option<EnvEdit> {
     const EDITS: [EnvEdit; 8] = [
         EnvEdit::Env,

@@ -111,6 +111,7 @@ fn atoi(text: &[u8]) -> i32 {
 /// tini's `-e` goes through `strtol` and needs the whole string consumed:
 /// white space and a sign may lead, and an empty string is 0 (strtol reads
 /// nothing, and its end is the end of the input).
+#[inline(never)]
 pub(super) fn parse_strtol_code(text: &[u8]) -> Option<u8> {
     if text.is_empty() {
         return Some(0);

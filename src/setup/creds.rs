@@ -26,6 +26,7 @@ struct FileSource {
 }
 
 impl Source for FileSource {
+    #[inline(never)]
     fn fill(&mut self, buf: &mut [u8]) -> Result<usize, Errno> {
         if !self.opened {
             self.opened = true;
@@ -61,6 +62,7 @@ pub fn resolve(spec: &[u8]) -> Result<Credentials, SpecError<'_>> {
 }
 
 /// Becomes `credentials` for good. On failure, returns the step that failed.
+#[inline(never)]
 pub fn switch(credentials: &Credentials) -> Result<(), (ChildStep, Errno)> {
     sys::set_groups(&credentials.groups).map_err(|errno| (ChildStep::Groups, errno))?;
     let gid = rustix::process::Gid::from_raw(credentials.gid);

@@ -88,6 +88,7 @@ impl<'w> Line<'w> {
         self.home.clear();
     }
 
+    #[inline(never)]
     fn push(&mut self, byte: u8) {
         match self.fields {
             1 => {

@@ -23,6 +23,7 @@ pub struct Entry {
 }
 
 /// The first well-formed line that answers `query`, if any.
+#[inline(never)]
 pub fn find<S: Source>(
     scanner: &mut Scanner<'_, S>,
     query: Query<'_>,
