@@ -303,6 +303,11 @@ def relay_throughput(rounds=12):
     return {name: statistics.median(values) for name, values in runs.items()}
 
 
+def head(names):
+    """A table's header lines, for a column per subject."""
+    return ["| | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+
+
 def row(label, names, values, show):
     """One table row: the label, then each subject's value as `show` writes it."""
     return f"| {label} | " + " | ".join(show(values[name]) for name in names) + " |"
@@ -350,8 +355,7 @@ def main():
         "dumb-init\" is the same binary invoked by that name, beside Debian's dumb-init 1.2.5.",
         "Subjects are interleaved in a fresh random order every round.",
         "",
-        "| | " + " | ".join(SUBJECTS) + " |",
-        "|---|" + "---:|" * len(SUBJECTS),
+        *head(SUBJECTS),
         row("file size (bytes)", SUBJECTS, sizes, str),
         row("exec overhead of `X true` (µs, median of 600)", SUBJECTS, overhead, "{:.0f}".format),
         row("idle VmRSS (KiB)", SUBJECTS, memory, lambda m: f"{m[0]:.0f}"),
@@ -364,8 +368,7 @@ def main():
         "User switchers, each running `true` as root (`X root true`; usher's personalities are",
         "symlinks to the same binary, and `usher --user root -- true` spawns a child as usual):",
         "",
-        "| | " + " | ".join(SWITCHERS) + " |",
-        "|---|" + "---:|" * len(SWITCHERS),
+        *head(SWITCHERS),
         row("exec overhead (µs, median of 600)", SWITCHERS, switch_overhead, "{:.0f}".format),
         row("syscalls, above `true` alone", SWITCHERS, switch_calls, str),
         row("user-space instructions (single-stepped)", SWITCHERS, switch_instr, "{:,}".format),
@@ -378,8 +381,7 @@ def main():
         "The pty relays, each copying `head -c 100 MiB /dev/zero` from a new terminal to a pipe",
         "(stdin is /dev/null), 12 interleaved runs each, every byte checked:",
         "",
-        "| | " + " | ".join(RELAYS) + " |",
-        "|---|" + "---:|" * len(RELAYS),
+        *head(RELAYS),
         row("throughput (MiB/s, median of 12)", RELAYS, relay, "{:.1f}".format),
         "",
         f"Floors: plain `true` takes {true_us:.0f} µs and {true_calls} syscalls; a direct",

@@ -135,7 +135,7 @@ fn become_planned<'a>(
 }
 
 /// usher's own state once it is set up, for each process it supervises.
-struct Engine<'p, 'a> {
+struct Engine<'p, 'a, 'r> {
     plan: &'p Plan<'a>,
     signals: rustix::fd::OwnedFd,
     child_signals: spawn::ChildSignals,
@@ -143,9 +143,11 @@ struct Engine<'p, 'a> {
     /// Signals to drop once (see `supervise::TERMINAL_HANDOVER`), for the
     /// first process supervised.
     swallow: u64,
-    /// `--pty`: each command gets the slave; dropping it restores the
-    /// caller's terminal, on every path out of `launch`.
-    relay: Option<pty::Relay>,
+    /// `--pty`: each command gets the slave. The relay lives in
+    /// `launch_with_relay`'s frame, so that its buffer takes stack only
+    /// with `--pty`, and dropping it there restores the caller's terminal
+    /// on every path out.
+    relay: Option<&'r mut pty::Relay>,
 }
 
 /// Sets usher up, then spawns the command (after planning its environment
@@ -170,12 +172,7 @@ fn launch<'a>(
     }
     // With a pty usher keeps its terminal: the command's session is the pty's.
     let handed_over_terminal = plan.setsid && !plan.pty && setup::release_terminal(plan);
-    let relay = if plan.pty {
-        Some(pty::Relay::open()?)
-    } else {
-        None
-    };
-    let mut engine = Engine {
+    let engine = Engine {
         plan,
         signals,
         child_signals,
@@ -185,8 +182,39 @@ fn launch<'a>(
         } else {
             0
         },
-        relay,
+        relay: None,
     };
+    if plan.pty {
+        return launch_with_relay(engine, argv, envp, setup);
+    }
+    dispatch(engine, argv, envp, setup)
+}
+
+/// `--pty`: opens the relay (the caller's terminal goes raw), then goes on.
+#[inline(never)]
+fn launch_with_relay<'a>(
+    engine: Engine<'_, 'a, '_>,
+    argv: CStrArray,
+    envp: CStrArray,
+    setup: ChildSetup<'_>,
+) -> Result<u8, SpawnError<'a>> {
+    let mut relay = pty::Relay::open()?;
+    let engine = Engine {
+        relay: Some(&mut relay),
+        ..engine
+    };
+    dispatch(engine, argv, envp, setup)
+}
+
+/// Runs the command, after the environment planning and `--pre` commands
+/// when they are asked for.
+fn dispatch<'a>(
+    mut engine: Engine<'_, 'a, '_>,
+    argv: CStrArray,
+    envp: CStrArray,
+    setup: ChildSetup<'_>,
+) -> Result<u8, SpawnError<'a>> {
+    let plan = engine.plan;
     if plan.edits_env || setup.credentials.is_some() {
         return launch_planned(&mut engine, argv, envp, setup);
     }
@@ -196,13 +224,13 @@ fn launch<'a>(
 /// Spawns `command` and supervises it to its end under `plan`; returns
 /// usher's code.
 fn run_child<'a>(
-    engine: &mut Engine<'_, 'a>,
+    engine: &mut Engine<'_, 'a, '_>,
     plan: &Plan,
     command: CStrArray,
     envp: CStrArray,
     setup: ChildSetup<'_>,
 ) -> Result<u8, SpawnError<'a>> {
-    let slave = match engine.relay.as_mut() {
+    let slave = match engine.relay.as_deref_mut() {
         Some(relay) => Some(relay.open_slave()?),
         None => None,
     };
@@ -233,7 +261,7 @@ fn run_child<'a>(
         plan,
         &engine.signals,
         supervision,
-        engine.relay.as_mut(),
+        engine.relay.as_deref_mut(),
     )?)
 }
 
@@ -242,7 +270,7 @@ fn run_child<'a>(
 /// and the built strings) take stack only when the environment is edited.
 #[inline(never)]
 fn launch_planned<'a>(
-    engine: &mut Engine<'_, 'a>,
+    engine: &mut Engine<'_, 'a, '_>,
     argv: CStrArray,
     envp: CStrArray,
     setup: ChildSetup<'_>,

@@ -10,7 +10,6 @@ use common::terminal::Terminal;
 use common::*;
 use std::io::Write;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 fn usher_pty(args: &[&str]) -> Vec<String> {
     let mut all = vec!["--pty".to_string(), "--".to_string()];
@@ -250,8 +249,8 @@ fn a_term_to_usher_is_forwarded_and_the_last_words_arrive() {
     assert!(screen.contains("bye=42"), "{screen:?}");
 }
 
-/// Runs usher with piped stdin and stdout (no terminal at all), with a
-/// 20 s limit.
+/// Runs usher with piped stdin and stdout (no terminal at all), with
+/// common::finish's limit.
 fn piped(args: &[&str], input: &[u8]) -> (Option<i32>, String) {
     let mut child = Command::new(usher())
         .args(usher_pty(args))
@@ -261,15 +260,10 @@ fn piped(args: &[&str], input: &[u8]) -> (Option<i32>, String) {
         .spawn()
         .expect("spawn");
     child.stdin.take().unwrap().write_all(input).expect("stdin");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while child.try_wait().expect("try_wait").is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("usher --pty {args:?} did not end");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let output = child.wait_with_output().expect("output");
+    let output = finish(Running {
+        child,
+        usher_pid: 0,
+    });
     (output.status.code(), stdout(&output) + &stderr(&output))
 }
 

@@ -20,7 +20,8 @@ use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+
+use super::wait_for as wait;
 
 pub struct Terminal {
     master: std::fs::File,
@@ -218,16 +219,4 @@ fn set_size(fd: &OwnedFd, rows: u16, cols: u16) {
         ws_ypixel: 0,
     };
     rustix::termios::tcsetwinsize(fd, size).expect("TIOCSWINSZ");
-}
-
-/// Polls `probe` every 5 ms for up to 20 s.
-fn wait<T>(mut probe: impl FnMut() -> Option<T>, what: &str) -> T {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(value) = probe() {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(5));
-    }
 }
