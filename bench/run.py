@@ -233,12 +233,20 @@ def forwarding_latency(rounds=400):
 
 def syscalls(subjects=SUBJECTS):
     """Syscalls made for `X true` (strace -f -c), total and above plain `true`."""
-    def count(argv):
+    def count_once(argv):
         with tempfile.NamedTemporaryFile("r") as out:
             subprocess.run(["strace", "-f", "-c", "-o", out.name] + argv, stderr=subprocess.DEVNULL, check=False)
             text = out.read()
-        total = re.search(r"^100\.00\s+\S+\s+\S+\s+(\d+)", text, re.M)
+        # "% time, seconds, usecs/call, calls[, errors], total"
+        total = re.search(r"^100\.00\s+\S+\s+\S+\s+(\d+)(\s+\d+)?\s+total$", text, re.M)
         return int(total.group(1)) if total else None
+
+    def count(argv):
+        # The median of 3: a rare strace run reports a short count.
+        runs = [count_once(argv) for _ in range(3)]
+        if None in runs:
+            sys.exit(f"bench: strace gave no total for {argv}")
+        return int(statistics.median(runs))
     floor = count([TRUE])
     return {name: count(prefix + [TRUE]) - floor for name, (_, prefix) in subjects.items()}, floor
 
@@ -415,7 +423,7 @@ def main():
         "  its on-CPU time from `/proc/PID/schedstat`, divided by 5000 (median of 3).",
         "- forwarding latency: SIGUSR1 to the init until `probe pong` (its child) has read it from a",
         "  signalfd and answered on a pipe, minus the same sent straight to a probe.",
-        "- syscalls: `strace -f -c X true`, total calls minus those of `strace -f -c true`.",
+        "- syscalls: `strace -f -c X true`, total calls minus those of `strace -f -c true` (median of 3).",
         "- instructions: `valgrind --tool=callgrind X true`; `true` itself is not traced.",
         "",
     ]

@@ -20,6 +20,6 @@ skip_or_fail() { # when a runtime cannot run here
 make_rootfs() { # make_rootfs DIR USHER
     mkdir -p "$1/bin" "$1/proc" "$1/dev" "$1/sys" "$1/tmp"
     cp "$(command -v busybox)" "$1/bin/busybox"
-    for applet in sh sleep cat grep kill ps seq echo true wc ls; do ln -sf busybox "$1/bin/$applet"; done
+    for applet in sh sleep cat grep kill ps seq echo true wc ls stty tty; do ln -sf busybox "$1/bin/$applet"; done
     cp "$2" "$1/usher"
 }

@@ -15,16 +15,22 @@ make_rootfs "$work/rootfs" "$usher"
 
 # run_container ARGS_JSON: runs in the foreground, prints output, returns status.
 run_container() {
-    (cd "$work" && rm -f config.json && runc spec && python3 - "$1" <<'PY'
+    (cd "$work" && rm -f config.json && runc spec && python3 - "$1" "${2:-}" <<'PY'
 import json, sys
 config = json.load(open("config.json"))
-config["process"]["terminal"] = False
+config["process"]["terminal"] = sys.argv[2] == "terminal"
 config["process"]["args"] = json.loads(sys.argv[1])
 config["root"]["readonly"] = False
 json.dump(config, open("config.json", "w"))
 PY
     )
-    (cd "$work" && runc run usher-t)
+    if [ "${2:-}" = terminal ]; then
+        # runc gives the container its own stdin's terminal: `script` plays
+        # the user's, with a size.
+        script -qec "stty rows 30 cols 100; cd '$work' && runc run usher-t" /dev/null </dev/null
+    else
+        (cd "$work" && runc run usher-t)
+    fi
 }
 
 run_container '["/usher", "--", "sh", "-c", "exit 7"]' >/dev/null 2>&1
@@ -32,6 +38,10 @@ check "exit status passes through" 7 "$?"
 
 out=$(run_container '["/usher", "--pty", "--", "sh", "-c", "test -t 0 && test -t 1 && echo tty=$((6*7)); exit 3"]' 2>&1 | tr -d '\r')
 check "--pty gives the child a terminal (status passes)" "tty=42 3" "$out $?"
+
+out=$(run_container '["/usher", "--pty", "--", "sh", "-c", "echo size=$(stty size)=$((6*7)); exit 5"]' terminal 2>&1 | tr -d '\r')
+status=$?
+check "--pty on runc's terminal: the size is copied, the status passes" "size=30 100=42 5" "$(echo "$out" | grep -o 'size=[0-9 ]*=42') $status"
 
 run_container '["/usher", "--", "sh", "-c", "kill -USR1 $$"]' >/dev/null 2>&1
 check "death by signal is 128+N" 138 "$?"
