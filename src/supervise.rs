@@ -4,7 +4,9 @@
 //! of the tree (`--wait-all`), TERM it and KILL what is left when the grace
 //! runs out (`--grace`). Reaping always uses `wait4(-1, WNOHANG)` until
 //! nothing is left, so orphans that called setsid are collected too, and a
-//! burst of coalesced SIGCHLDs loses nothing.
+//! burst of coalesced SIGCHLDs loses nothing. With `--pty`, the same `poll`
+//! serves the relay (`pty::Relay`) all along, and its output is drained
+//! before usher returns.
 
 use crate::error::{failed, say, Error, Part, Reported};
 use crate::plan::{ChildFate, Personality, Plan};
