@@ -327,7 +327,20 @@ fn ctrl_z_and_fg_at_an_interactive_shell() {
             &format!("{}: fg continues both", program.display()),
         );
         send(init, 15);
-        wait_lines(&out, 3);
+        // Waits as wait_lines does, saying what the terminal showed.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while lines(&out).len() < 3 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{}: the TERM was not recorded: {:?}, states {} {}, screen {:?}",
+                program.display(),
+                lines(&out),
+                state(init),
+                state(child),
+                shell.screen()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
         shell.type_keys(b"exit\n");
         let (status, screen, _) = shell.finish();
         assert_eq!(status.code(), Some(0), "{screen:?}");
