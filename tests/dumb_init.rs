@@ -329,7 +329,8 @@ fn ctrl_z_and_fg_at_an_interactive_shell() {
         send(init, 15);
         // Waits as wait_lines does, saying what the terminal showed.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while lines(&out).len() < 3 {
+        let wanted = if program == peer() { 2 } else { 3 };
+        while lines(&out).len() < wanted || !lines(&out).contains(&"15".to_string()) {
             assert!(
                 std::time::Instant::now() < deadline,
                 "{}: the TERM was not recorded: {:?}, states {} {}, screen {:?}",
@@ -345,13 +346,13 @@ fn ctrl_z_and_fg_at_an_interactive_shell() {
         let (status, screen, _) = shell.finish();
         assert_eq!(status.code(), Some(0), "{screen:?}");
         // The child never saw the TSTP itself: it was stopped (SIGSTOP),
-        // then got the CONT, then the TERM.
-        assert_eq!(
-            lines(&out),
-            ["ready", "18", "15"],
-            "{}: {screen:?}",
-            program.display()
-        );
+        // then got the CONT, then the TERM. Debian's dumb-init sometimes
+        // loses that CONT under load (seen once in about 40 runs beside two
+        // busy loops: the child ran on, its record was "ready 15"), so for
+        // the peer only the stop and the continue above are compared.
+        if program != peer() {
+            assert_eq!(lines(&out), ["ready", "18", "15"], "{screen:?}");
+        }
     }
 }
 
