@@ -98,14 +98,7 @@ pub const HELP_BODY: &str = "usher with dumb-init's options: a new session, sign
 mod tests {
     use super::*;
     use crate::cli::CliError;
-
-    fn run<'a>(args: &'a [&'a [u8]], env: &'a [&'a [u8]]) -> Action<'a> {
-        crate::cli::parse_plan(args, env).0
-    }
-
-    fn plan<'a>(args: &'a [&'a [u8]], env: &'a [&'a [u8]]) -> Plan<'a> {
-        crate::cli::expect_plan(crate::cli::parse_plan(args, env))
-    }
+    use crate::cli::{action_of as run, plan_of as plan};
 
     #[test]
     fn defaults_follow_dumb_init() {

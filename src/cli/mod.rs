@@ -329,9 +329,16 @@ pub(crate) fn parse_plan<'a>(args: &'a [&'a [u8]], env: &'a [&'a [u8]]) -> (Acti
     (action, plan)
 }
 
-/// The Plan of an action that must run; anything else fails the test.
+/// What a command line asks for (the tests of every personality).
 #[cfg(test)]
-pub(crate) fn expect_plan<'a>((action, plan): (Action<'a>, Plan<'a>)) -> Plan<'a> {
+pub(crate) fn action_of<'a>(args: &'a [&'a [u8]], env: &'a [&'a [u8]]) -> Action<'a> {
+    parse_plan(args, env).0
+}
+
+/// The Plan of a command line that must run; anything else fails the test.
+#[cfg(test)]
+pub(crate) fn plan_of<'a>(args: &'a [&'a [u8]], env: &'a [&'a [u8]]) -> Plan<'a> {
+    let (action, plan) = parse_plan(args, env);
     assert_eq!(action, Action::Run, "expected a plan");
     plan
 }
@@ -494,7 +501,7 @@ mod tests {
     #[test]
     fn rewrite_tables() {
         let table_of = |args: &'static [&'static [u8]], env: &'static [&'static [u8]]| {
-            expect_plan(parse_plan(args, env)).rewrites
+            plan_of(args, env).rewrites
         };
         assert_eq!(
             table_of(&[b"usher", b"x"], &[]),

@@ -463,14 +463,7 @@ Exit: COMMAND's status, 128+N for signal N, 126, 127, or 1. See the README.
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn run<'a>(args: &'a [&'a [u8]], env: &'a [&'a [u8]]) -> Action<'a> {
-        crate::cli::parse_plan(args, env).0
-    }
-
-    fn plan<'a>(args: &'a [&'a [u8]], env: &'a [&'a [u8]]) -> Plan<'a> {
-        crate::cli::expect_plan(crate::cli::parse_plan(args, env))
-    }
+    use crate::cli::{action_of as run, plan_of as plan};
 
     fn error<'a>(args: &'a [&'a [u8]], env: &'a [&'a [u8]]) -> Vec<u8> {
         match run(args, env) {

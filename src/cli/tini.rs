@@ -152,14 +152,7 @@ usher with tini's options: runs PROGRAM under an init.
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn plan<'a>(args: &'a [&'a [u8]], env: &'a [&'a [u8]]) -> Plan<'a> {
-        crate::cli::expect_plan(crate::cli::parse_plan(args, env))
-    }
-
-    fn parse<'a>(args: &'a [&'a [u8]], env: &'a [&'a [u8]]) -> Action<'a> {
-        crate::cli::parse_plan(args, env).0
-    }
+    use crate::cli::{action_of as parse, plan_of as plan};
 
     #[test]
     fn defaults_follow_tini() {
