@@ -101,7 +101,12 @@ fn start_as<'a>(
     argv: CStrArray,
     envp: CStrArray,
 ) -> Result<u8, SpawnError<'a>> {
-    let credentials = setup::creds::resolve(spec)?;
+    let split = if plan.personality == plan::Personality::SuExec {
+        user::spec::Split::SuExec
+    } else {
+        user::spec::Split::Gosu
+    };
+    let credentials = setup::creds::resolve(spec, split)?;
     let setup = ChildSetup {
         credentials: Some(&credentials),
         no_new_privs: plan.no_new_privs,

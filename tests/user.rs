@@ -271,7 +271,6 @@ fn bad_specs_fail_before_anything_runs() {
             true,
         ),
         ("a:b:c", "usher: no such user a\n", true),
-        ("root:b:c", "usher: no such group b:c\n", true),
         ("bogus", "usher: no such user bogus\n", true),
         ("0day", "usher: no such user 0day\n", true),
         ("multi:bogus", "usher: no such group bogus\n", true),
@@ -310,6 +309,70 @@ fn bad_specs_fail_before_anything_runs() {
             }
         }
     }
+}
+
+/// gosu reads only the first two colon-separated fields, so `--user` and
+/// the gosu personality ignore the rest. su-exec takes everything after the
+/// first colon as the group, a name no group can have, and refuses.
+#[test]
+fn fields_after_the_group_are_ignored_as_gosu_does() {
+    if !root_or_skip("fields_after_the_group_are_ignored_as_gosu_does") {
+        return;
+    }
+    let rootfs = Rootfs::new("fields");
+    // (spec, uid, gid, Groups, HOME, su-exec's group field)
+    let cases: &[(&str, u32, u32, &str, &str, &str)] = &[
+        ("multi:audio:", 1100, 29, "", "/home/multi", "audio:"),
+        (
+            "multi:audio:wheel",
+            1100,
+            29,
+            "",
+            "/home/multi",
+            "audio:wheel",
+        ),
+        (
+            "multi::audio",
+            1100,
+            1100,
+            "10 29 100",
+            "/home/multi",
+            ":audio",
+        ),
+        ("::", 0, 0, "10", "/root", ":"),
+        ("4000:5:6:7", 4000, 5, "", "/", "5:6:7"),
+    ];
+    let real = real_gosu().is_some();
+    for &(spec, uid, gid, groups, home, su_exec_group) in cases {
+        let want = expected(uid, gid, groups, home);
+        let mut switchers = vec![&["/usher", "--user"][..], &["/gosu"]];
+        if real {
+            switchers.push(&["/real-gosu"]);
+        }
+        for switcher in switchers {
+            let (status, out, err) = identity(&rootfs, switcher, spec);
+            assert_eq!(
+                (status, out.as_str()),
+                (0, want.as_str()),
+                "{switcher:?} {spec:?}: {err}"
+            );
+        }
+        let (status, out, err) = identity(&rootfs, &["/su-exec"], spec);
+        assert_eq!(
+            (status, out.as_str(), err.as_str()),
+            (
+                1,
+                "",
+                format!("usher: no such group {su_exec_group}\n").as_str()
+            ),
+            "su-exec {spec:?}"
+        );
+    }
+    let output = rootfs.run(&["/gosu", "root:bogus:0", "true"]);
+    assert_eq!(
+        (code(&output), stderr(&output).as_str()),
+        (1, "usher: no such group bogus\n")
+    );
 }
 
 #[test]

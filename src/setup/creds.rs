@@ -53,12 +53,12 @@ fn file(path: &'static CStr) -> FileSource {
 }
 
 /// Resolves `spec` against this system's files, for this caller.
-pub fn resolve(spec: &[u8]) -> Result<Credentials, SpecError<'_>> {
+pub fn resolve(spec: &[u8], how: spec::Split) -> Result<Credentials, SpecError<'_>> {
     let caller = Caller {
         uid: getuid().as_raw(),
         gid: getgid().as_raw(),
     };
-    spec::resolve(spec, caller, file(c"/etc/passwd"), file(c"/etc/group"))
+    spec::resolve(spec, how, caller, file(c"/etc/passwd"), file(c"/etc/group"))
 }
 
 /// Becomes `credentials` for good. On failure, returns the step that failed.

@@ -128,17 +128,40 @@ pub struct Caller {
     pub gid: u32,
 }
 
-/// Resolves `spec` for `caller` against the passwd and group files.
+/// How a spec splits into its USER and GROUP fields.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Split {
+    /// gosu's (and `--user`'s): the spec is colon-separated fields, and
+    /// those after the second are ignored, so `app:web:x` is `app:web`.
+    Gosu,
+    /// su-exec's: GROUP is everything after the first colon, so a second
+    /// colon makes a group name that cannot exist.
+    SuExec,
+}
+
+/// The USER and GROUP fields of `spec`.
+pub fn split(spec: &[u8], how: Split) -> (&[u8], &[u8]) {
+    let Some(colon) = spec.iter().position(|&byte| byte == b':') else {
+        return (spec, b"");
+    };
+    let (user, rest) = (&spec[..colon], &spec[colon + 1..]);
+    let group = match rest.iter().position(|&byte| byte == b':') {
+        Some(end) if how == Split::Gosu => &rest[..end],
+        _ => rest,
+    };
+    (user, group)
+}
+
+/// Resolves `spec`, split as `how` says, for `caller` against the passwd
+/// and group files.
 pub fn resolve<'s, P: Source, G: Source>(
     spec: &'s [u8],
+    how: Split,
     caller: Caller,
     passwd_file: P,
     group_file: G,
 ) -> Result<Credentials, SpecError<'s>> {
-    let (user_text, group_text) = match spec.iter().position(|&byte| byte == b':') {
-        Some(colon) => (&spec[..colon], &spec[colon + 1..]),
-        None => (spec, &b""[..]),
-    };
+    let (user_text, group_text) = split(spec, how);
     let (user, group) = (parse_field(user_text), parse_field(group_text));
     if user == Field::OutOfRange {
         return Err(SpecError::OutOfRange {
@@ -271,7 +294,7 @@ wheel:x:10:root,app,9lives
     }
 
     fn ids_as(spec: &[u8], caller: Caller) -> Result<(u32, u32, Vec<u32>, Vec<u8>), SpecError<'_>> {
-        resolve(spec, caller, PASSWD, GROUP).map(|credentials| {
+        resolve(spec, Split::Gosu, caller, PASSWD, GROUP).map(|credentials| {
             let home = &credentials.home[5..credentials.home.len() - 1];
             (
                 credentials.uid,
@@ -311,6 +334,38 @@ wheel:x:10:root,app,9lives
         assert_eq!(ids(b"0day"), Err(SpecError::NoSuchUser(b"0day")));
         assert_eq!(ids(b"0:bogus"), Err(SpecError::NoSuchGroup(b"bogus")));
         assert_eq!(ids(b"0:0day"), Err(SpecError::NoSuchGroup(b"0day")));
+    }
+
+    #[test]
+    fn fields_after_the_second_are_gosus_to_ignore() {
+        // (spec, gosu's fields, su-exec's fields)
+        type Fields = (&'static [u8], &'static [u8]);
+        let cases: &[(&[u8], Fields, Fields)] = &[
+            (b"app", (b"app", b""), (b"app", b"")),
+            (b"app:", (b"app", b""), (b"app", b"")),
+            (b"app:web", (b"app", b"web"), (b"app", b"web")),
+            (b"app:web:", (b"app", b"web"), (b"app", b"web:")),
+            (b"app:web:x:y", (b"app", b"web"), (b"app", b"web:x:y")),
+            (b"app::web", (b"app", b""), (b"app", b":web")),
+            (b"::", (b"", b""), (b"", b":")),
+        ];
+        for &(spec, gosu, su_exec) in cases {
+            assert_eq!(split(spec, Split::Gosu), gosu, "{spec:?}");
+            assert_eq!(split(spec, Split::SuExec), su_exec, "{spec:?}");
+        }
+        // As gosu resolves them: the third field changes nothing.
+        assert_eq!(ids(b"root:root:"), ids(b"root:root"));
+        assert_eq!(ids(b"app:0:wheel"), Ok(ok(1100, 0, &[], b"/home/app")));
+        assert_eq!(ids(b"app::wheel"), ids(b"app"));
+        assert_eq!(ids(b"::"), ids(b""));
+        assert_eq!(ids(b"0:bogus:0"), Err(SpecError::NoSuchGroup(b"bogus")));
+        let su_exec = |spec| resolve(spec, Split::SuExec, CALLER, PASSWD, GROUP).map(|c| c.gid);
+        assert_eq!(su_exec(b"root:root"), Ok(0));
+        assert_eq!(
+            su_exec(b"root:root:"),
+            Err(SpecError::NoSuchGroup(b"root:"))
+        );
+        assert_eq!(su_exec(b"::"), Err(SpecError::NoSuchGroup(b":")));
     }
 
     #[test]
@@ -370,13 +425,21 @@ wheel:x:10:root,app,9lives
             })
         );
         assert_eq!(ids(b"a:b:c"), Err(SpecError::NoSuchUser(b"a")));
-        assert_eq!(ids(b"root:b:c"), Err(SpecError::NoSuchGroup(b"b:c")));
+        // gosu names the group field alone: `unable to find group b`.
+        assert_eq!(ids(b"root:b:c"), Err(SpecError::NoSuchGroup(b"b")));
     }
 
     #[test]
     fn missing_files_are_empty_files() {
         let resolve_empty = |spec| {
-            resolve(spec, Caller { uid: 0, gid: 9 }, &b""[..], &b""[..]).map(|c| (c.uid, c.gid))
+            resolve(
+                spec,
+                Split::Gosu,
+                Caller { uid: 0, gid: 9 },
+                &b""[..],
+                &b""[..],
+            )
+            .map(|c| (c.uid, c.gid))
         };
         assert_eq!(resolve_empty(b"1000"), Ok((1000, 9)));
         assert_eq!(resolve_empty(b"1000:5"), Ok((1000, 5)));
@@ -417,7 +480,7 @@ wheel:x:10:root,app,9lives
         passwd.extend(std::iter::repeat_n(b'h', HOME_CAPACITY));
         passwd.extend(b":/bin/sh\n");
         assert_eq!(
-            resolve(b"long", CALLER, &passwd[..], &b""[..]).map(|_| ()),
+            resolve(b"long", Split::Gosu, CALLER, &passwd[..], &b""[..]).map(|_| ()),
             Err(SpecError::TooLong)
         );
     }
