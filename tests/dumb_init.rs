@@ -70,6 +70,16 @@ fn command_lines_match_dumb_init() {
         (&["true"], &[("DUMB_INIT_DEBUG", "yes")]),
         (&["-v", "true"], &[]),
         (&["sh", "-c", "exit 3", "-v"], &[]),
+        // getopt_long's prefixes of long names.
+        (&["--he"], &[]),
+        (&["--vers"], &[]),
+        (&["--ver", "true"], &[]),
+        (&["--v", "true"], &[]),
+        (&["--s", "sh", "-c", "exit 4"], &[]),
+        (&["--rew", "15:0", "sh", "-c", "kill -TERM $$; exit 5"], &[]),
+        (&["--r=15:3", "sh", "-c", "kill -TERM $$"], &[]),
+        (&["--sing=1", "true"], &[]),
+        (&["--verb", "true"], &[]),
     ];
     let [usher, peer] = both();
     for (args, env) in cases {

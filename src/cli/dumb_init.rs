@@ -3,8 +3,8 @@
 //! DUMB_INIT_SETSID and DUMB_INIT_DEBUG. Options end at the first operand,
 //! so `#!/usr/bin/dumb-init /bin/sh` works. setsid mode is the default.
 
-use super::native::{parse_argv, Names, Parsed, HELP_ID};
-use super::{Action, Arguments, ErrorKind, Text};
+use super::native::{parse_argv, prefix_of, Names, Parsed, HELP_ID};
+use super::{Action, Arguments, ErrorKind, Opt, Text};
 use crate::env::Environment;
 use crate::error::Stream;
 use crate::plan::{Plan, Subreaper};
@@ -13,6 +13,7 @@ use crate::plan::{Plan, Subreaper};
 pub(super) const NAMES: Names = Names {
     shorts: b"hV-----v---c-----r",
     longs: b"help\0version\0\0\0\0\0\0verbose\0\0\0\0single-child\0\0\0\0\0\0rewrite\0",
+    prefixes: true,
 };
 
 pub(super) const REWRITE_FORMS: &[u8] =
@@ -48,7 +49,15 @@ where
                 stream: Stream::Stderr,
             }
         }
-        Err(error) => return Action::Fail { error, usage: None },
+        Err(mut error) => {
+            // getopt_long's word for a prefix of two names.
+            if let (ErrorKind::UnknownOption, Some(Opt::Long(name))) = (error.kind, error.opt) {
+                if prefix_of(NAMES.longs, name).0 > 1 {
+                    error.kind = ErrorKind::AmbiguousOption;
+                }
+            }
+            return Action::Fail { error, usage: None };
+        }
     }
     // dumb-init has one debug level: every signal and every reap.
     if plan.verbosity > 0 || env.var(b"DUMB_INIT_DEBUG") == Some(b"1") {
@@ -204,6 +213,64 @@ mod tests {
             fail(&[b"dumb-init", b"--setsid", b"y"]).kind,
             ErrorKind::UnknownOption
         );
+    }
+
+    /// getopt_long takes any prefix that only one long name has.
+    #[test]
+    fn long_names_may_be_cut_short() {
+        let single = plan(&[b"dumb-init", b"--s", b"x"], &[]);
+        assert!(!single.setsid);
+        for args in [
+            &[&b"dumb-init"[..], b"--rew", b"15:3", b"x"][..],
+            &[b"dumb-init", b"--r=15:3", b"x"],
+        ] {
+            assert_eq!(plan(args, &[]).rewrites.apply(15), Some(3));
+        }
+        assert_eq!(plan(&[b"dumb-init", b"--verb", b"x"], &[]).verbosity, 2);
+        assert_eq!(
+            run(&[b"dumb-init", b"--he", b"x"], &[]),
+            Action::Print {
+                text: Text::DumbInitHelp { name: b"dumb-init" },
+                stream: Stream::Stderr
+            }
+        );
+        assert_eq!(
+            run(&[b"dumb-init", b"--vers"], &[]),
+            Action::Print {
+                text: Text::DumbInitVersion,
+                stream: Stream::Stderr
+            }
+        );
+        fn fail(args: &[&[u8]]) -> (ErrorKind, Vec<u8>) {
+            match run(args, &[]) {
+                Action::Fail { error, usage: None } => {
+                    (error.kind, error.line().as_bytes().to_vec())
+                }
+                other => panic!("expected a failure for {args:?}, got {other:?}"),
+            }
+        }
+        for ambiguous in [&b"--ver"[..], b"--v"] {
+            let (kind, line) = fail(&[b"dumb-init", ambiguous, b"x"]);
+            assert_eq!(kind, ErrorKind::AmbiguousOption);
+            assert_eq!(line, [&b"usher: ambiguous option "[..], ambiguous].concat());
+        }
+        let (kind, _) = fail(&[b"dumb-init", b"--sing=1", b"x"]);
+        assert_eq!(kind, ErrorKind::UnexpectedValue);
+        for unknown in [&b"--=1"[..], b"--single-childx", b"--x"] {
+            let (kind, _) = fail(&[b"dumb-init", unknown, b"x"]);
+            assert_eq!(kind, ErrorKind::UnknownOption, "{unknown:?}");
+        }
+        // A whole name always wins because none is a prefix of another.
+        let longs: Vec<&[u8]> = NAMES
+            .longs
+            .split(|&b| b == 0)
+            .filter(|l| !l.is_empty())
+            .collect();
+        for a in &longs {
+            for b in &longs {
+                assert!(a == b || !b.starts_with(a), "{a:?} starts {b:?}");
+            }
+        }
     }
 
     #[test]

@@ -143,6 +143,8 @@ impl<'a, A: Arguments + ?Sized> Parser<'a, A> {
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum ErrorKind {
     UnknownOption,
+    /// A prefix of more than one long name (dumb-init's getopt_long).
+    AmbiguousOption,
     MissingValue,
     UnexpectedValue,
     BadSignal(&'static [u8]),
@@ -208,6 +210,7 @@ impl<'a> CliError<'a> {
     pub fn line(&self) -> Line {
         let template: &[u8] = match self.kind {
             ErrorKind::UnknownOption => b"unknown option \x01\x02",
+            ErrorKind::AmbiguousOption => b"ambiguous option \x01\x02",
             ErrorKind::MissingValue => b"option \x01\x02 needs a value",
             ErrorKind::UnexpectedValue => b"option \x01\x02 takes no value",
             ErrorKind::BadSignal(_) => b"bad signal for \x01\x02: '\x03'\x04",

@@ -54,6 +54,9 @@ const VENV: usize = 26;
 pub(super) struct Names {
     pub shorts: &'static [u8],
     pub longs: &'static [u8],
+    /// getopt_long's habit (dumb-init): a long name may be cut to any
+    /// prefix that no other name shares.
+    pub prefixes: bool,
 }
 
 const NATIVE: Names = Names {
@@ -61,6 +64,7 @@ const NATIVE: Names = Names {
     longs: b"help\0version\0\0subreaper\0no-subreaper\0pgroup\0warn-reaped\0verbose\0\
 no-new-privs\0setsid\0wait-all\0\0clear-env\0pty\0pdeathsig\0remap-exit\0user\0rewrite\0grace\0\
 env\0unset\0arg-env\0opt-env\0require-env\0pre\0workdir\0venv\0",
+    prefixes: false,
 };
 
 /// The id of an option as written, if the personality has it.
@@ -68,8 +72,37 @@ fn option_id(names: &Names, opt: Opt<'_>) -> Option<usize> {
     match opt {
         Opt::Short(b'-') => None,
         Opt::Short(letter) => names.shorts.iter().position(|&short| short == letter),
+        // No name is a prefix of another here, so a whole name is the
+        // only one it starts.
+        Opt::Long(name) if names.prefixes => match prefix_of(names.longs, name) {
+            (1, id) => Some(id),
+            _ => None,
+        },
         Opt::Long(name) => word_index(names.longs, name),
     }
+}
+
+/// How many long names start with `name`, and the id of the last one.
+pub(super) fn prefix_of(longs: &[u8], name: &[u8]) -> (usize, usize) {
+    let (mut count, mut last, mut id) = (0, 0, 0);
+    // Bytes of `name` the current long name matches so far; past the end
+    // once one differs.
+    let mut matched = 0;
+    for &byte in longs {
+        if byte == 0 {
+            id += 1;
+            matched = 0;
+        } else if name.get(matched) == Some(&byte) {
+            matched += 1;
+            if matched == name.len() {
+                count += 1;
+                last = id;
+            }
+        } else {
+            matched = usize::MAX;
+        }
+    }
+    (count, last)
 }
 
 pub fn parse<'a, A, E>(args: &'a A, env: &'a E, plan: &mut Plan<'a>) -> Action<'a>
@@ -600,6 +633,11 @@ mod tests {
         assert_eq!(
             error(&[b"usher", b"-x", b"x"], &[]),
             b"usher: unknown option -x"
+        );
+        // usher's own names are whole words: no getopt_long prefixes.
+        assert_eq!(
+            error(&[b"usher", b"--subreap", b"x"], &[]),
+            b"usher: unknown option --subreap"
         );
         assert_eq!(
             error(&[b"usher", b"-p"], &[]),

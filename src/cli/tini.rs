@@ -18,6 +18,7 @@ const DEFAULT_VERBOSITY: u32 = 1;
 const NAMES: Names = Names {
     shorts: b"h-ls-gwv------pe",
     longs: b"",
+    prefixes: false,
 };
 
 /// The options and variables. After a bad option, a missing value or no
