@@ -1,5 +1,6 @@
-//! For both musl targets, drops the unwind tables and .comment notes from the usher binary
-//! (linker/discard.ld); test harnesses keep theirs, since they unwind.
+//! For both musl targets, links the usher binary with linker/layout.ld: no
+//! unwind tables or .comment notes (test harnesses keep theirs, since they
+//! unwind), and the writable data first, so that it takes one page.
 //!
 //! Also for both, links musl's start files itself (`link-self-contained=no`
 //! in .cargo/config.toml): the self-relocating `rcrt1.o`, `crti.o`, libc and
@@ -13,11 +14,11 @@ use std::process::Command;
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
-    println!("cargo:rerun-if-changed=linker/discard.ld");
+    println!("cargo:rerun-if-changed=linker/layout.ld");
     let target = std::env::var("TARGET").unwrap_or_default();
     if target.ends_with("-linux-musl") {
         let script = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("manifest dir"))
-            .join("linker/discard.ld");
+            .join("linker/layout.ld");
         println!("cargo:rustc-link-arg-bins=-T{}", script.display());
     }
     if !target.ends_with("-linux-musl") {

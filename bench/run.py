@@ -411,7 +411,7 @@ def main():
     ] + [
         "",
         f"usher's writable segment is {rw_size} bytes at page offset {rw_offset:#x}, so it spans",
-        f"{rw_pages} page{'s' if rw_pages > 1 else ''}; where it starts follows from the size of the code before it. The stack",
+        f"{rw_pages} page{'s' if rw_pages > 1 else ''} (`linker/layout.ld` puts it right after the headers). The stack",
         "takes the page(s) of the environment strings, then, past a randomized gap, the page(s)",
         "of the argv/env/auxv pointer arrays and the frames below them.",
         "",
