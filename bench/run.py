@@ -107,19 +107,23 @@ def floor_memory(floor, samples=9):
     return statistics.median(s[0] for s in found), statistics.median(s[1] for s in found), min(s[1] for s in found), max(s[1] for s in found)
 
 
+IDLE_SAMPLES = 15
+
+
 def idle_memory():
-    """VmRSS and the Anonymous line of smaps_rollup of the init, child asleep."""
-    result = {}
-    for name, (_, prefix) in SUBJECTS.items():
-        samples = []
-        for _ in range(5):
+    """VmRSS and the Anonymous line of smaps_rollup of the init, child asleep.
+    The stack's pages vary from run to run (its randomized gap), so each
+    figure is a median of IDLE_SAMPLES, subjects interleaved."""
+    samples = {name: [] for name in SUBJECTS}
+    for _ in range(IDLE_SAMPLES):
+        for name, (_, prefix) in SUBJECTS.items():
             proc = subprocess.Popen(prefix + ["sleep", "5"], stderr=subprocess.DEVNULL)
             time.sleep(0.3)
-            samples.append(memory_of(proc.pid))
+            samples[name].append(memory_of(proc.pid))
             proc.kill()
             proc.wait()
-        result[name] = (statistics.median(s[0] for s in samples), statistics.median(s[1] for s in samples))
-    return result
+    return {name: (statistics.median(s[0] for s in found), statistics.median(s[1] for s in found))
+            for name, found in samples.items()}
 
 
 def anonymous_by_kind(pid):
@@ -418,7 +422,7 @@ def main():
         "How each figure is made (all in `bench/run.py`):",
         "- exec overhead: wall time of posix_spawn + wait of `X true`, minus that of `true`.",
         "- idle memory: `/proc/PID/status` VmRSS and `/proc/PID/smaps_rollup` Anonymous of the init",
-        "  while its child sleeps (median of 5).",
+        f"  while its child sleeps (median of {IDLE_SAMPLES}, subjects interleaved).",
         "- CPU per orphan: the init runs as PID 1 (`unshare --pid --fork`) over `probe orphans 5000`;",
         "  its on-CPU time from `/proc/PID/schedstat`, divided by 5000 (median of 3).",
         "- forwarding latency: SIGUSR1 to the init until `probe pong` (its child) has read it from a",
