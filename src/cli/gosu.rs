@@ -10,8 +10,12 @@ use crate::plan::{Personality, Plan};
 
 pub fn parse<'a, A: Arguments + ?Sized>(args: &'a A, plan: &mut Plan<'a>) -> Action<'a> {
     let personality = plan.personality;
-    // argv[0] is there: the personality was chosen by it.
-    let name = args.arg(0);
+    // argv[0] is there: the personality was chosen by it. gosu names
+    // itself by its basename, su-exec by argv[0] as it came.
+    let name = match personality {
+        Personality::Gosu => crate::plan::basename(args.arg(0)),
+        _ => args.arg(0),
+    };
     let usage = Text::SwitchUsage { name, personality };
     if personality == Personality::Gosu && args.count() >= 2 {
         let text = match word_index(b"--help\0-h\0-?\0--version\0-v\0", args.arg(1)) {
@@ -100,11 +104,18 @@ mod tests {
             assert_eq!(
                 run(args, Personality::Gosu),
                 Action::Print {
-                    text: usage(b"/bin/gosu", Personality::Gosu),
+                    text: usage(b"gosu", Personality::Gosu),
                     stream: Stream::Stderr,
                 }
             );
         }
+        assert_eq!(
+            run(&[b"./su-exec"], Personality::SuExec),
+            Action::Print {
+                text: usage(b"./su-exec", Personality::SuExec),
+                stream: Stream::Stderr,
+            }
+        );
         // su-exec has no --help: it is a user spec, and a lone one is usage.
         assert_eq!(
             run(&[b"su-exec", b"-h"], Personality::SuExec),
