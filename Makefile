@@ -35,13 +35,14 @@ deps:
 
 lint:
 	$(CARGO) fmt --check
-	$(CARGO) clippy --all-targets -- -D warnings
-	$(CARGO) clippy --release --target $(TARGET) -- -D warnings
+	$(CARGO) clippy --all-targets -- -D warnings -D clippy::undocumented_unsafe_blocks
+	$(CARGO) clippy --release --target $(TARGET) -- -D warnings -D clippy::undocumented_unsafe_blocks
 	rustfmt --check --edition 2021 linker/strip_sections.rs
 	clippy-driver --edition 2021 -D warnings --test -o target/strip-sections-test linker/strip_sections.rs
 
 unit:
 	$(CARGO) test --lib
+	$(CARGO) test --doc
 	rustc --edition 2021 --test -o target/strip-sections-test linker/strip_sections.rs
 	target/strip-sections-test
 

@@ -2,7 +2,8 @@
 //! slice in tests), the boolean and number forms of the option twins, and the
 //! PATH search order. No copy of the environment is ever made.
 
-use crate::sys::{self, CStrArray, CStrList};
+use crate::cstr::{self, CStrArray, CStrList};
+use crate::error::{say, Part};
 
 /// Most entries an environment usher edits may have (the child's, with its
 /// HOME set). More is an error that names the limit.
@@ -13,13 +14,13 @@ pub const ENV_CAPACITY: usize = 4096;
 pub const DEFAULT_PATH: &[u8] = b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /// Anything that can answer `getenv`.
-pub trait Environment {
-    fn var(&self, name: &[u8]) -> Option<&[u8]>;
+pub trait Environment<'a> {
+    fn var(&self, name: &[u8]) -> Option<&'a [u8]>;
 
     /// The first entry at `start` or after it that starts with `prefix`:
     /// its index and its bytes. One pass over the environment for a family
     /// of variables (usher's twins), however many the family has.
-    fn next_with_prefix(&self, prefix: &[u8], start: usize) -> Option<(usize, &[u8])>;
+    fn next_with_prefix(&self, prefix: &[u8], start: usize) -> Option<(usize, &'a [u8])>;
 }
 
 /// Splits `NAME=value`; an entry without `=` has no value.
@@ -28,108 +29,26 @@ fn value_of<'a>(entry: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
     rest.strip_prefix(&b"="[..])
 }
 
-impl Environment for CStrArray {
-    fn var(&self, name: &[u8]) -> Option<&[u8]> {
+impl<'a> Environment<'a> for CStrArray<'a> {
+    fn var(&self, name: &[u8]) -> Option<&'a [u8]> {
         self.value_of(name)
     }
 
-    fn next_with_prefix(&self, prefix: &[u8], start: usize) -> Option<(usize, &[u8])> {
+    fn next_with_prefix(&self, prefix: &[u8], start: usize) -> Option<(usize, &'a [u8])> {
         self.next_with_prefix(prefix, start)
     }
 }
 
-impl Environment for [&[u8]] {
-    fn var(&self, name: &[u8]) -> Option<&[u8]> {
+impl<'a> Environment<'a> for [&'a [u8]] {
+    fn var(&self, name: &[u8]) -> Option<&'a [u8]> {
         self.iter().find_map(|entry| value_of(entry, name))
     }
 
-    fn next_with_prefix(&self, prefix: &[u8], start: usize) -> Option<(usize, &[u8])> {
+    fn next_with_prefix(&self, prefix: &[u8], start: usize) -> Option<(usize, &'a [u8])> {
         (start..self.len()).find_map(|index| {
             let entry = self[index];
             entry.starts_with(prefix).then_some((index, entry))
         })
-    }
-}
-
-/// The position of `word` in `table`, a list of NUL-terminated words. One
-/// small loop instead of a `match` on byte strings, which compiles to a
-/// length check and a comparison per arm.
-pub fn word_index(table: &[u8], word: &[u8]) -> Option<usize> {
-    // The table's final NUL leaves an empty last piece, which no word matches.
-    if word.is_empty() {
-        return None;
-    }
-    table
-        .split(|&byte| byte == 0)
-        .position(|entry| entry == word)
-}
-
-/// The word at `index` in `table` (as for [`word_index`]); empty past the end.
-pub fn word_at(table: &[u8], index: usize) -> &[u8] {
-    let mut rest = table;
-    let mut skip = index;
-    loop {
-        let end = rest
-            .iter()
-            .position(|&byte| byte == 0)
-            .unwrap_or(rest.len());
-        if skip == 0 {
-            return &rest[..end];
-        }
-        skip -= 1;
-        rest = rest.get(end + 1..).unwrap_or(b"");
-    }
-}
-
-/// A word of up to 7 bytes, lower-cased and packed with its length into one
-/// integer, so that a few short words compare as integers (smaller code than
-/// comparing slices). `None` for longer words.
-pub fn packed_lower(word: &[u8]) -> Option<u64> {
-    if word.len() > 7 {
-        return None;
-    }
-    Some(packed(word, true))
-}
-
-/// The packing of `packed_lower`, usable in constants.
-pub const fn packed(word: &[u8], lower: bool) -> u64 {
-    let mut key = (word.len() as u64) << 56;
-    let mut at = 0;
-    while at < word.len() {
-        let byte = if lower {
-            word[at].to_ascii_lowercase()
-        } else {
-            word[at]
-        };
-        key |= (byte as u64) << (8 * at);
-        at += 1;
-    }
-    key
-}
-
-/// A boolean twin: `1 true yes on` are on; `0 false no off` and empty are off.
-/// Case-insensitive. Anything else is `None`, which callers report as bad input.
-pub fn parse_bool(value: &[u8]) -> Option<bool> {
-    const ON: [u64; 4] = [
-        packed(b"1", false),
-        packed(b"true", false),
-        packed(b"yes", false),
-        packed(b"on", false),
-    ];
-    const OFF: [u64; 5] = [
-        packed(b"", false),
-        packed(b"0", false),
-        packed(b"false", false),
-        packed(b"no", false),
-        packed(b"off", false),
-    ];
-    let key = packed_lower(value)?;
-    if ON.contains(&key) {
-        Some(true)
-    } else if OFF.contains(&key) {
-        Some(false)
-    } else {
-        None
     }
 }
 
@@ -188,20 +107,17 @@ impl PlanError<'_> {
     /// variable NAME is not set` / `is empty`, on stderr.
     pub fn report(&self) {
         match *self {
-            PlanError::TooMany(what, limit) => crate::error::say(
+            PlanError::TooMany(what, limit) => say(
                 b"too many \x01 (limit \x02)",
-                &[
-                    crate::error::Part::Bytes(what),
-                    crate::error::Part::Number(limit as i64),
-                ],
+                &[Part::Bytes(what), Part::Number(limit as i64)],
             ),
-            PlanError::Required(name, empty) => crate::error::say(
+            PlanError::Required(name, empty) => say(
                 if empty {
                     b"required environment variable \x01 is empty"
                 } else {
                     b"required environment variable \x01 is not set"
                 },
-                &[crate::error::Part::Bytes(name)],
+                &[Part::Bytes(name)],
             ),
         }
     }
@@ -217,6 +133,7 @@ pub enum Limit {
 }
 
 impl From<Limit> for PlanError<'_> {
+    // Not inlined: keeps the capacity texts off the planner's path.
     #[inline(never)]
     fn from(limit: Limit) -> Self {
         match limit {
@@ -229,17 +146,16 @@ impl From<Limit> for PlanError<'_> {
     }
 }
 
-/// Where the planner builds its strings (see [`sys::Arena`]); a full one is
+/// Where the planner builds its strings (see [`cstr::Arena`]); a full one is
 /// the capacity error.
-pub struct Arena<'a>(sys::Arena<'a>);
+pub struct Arena<'a>(cstr::Arena<'a>);
 
 impl<'a> Arena<'a> {
     pub fn new(buffer: &'a mut [core::mem::MaybeUninit<u8>]) -> Self {
-        Arena(sys::Arena::new(buffer))
+        Arena(cstr::Arena::new(buffer))
     }
 
     /// The parts joined, with a final NUL (included in the slice).
-    #[inline(never)]
     pub fn join(&mut self, parts: &[&[u8]]) -> Result<&'a [u8], Limit> {
         self.0.join(parts).ok_or(Limit::Bytes)
     }
@@ -256,8 +172,7 @@ fn name_of(entry: &[u8]) -> &[u8] {
 
 /// The value of `name` in a NULL-terminated list, with its NUL (first
 /// entry wins, as with getenv).
-#[inline(never)]
-fn lookup(list: &CStrArray, name: &[u8]) -> Option<&'static [u8]> {
+fn lookup<'a>(list: &EnvList<'a>, name: &[u8]) -> Option<&'a [u8]> {
     (0..list.len()).find_map(|index| {
         let entry = list.get(index)?.to_bytes_with_nul();
         entry
@@ -289,10 +204,9 @@ pub struct Planned<'a> {
 ///
 /// then each `--require-env` is checked in the result. A variable that a
 /// later step sets moves to the end of the environment.
-#[inline(never)]
 pub fn plan_environment<'a>(
-    command: CStrArray,
-    envp: CStrArray,
+    command: CStrArray<'a>,
+    envp: CStrArray<'a>,
     keep_usher: bool,
     home: Option<&'a [u8]>,
     edits: &[(EnvEdit, &'a [u8])],
@@ -300,10 +214,9 @@ pub fn plan_environment<'a>(
     out: &mut Planned<'a>,
 ) -> Result<(), PlanError<'a>> {
     build(command, envp, keep_usher, home, edits, arena, out)?;
-    let final_env = out.env.as_array();
     for &(kind, name) in edits {
         if kind == EnvEdit::RequireEnv {
-            match lookup(&final_env, name) {
+            match lookup(&out.env, name) {
                 None => return Err(PlanError::Required(name, false)),
                 Some(b"\0") => return Err(PlanError::Required(name, true)),
                 Some(_) => {}
@@ -315,8 +228,8 @@ pub fn plan_environment<'a>(
 
 /// Steps 1 to 6 of `plan_environment`, and the workdir.
 fn build<'a>(
-    command: CStrArray,
-    envp: CStrArray,
+    command: CStrArray<'a>,
+    envp: CStrArray<'a>,
     keep_usher: bool,
     home: Option<&'a [u8]>,
     edits: &[(EnvEdit, &'a [u8])],
@@ -400,7 +313,6 @@ fn build<'a>(
             return Err(ARGS_FULL);
         }
     }
-    let final_env = out.env.as_array();
     for &(kind, text) in edits {
         // --opt-env's OPT, then NAME[=DEFAULT].
         let option_end = if kind == EnvEdit::OptEnv {
@@ -412,7 +324,7 @@ fn build<'a>(
         };
         let spec = &text[option_end..];
         let name = name_of(spec);
-        let value = match lookup(&final_env, name) {
+        let value = match lookup(&out.env, name) {
             Some(value) => value,
             None if name.len() < spec.len() => arena.join(&[&spec[name.len() + 1..]])?,
             None => continue,
@@ -435,13 +347,11 @@ fn build<'a>(
 }
 
 /// Whether `--venv` sets or removes `name` itself.
-#[inline(never)]
 fn replaced_by_venv(venv: Option<&[u8]>, name: &[u8]) -> bool {
     venv.is_some() && matches!(name, b"VIRTUAL_ENV" | b"PATH" | b"PYTHONHOME")
 }
 
 /// Whether an edit of `kind` names `name` (`NAME` or `NAME=...`).
-#[inline(never)]
 fn names(edits: &[(EnvEdit, &[u8])], kind: EnvEdit, name: &[u8]) -> bool {
     edits
         .iter()
@@ -449,7 +359,6 @@ fn names(edits: &[(EnvEdit, &[u8])], kind: EnvEdit, name: &[u8]) -> bool {
 }
 
 /// The value of the last edit of `kind`.
-#[inline(never)]
 fn last_of<'a>(edits: &[(EnvEdit, &'a [u8])], kind: EnvEdit) -> Option<&'a [u8]> {
     edits
         .iter()
@@ -496,19 +405,6 @@ mod tests {
         assert_eq!(env.var(b"MISSING"), None);
     }
 
-    #[test]
-    fn booleans() {
-        for on in [&b"1"[..], b"true", b"YES", b"On"] {
-            assert_eq!(parse_bool(on), Some(true));
-        }
-        for off in [&b""[..], b"0", b"false", b"No", b"OFF"] {
-            assert_eq!(parse_bool(off), Some(false));
-        }
-        for bad in [&b"2"[..], b"y", b" 1", b"enable"] {
-            assert_eq!(parse_bool(bad), None);
-        }
-    }
-
     /// The environment a switched user's command gets (HOME only).
     fn edited(entries: &[&core::ffi::CStr]) -> Vec<Vec<u8>> {
         let home: &[u8] = b"HOME=/home/app\0";
@@ -545,23 +441,6 @@ mod tests {
     }
 
     #[test]
-    fn words_are_found_whole() {
-        let table = b"tini\0docker-init\0gosu\0";
-        assert_eq!(word_index(table, b"tini"), Some(0));
-        assert_eq!(word_index(table, b"gosu"), Some(2));
-        assert_eq!(word_index(table, b"tin"), None);
-        assert_eq!(word_index(table, b"docker-init\0"), None);
-        assert_eq!(word_index(table, b""), None);
-        assert_eq!(word_at(table, 0), b"tini");
-        assert_eq!(word_at(table, 2), b"gosu");
-        // Past the last word: the empty piece after the final NUL, then nothing.
-        assert_eq!(word_at(table, 3), b"");
-        assert_eq!(word_at(table, 9), b"");
-        assert_eq!(word_at(b"a\0\0b", 1), b"");
-        assert_eq!(word_at(b"a\0\0b", 2), b"b");
-    }
-
-    #[test]
     fn path_entries_keep_empty_ones() {
         let dirs: Vec<&[u8]> = path_dirs(b"/a::/b:").collect();
         assert_eq!(dirs, vec![&b"/a"[..], b"", b"/b", b""]);
@@ -577,19 +456,15 @@ mod tests {
         home: Option<&[u8]>,
         edits: &[(EnvEdit, &[u8])],
     ) -> Result<PlannedText, String> {
-        let raw = |list: &[&core::ffi::CStr]| {
-            let mut raw: Vec<*const core::ffi::c_char> = list.iter().map(|e| e.as_ptr()).collect();
-            raw.push(core::ptr::null());
-            raw
-        };
-        let (command_raw, envp_raw) = (raw(command), raw(envp));
-        // SAFETY: NULL-terminated arrays of C strings that outlive the call.
-        let (command, envp) = unsafe {
-            (
-                CStrArray::from_raw(command_raw.as_ptr()),
-                CStrArray::from_raw(envp_raw.as_ptr()),
-            )
-        };
+        let mut command_list = Box::new(ArgList::default());
+        for &arg in command {
+            assert!(command_list.push(arg), "too many arguments for a test");
+        }
+        let mut envp_list = Box::new(CStrList::<{ ENV_CAPACITY + 2 }>::default());
+        for &entry in envp {
+            assert!(envp_list.push(entry), "too many variables for a test");
+        }
+        let (command, envp) = (command_list.as_array(), envp_list.as_array());
         let mut buffer = vec![core::mem::MaybeUninit::new(0u8); BUILT_CAPACITY];
         let mut arena = Arena::new(&mut buffer);
         let mut out = Box::new(Planned::default());
@@ -735,7 +610,7 @@ mod tests {
     }
 
     #[test]
-    fn required_variables_and_workdir() {
+    fn required_variables_are_checked_in_the_final_environment() {
         let env: &[&core::ffi::CStr] = &[c"SET=1", c"EMPTY="];
         assert!(planned(&[c"c"], env, None, &[(RequireEnv, b"SET")]).is_ok());
         assert_eq!(

@@ -30,9 +30,7 @@ impl Line {
         }
     }
 
-    /// A line that starts with `usher: `. Not inlined: it is called from
-    /// every message site, and the buffer's zeroing is the same each time.
-    #[inline(never)]
+    /// A line that starts with `usher: `.
     pub fn usher() -> Line {
         let mut line = Line::new();
         line.push(b"usher: ");
@@ -83,7 +81,6 @@ impl Line {
     /// Appends `template`, with each byte 1 to 4 in it replaced by the
     /// part it numbers (`\x01` is `parts[0]`). One template per message
     /// costs less code than a push per piece.
-    #[inline(never)]
     pub fn push_parts(&mut self, template: &[u8], parts: &[Part]) -> &mut Line {
         for &byte in template {
             match parts.get(usize::from(byte).wrapping_sub(1)) {
@@ -94,7 +91,7 @@ impl Line {
                     Part::Number(value) => {
                         self.push_i64(value);
                     }
-                    Part::Signal(signo) => crate::signal::push_name(self, signo),
+                    Part::Signal(signo) => push_signal(self, signo),
                     Part::Errno(errno) => push_errno(self, errno),
                 },
                 _ => {
@@ -132,6 +129,7 @@ pub enum Part<'a> {
 }
 
 /// Writes `usher: ` and the filled-in template as one line on stderr.
+// Not inlined: keeps the line buffer off every caller's frame.
 #[inline(never)]
 pub fn say(template: &[u8], parts: &[Part]) {
     Line::usher()
@@ -181,6 +179,7 @@ impl<'a> Error<'a> {
     }
 
     /// A step with no object worth naming.
+    // Not inlined: keeps one copy of the error's making off its callers' paths.
     #[inline(never)]
     pub fn step(step: &'static [u8], errno: Errno) -> Error<'static> {
         Error {
@@ -216,12 +215,13 @@ impl<'a> Error<'a> {
 /// An error that was reported on stderr where it was met; usher exits 1.
 /// The failing steps of usher's own set-up and supervision return this
 /// rather than an `Error`, so that a failure travels back through every `?`
-/// as nothing at all instead of as 40 bytes.
+/// as nothing at all instead of as a whole `Error`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Reported;
 
 /// Reports that `step` failed with `errno`.
 #[cold]
+// Not inlined: keeps the line buffer off the set-up steps' frames.
 #[inline(never)]
 pub fn failed(step: &'static [u8], errno: Errno) -> Reported {
     Error::step(step, errno).report();
@@ -239,21 +239,41 @@ pub fn failed_on(step: &'static [u8], object: &[u8], errno: Errno) -> Reported {
 /// same order; others print as `errno N`. musl's strerror is not used so that
 /// the child side and the parent share one path and no libc table is linked.
 /// One string and a byte table rather than a `match`: a third of the code.
-const ERRNOS: [u8; 23] = [
-    1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 13, 14, 20, 21, 22, 24, 25, 26, 40, 36, 38, 80,
+const ERRNOS: [u8; 31] = [
+    1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 13, 14, 20, 21, 22, 24, 25, 26, 40, 36, 38, 80, 16, 17, 18,
+    19, 28, 30, 39, 95,
 ];
 const ERRNO_TEXTS: &str = "Operation not permitted\0No such file or directory\0No such process\0\
 Interrupted system call\0I/O error\0Argument list too long\0Exec format error\0\
 Bad file descriptor\0No child process\0Resource temporarily unavailable\0Out of memory\0\
 Permission denied\0Bad address\0Not a directory\0Is a directory\0Invalid argument\0\
 No file descriptors available\0Not a tty\0Text file busy\0Symbolic link loop\0\
-Filename too long\0Function not implemented\0Accessing a corrupted shared library";
+Filename too long\0Function not implemented\0Accessing a corrupted shared library\0\
+Device or resource busy\0File exists\0Invalid cross-device link\0No such device\0\
+No space left on device\0Read-only file system\0Directory not empty\0Operation not supported";
 
+// Not inlined: keeps the table search off the paths of the parent's and child's messages, as one copy.
 #[inline(never)]
 pub fn errno_text(errno: Errno) -> Option<&'static [u8]> {
     let raw = errno.raw_os_error();
     let index = ERRNOS.iter().position(|&known| i32::from(known) == raw)?;
-    Some(crate::env::word_at(ERRNO_TEXTS.as_bytes(), index))
+    Some(crate::text::word_at(ERRNO_TEXTS.as_bytes(), index))
+}
+
+/// Appends a signal's conventional name: `SIGTERM`, `SIGRTMIN+3`, or the
+/// number.
+pub fn push_signal(line: &mut Line, signo: u32) {
+    use crate::signal::{classic_name, SIGRTMAX, SIGRTMIN};
+    if let Some(name) = classic_name(signo) {
+        line.push(b"SIG").push(name);
+    } else if (SIGRTMIN..=SIGRTMAX).contains(&signo) {
+        line.push(b"SIGRTMIN");
+        if signo > SIGRTMIN {
+            line.push(b"+").push_u64(u64::from(signo - SIGRTMIN));
+        }
+    } else {
+        line.push_u64(u64::from(signo));
+    }
 }
 
 pub fn push_errno(line: &mut Line, errno: Errno) {
@@ -296,6 +316,14 @@ mod tests {
             (Errno::NAMETOOLONG, "Filename too long"),
             (Errno::NOSYS, "Function not implemented"),
             (Errno::LIBBAD, "Accessing a corrupted shared library"),
+            (Errno::BUSY, "Device or resource busy"),
+            (Errno::EXIST, "File exists"),
+            (Errno::XDEV, "Invalid cross-device link"),
+            (Errno::NODEV, "No such device"),
+            (Errno::NOSPC, "No space left on device"),
+            (Errno::ROFS, "Read-only file system"),
+            (Errno::NOTEMPTY, "Directory not empty"),
+            (Errno::OPNOTSUPP, "Operation not supported"),
         ];
         for (errno, text) in expect {
             assert_eq!(errno_text(errno), Some(text.as_bytes()), "{errno:?}");

@@ -1,11 +1,21 @@
 //! usher: a static, heap-free PID 1 and container entrypoint.
 //!
-//! `run` is the whole program: parse argv and the environment into a Plan
-//! (pure), set up usher's own process, spawn the command, and supervise it
-//! until it exits. `main.rs` only turns the C start's arrays into `CStrArray`s.
+//! `run` is the whole program, its phases in order on one screen (DESIGN.md
+//! §1): parse argv and the environment into a Plan (pure, once); set usher's
+//! own process up; look the user up; open the pty; plan the child's
+//! environment; spawn each command and supervise it. The phases that need
+//! big buffers run inside scoped helpers (`with_credentials`, `with_relay`,
+//! `with_child_env`), so that a plain run never carries those buffers on its
+//! stack. `main.rs` only turns the C start's arrays into `CStrArray`s and
+//! hands over the storage for the environment options.
 #![cfg_attr(not(test), no_std)]
+// Unsafe code lives in `sys` (syscalls), `cstr` (the C-string boundary) and
+// the binary's `main.rs`, each block with its SAFETY argument.
+#![deny(unsafe_code)]
 
 pub mod cli;
+#[allow(unsafe_code)]
+pub mod cstr;
 pub mod env;
 pub mod error;
 pub mod plan;
@@ -14,17 +24,25 @@ pub mod setup;
 pub mod signal;
 pub mod spawn;
 pub mod supervise;
+#[allow(unsafe_code)]
 pub mod sys;
+pub mod text;
 pub mod user;
 
 use cli::{Action, Text};
+use core::ffi::CStr;
+use cstr::{CStrArray, CStrList};
+use env::{Edits, EnvEdit};
 use error::{say, write_all, Error, Line, Part, Stream};
-use plan::Plan;
+use plan::{Personality, Plan};
+use rustix::io::Errno;
+use setup::Prepared;
 use spawn::{ChildSetup, ChildStep, SpawnError};
-use sys::CStrArray;
+use user::spec::{Credentials, Split};
 
-/// Runs usher and returns its exit code.
-pub fn run(argv: CStrArray, envp: CStrArray) -> i32 {
+/// Runs usher and returns its exit code. `edits` is empty storage for the
+/// environment options, which parsing fills.
+pub fn run<'a>(argv: CStrArray<'a>, envp: CStrArray<'a>, edits: &mut Edits<'a>) -> i32 {
     if setup::installed_setuid() {
         say(
             b"refusing to run from a setuid or setgid file; reinstall without those bits (chmod ug-s)",
@@ -32,347 +50,333 @@ pub fn run(argv: CStrArray, envp: CStrArray) -> i32 {
         );
         return 1;
     }
-    let mut plan = Plan::new(plan::Personality::Native, 0);
-    match cli::parse(&argv, &envp, &mut plan) {
+    // 1. Parse: argv and the environment become the Plan and the edits.
+    let mut plan = Plan::new(Personality::Native, 0);
+    match cli::parse(&argv, &envp, &mut plan, edits) {
+        Action::Run => {}
         Action::Print { text, stream } => {
             print_text(text, stream);
-            text.status(stream)
+            return text.status(stream);
         }
         Action::Fail { error, usage } => {
             error.report();
             if let Some(usage) = usage {
                 print_text(usage, Stream::Stderr);
             }
-            1
-        }
-        Action::Run => match start(&plan, argv, envp) {
-            Ok(code) => i32::from(code),
-            Err(SpawnError::User(error)) => {
-                error.report(plan.user.unwrap_or(b""));
-                1
-            }
-            Err(SpawnError::Reported(code)) => i32::from(code),
-            Err(SpawnError::Child { step, errno }) => {
-                let object = if step.is_switch() {
-                    plan.user.unwrap_or(b"")
-                } else {
-                    command_name(&plan, argv)
-                };
-                Error::new(step.name(), object, errno).report();
-                if step == ChildStep::Exec {
-                    i32::from(plan.exec_failure_code(errno))
-                } else {
-                    1
-                }
-            }
-        },
-    }
-}
-
-/// The command as the user named it, for messages.
-fn command_name(plan: &Plan, argv: CStrArray) -> &'static [u8] {
-    argv.get(plan.command)
-        .map_or(b"", |command| command.to_bytes())
-}
-
-#[inline(never)]
-fn start<'a>(plan: &Plan<'a>, argv: CStrArray, envp: CStrArray) -> Result<u8, SpawnError<'a>> {
-    match plan.user {
-        Some(spec) => start_as(plan, spec, argv, envp),
-        None => {
-            let setup = ChildSetup {
-                credentials: None,
-                no_new_privs: plan.no_new_privs,
-                setsid: plan.setsid,
-                ..ChildSetup::default()
-            };
-            launch(plan, argv, envp, setup)
+            return 1;
         }
     }
-}
-
-/// Resolves the user before anything starts, then execs in place (gosu,
-/// su-exec) or spawns. Not inlined, so that the credentials' buffers take
-/// stack only when a user is asked for.
-#[inline(never)]
-fn start_as<'a>(
-    plan: &Plan<'a>,
-    spec: &'a [u8],
-    argv: CStrArray,
-    envp: CStrArray,
-) -> Result<u8, SpawnError<'a>> {
-    let split = if plan.personality == plan::Personality::SuExec {
-        user::spec::Split::SuExec
-    } else {
-        user::spec::Split::Gosu
+    let (plan, edits, command) = (&plan, &*edits, argv.tail(plan.command));
+    // gosu and su-exec: the user, HOME, then the command in this process.
+    if plan.execs_in_place() {
+        let code = with_credentials(plan, &mut |credentials| {
+            with_child_env(plan, edits, command, envp, credentials, &mut |child| {
+                let setup = child_setup(plan, credentials, None);
+                let (step, errno) = spawn::become_command(child.args, child.env, &setup);
+                report_child_failure(plan, step, errno, child.args, None)
+            })
+        });
+        return i32::from(code);
+    }
+    // 2. Set usher up: stdio, signals, parent death, subreaper, terminal.
+    let Ok(mut usher) = setup::prepare(plan) else {
+        return 1;
     };
-    let credentials = setup::creds::resolve(spec, split)?;
-    let setup = ChildSetup {
-        credentials: Some(&credentials),
+    // 3. The user (read from this root's /etc), 4. the pty, 5. the child's
+    // environment, then 6. each command, spawned and supervised.
+    let code = with_credentials(plan, &mut |credentials| {
+        with_relay(plan, &mut |mut relay| {
+            with_child_env(plan, edits, command, envp, credentials, &mut |child| {
+                let setup = child_setup(plan, credentials, child.workdir);
+                run_commands(plan, edits, &mut usher, relay.as_deref_mut(), &setup, child)
+            })
+        })
+    });
+    i32::from(code)
+}
+
+/// What every command of this run gets (see `ChildSetup`).
+fn child_setup<'c>(
+    plan: &Plan,
+    credentials: Option<&'c Credentials>,
+    workdir: Option<&'c CStr>,
+) -> ChildSetup<'c> {
+    ChildSetup {
+        credentials,
         no_new_privs: plan.no_new_privs,
         setsid: plan.setsid,
-        ..ChildSetup::default()
-    };
-    if plan.execs_in_place() {
-        return become_planned(plan, argv, envp, setup);
+        workdir,
     }
-    launch(plan, argv, envp, setup)
 }
 
-/// gosu and su-exec: the caller's environment with the user's HOME, then
-/// the switch and the exec, in place. Returns only on failure.
+/// Phase 3: looks the user up when the plan names one, and runs `then`
+/// with the result; reports a spec that does not resolve (exit 1).
+fn with_credentials(plan: &Plan, then: &mut dyn FnMut(Option<&Credentials>) -> u8) -> u8 {
+    match plan.user {
+        None => then(None),
+        Some(spec) => with_looked_up_user(plan, spec, then),
+    }
+}
+
+/// The lookup proper.
+// Not inlined: keeps the credentials' buffers off the stack of a run without a user.
 #[inline(never)]
-fn become_planned<'a>(
-    plan: &Plan<'a>,
-    argv: CStrArray,
-    envp: CStrArray,
-    setup: ChildSetup<'_>,
-) -> Result<u8, SpawnError<'a>> {
-    let mut buffer = [core::mem::MaybeUninit::uninit(); 8];
-    let mut arena = env::Arena::new(&mut buffer);
-    let mut planned = env::Planned::default();
-    let home = setup.credentials.map(|credentials| &credentials.home[..]);
-    let command = argv.tail(plan.command);
-    env::plan_environment(command, envp, true, home, &[], &mut arena, &mut planned)
-        .map_err(reported)?;
-    let (step, errno) = spawn::become_command(command, planned.env.as_array(), setup);
-    Err(SpawnError::Child { step, errno })
-}
-
-/// usher's own state once it is set up, for each process it supervises.
-struct Engine<'p, 'a, 'r> {
-    plan: &'p Plan<'a>,
-    signals: rustix::fd::OwnedFd,
-    child_signals: spawn::ChildSignals,
-    reaps_orphans: bool,
-    /// Signals to drop once (see `supervise::TERMINAL_HANDOVER`), for the
-    /// first process supervised.
-    swallow: u64,
-    /// `--pty`: each command gets the slave. The relay lives in
-    /// `launch_with_relay`'s frame, so that its buffer takes stack only
-    /// with `--pty`, and dropping it there restores the caller's terminal
-    /// on every path out.
-    relay: Option<&'r mut pty::Relay>,
-}
-
-/// Sets usher up, then spawns the command (after planning its environment
-/// and running `--pre` commands, when asked) and supervises it.
-#[inline(never)]
-fn launch<'a>(
-    plan: &Plan<'a>,
-    argv: CStrArray,
-    envp: CStrArray,
-    setup: ChildSetup<'_>,
-) -> Result<u8, SpawnError<'a>> {
-    if plan.pty {
-        sys::fill_closed_stdio();
-    }
-    let (signals, child_signals) = setup::collect_signals(plan.policy)?;
-    if let Some(signo) = plan.pdeathsig {
-        setup::parent_death_signal(signo)?;
-    }
-    let reaps_orphans = setup::subreaper(plan)?;
-    if !reaps_orphans && plan.warn_not_reaper {
-        setup::warn_not_reaper();
-    }
-    // With a pty usher keeps its terminal: the command's session is the pty's.
-    let handed_over_terminal = plan.setsid && !plan.pty && setup::release_terminal(plan);
-    let engine = Engine {
-        plan,
-        signals,
-        child_signals,
-        reaps_orphans,
-        swallow: if handed_over_terminal {
-            supervise::TERMINAL_HANDOVER
-        } else {
-            0
-        },
-        relay: None,
-    };
-    if plan.pty {
-        return launch_with_relay(engine, argv, envp, setup);
-    }
-    dispatch(engine, argv, envp, setup)
-}
-
-/// `--pty`: opens the relay (the caller's terminal goes raw), then goes on.
-#[inline(never)]
-fn launch_with_relay<'a>(
-    engine: Engine<'_, 'a, '_>,
-    argv: CStrArray,
-    envp: CStrArray,
-    setup: ChildSetup<'_>,
-) -> Result<u8, SpawnError<'a>> {
-    let mut relay = pty::Relay::open()?;
-    let engine = Engine {
-        relay: Some(&mut relay),
-        ..engine
-    };
-    dispatch(engine, argv, envp, setup)
-}
-
-/// Runs the command, after the environment planning and `--pre` commands
-/// when they are asked for.
-fn dispatch<'a>(
-    mut engine: Engine<'_, 'a, '_>,
-    argv: CStrArray,
-    envp: CStrArray,
-    setup: ChildSetup<'_>,
-) -> Result<u8, SpawnError<'a>> {
-    let plan = engine.plan;
-    if plan.edits_env || setup.credentials.is_some() {
-        return launch_planned(&mut engine, argv, envp, setup);
-    }
-    run_child(&mut engine, plan, argv.tail(plan.command), envp, setup)
-}
-
-/// Spawns `command` and supervises it to its end under `plan`; returns
-/// usher's code.
-fn run_child<'a>(
-    engine: &mut Engine<'_, 'a, '_>,
+fn with_looked_up_user(
     plan: &Plan,
-    command: CStrArray,
-    envp: CStrArray,
-    setup: ChildSetup<'_>,
-) -> Result<u8, SpawnError<'a>> {
-    let slave = match engine.relay.as_deref_mut() {
-        Some(relay) => Some(relay.open_slave()?),
-        None => None,
+    spec: &[u8],
+    then: &mut dyn FnMut(Option<&Credentials>) -> u8,
+) -> u8 {
+    let split = if plan.personality == Personality::SuExec {
+        Split::SuExec
+    } else {
+        Split::Gosu
     };
-    let setup = ChildSetup {
-        terminal: slave.as_ref().map(rustix::fd::AsFd::as_fd),
-        ..setup
-    };
-    let child = spawn::spawn(command, envp, engine.child_signals, setup)?;
-    // Only the command keeps the slave open: its end is the master's EIO.
-    drop(slave);
-    if plan.verbosity >= 1 {
-        let name = command.get(0).map_or(&b""[..], |name| name.to_bytes());
-        say(
-            b"spawned pid \x01: \x02",
-            &[Part::Number(i64::from(child)), Part::Bytes(name)],
-        );
+    match setup::users::resolve(spec, split) {
+        Ok(credentials) => then(Some(&credentials)),
+        Err(error) => {
+            error.report(spec);
+            1
+        }
     }
-    if plan.personality == plan::Personality::DumbInit {
-        // dumb-init's habit: keep no directory busy; the child kept ours.
-        let _ = rustix::process::chdir(c"/");
-    }
-    let supervision = supervise::Supervision {
-        child,
-        reaps_orphans: engine.reaps_orphans,
-        swallow: core::mem::take(&mut engine.swallow),
-    };
-    Ok(supervise::supervise(
-        plan,
-        &engine.signals,
-        supervision,
-        engine.relay.as_deref_mut(),
-    )?)
 }
 
-/// Plans the child's environment and arguments, runs the `--pre` commands
-/// in order, then the command. Not inlined: its buffers (the pointer arrays
-/// and the built strings) take stack only when the environment is edited.
-#[inline(never)]
-fn launch_planned<'a>(
-    engine: &mut Engine<'_, 'a, '_>,
-    argv: CStrArray,
-    envp: CStrArray,
-    setup: ChildSetup<'_>,
-) -> Result<u8, SpawnError<'a>> {
-    let plan = engine.plan;
-    let mut edits = env::Edits::new();
-    // Here for --user alone, there is no option to walk.
-    if plan.edits_env
-        && !cli::native::env_edits(&argv, &envp, &mut |kind, value| {
-            edits.push((kind, value)).is_ok()
-        })
-    {
-        return Err(reported(env::PlanError::TooMany(
-            b"environment options",
-            env::EDIT_CAPACITY,
-        )));
+/// Phase 4: with `--pty`, opens the relay (the caller's terminal goes raw
+/// until the relay is dropped, on every way out) and runs `then` with it.
+fn with_relay(plan: &Plan, then: &mut dyn FnMut(Option<&mut pty::Relay>) -> u8) -> u8 {
+    if !plan.pty {
+        return then(None);
     }
+    with_open_relay(then)
+}
+
+/// The relay proper.
+// Not inlined: keeps the relay's buffers off the stack of a run without --pty.
+#[inline(never)]
+fn with_open_relay(then: &mut dyn FnMut(Option<&mut pty::Relay>) -> u8) -> u8 {
+    match pty::Relay::open() {
+        Ok(mut relay) => then(Some(&mut relay)),
+        Err(_) => 1,
+    }
+}
+
+/// The child's argv, environment and workdir, as planned.
+pub struct ChildEnv<'c> {
+    pub args: CStrArray<'c>,
+    pub env: CStrArray<'c>,
+    pub workdir: Option<&'c CStr>,
+    /// Where the `--pre` commands' words are built (planned runs only: a
+    /// `--pre` is an edit).
+    pub arena: Option<&'c mut env::Arena<'c>>,
+}
+
+/// Phase 5: the child's environment and arguments. Unless something edits
+/// them (an environment option, a `USHER_` variable, a user's HOME), they
+/// are usher's own, untouched.
+fn with_child_env<'a>(
+    plan: &Plan,
+    edits: &[(EnvEdit, &'a [u8])],
+    command: CStrArray<'a>,
+    envp: CStrArray<'a>,
+    credentials: Option<&Credentials>,
+    then: &mut dyn FnMut(ChildEnv<'_>) -> u8,
+) -> u8 {
+    if !plan.edits_env && credentials.is_none() {
+        return then(ChildEnv {
+            args: command,
+            env: envp,
+            workdir: None,
+            arena: None,
+        });
+    }
+    with_planned_env(plan, edits, command, envp, credentials, then)
+}
+
+/// The planning proper.
+// Not inlined: keeps the planner's buffers off the stack of a run whose environment is not edited.
+#[inline(never)]
+fn with_planned_env<'a>(
+    plan: &Plan,
+    edits: &[(EnvEdit, &'a [u8])],
+    command: CStrArray<'a>,
+    envp: CStrArray<'a>,
+    credentials: Option<&Credentials>,
+    then: &mut dyn FnMut(ChildEnv<'_>) -> u8,
+) -> u8 {
     let mut buffer = [core::mem::MaybeUninit::uninit(); env::BUILT_CAPACITY];
     let mut arena = env::Arena::new(&mut buffer);
     let mut planned = env::Planned::default();
-    let home = setup.credentials.map(|credentials| &credentials.home[..]);
-    let command = argv.tail(plan.command);
-    env::plan_environment(command, envp, false, home, &edits, &mut arena, &mut planned)
-        .map_err(reported)?;
-    let setup = ChildSetup {
-        workdir: planned.workdir,
-        ..setup
-    };
-    let envp = planned.env.as_array();
-    // A pre command ends like the command (its status, 128+N, 126, 127),
-    // but never remapped and with no shutdown of the tree.
-    let mut pre_plan = *plan;
-    pre_plan.grace_ms = 0;
-    pre_plan.wait_all = false;
-    pre_plan.remap_exit = plan::ExitCodes::default();
-    for &(kind, text) in edits.iter() {
-        if kind != env::EnvEdit::Pre {
-            continue;
-        }
-        let mut words = sys::CStrList::<{ PRE_WORDS + 1 }>::default();
-        env::pre_words(text, &mut arena, &mut words).map_err(reported)?;
-        let words = words.as_array();
-        let code = match run_child(engine, &pre_plan, words, envp, setup) {
-            Err(SpawnError::Child { step, errno }) => {
-                let name = words.get(0).map_or(&b""[..], |name| name.to_bytes());
-                return Err(child_failure(plan, step, errno, name, setup.workdir));
-            }
-            other => other?,
-        };
-        if code != 0 {
-            return Ok(code);
-        }
+    let home = credentials.map(|credentials| &credentials.home[..]);
+    // gosu and su-exec pass every variable on, USHER_ ones included.
+    let keep_usher = plan.execs_in_place();
+    if let Err(error) = env::plan_environment(
+        command,
+        envp,
+        keep_usher,
+        home,
+        edits,
+        &mut arena,
+        &mut planned,
+    ) {
+        error.report();
+        return 1;
     }
-    match run_child(engine, plan, planned.args.as_array(), envp, setup) {
-        Err(SpawnError::Child {
-            step: ChildStep::Workdir,
-            errno,
-        }) => Err(child_failure(
-            plan,
-            ChildStep::Workdir,
-            errno,
-            b"",
-            setup.workdir,
-        )),
-        other => other,
-    }
+    then(ChildEnv {
+        args: planned.args.as_array(),
+        env: planned.env.as_array(),
+        workdir: planned.workdir.and_then(cstr::until_nul),
+        arena: Some(&mut arena),
+    })
 }
 
 /// Most words in one `--pre` command.
 const PRE_WORDS: usize = 256;
 
-#[inline(never)]
-fn reported<'a>(error: env::PlanError<'_>) -> SpawnError<'a> {
-    error.report();
-    SpawnError::Reported(1)
+/// Phase 6: the `--pre` commands in order, each to its end, then the
+/// command; returns usher's exit code. A `--pre` command that fails ends the
+/// run with its status (never remapped), and nothing after it runs.
+fn run_commands(
+    plan: &Plan,
+    edits: &[(EnvEdit, &[u8])],
+    usher: &mut Prepared,
+    mut relay: Option<&mut pty::Relay>,
+    setup: &ChildSetup<'_>,
+    child: ChildEnv<'_>,
+) -> u8 {
+    if let Some(arena) = child.arena {
+        let code = run_pre_commands(
+            plan,
+            edits,
+            usher,
+            relay.as_deref_mut(),
+            setup,
+            arena,
+            child.env,
+        );
+        if code != 0 {
+            return code;
+        }
+    }
+    match spawn_and_supervise(plan, usher, relay, setup, child.args, child.env, true) {
+        Ok(fate) => plan.exit_code(fate),
+        Err(code) => code,
+    }
 }
 
-/// Reports a child's failure for a `--pre` command (named `name`) or a
-/// workdir that cannot be entered.
-fn child_failure<'a>(
+/// The `--pre` commands, each to its end; 0, or the status of the first
+/// that fails.
+// Not inlined: keeps their word list off the stack of a run without --pre.
+#[inline(never)]
+fn run_pre_commands(
+    plan: &Plan,
+    edits: &[(EnvEdit, &[u8])],
+    usher: &mut Prepared,
+    mut relay: Option<&mut pty::Relay>,
+    setup: &ChildSetup<'_>,
+    arena: &mut env::Arena<'_>,
+    env: CStrArray<'_>,
+) -> u8 {
+    for &(kind, text) in edits {
+        if kind != EnvEdit::Pre {
+            continue;
+        }
+        let mut words = CStrList::<{ PRE_WORDS + 1 }>::default();
+        if let Err(error) = env::pre_words(text, arena, &mut words) {
+            error.report();
+            return 1;
+        }
+        let words = words.as_array();
+        let last = false;
+        match spawn_and_supervise(plan, usher, relay.as_deref_mut(), setup, words, env, last) {
+            Ok(fate) if fate.shell_code() == 0 => {}
+            Ok(fate) => return fate.shell_code(),
+            Err(code) => return code,
+        }
+    }
+    0
+}
+
+/// Spawns `args` and supervises it to its end (with the shutdown policy
+/// after it when it is the command, `last`). Err is usher's exit code when
+/// it could not start, already reported.
+fn spawn_and_supervise(
+    plan: &Plan,
+    usher: &mut Prepared,
+    mut relay: Option<&mut pty::Relay>,
+    setup: &ChildSetup<'_>,
+    args: CStrArray<'_>,
+    env: CStrArray<'_>,
+    last: bool,
+) -> Result<plan::ChildFate, u8> {
+    let slave = match relay.as_deref_mut() {
+        Some(relay) => Some(relay.open_slave().map_err(|_| 1u8)?),
+        None => None,
+    };
+    let terminal = slave.as_ref().map(rustix::fd::AsFd::as_fd);
+    let child = match spawn::spawn(args, env, usher.child_signals, setup, terminal) {
+        Ok(child) => child,
+        Err(SpawnError::Child { step, errno }) => {
+            return Err(report_child_failure(plan, step, errno, args, setup.workdir))
+        }
+        Err(SpawnError::Reported) => return Err(1),
+    };
+    // Only the command keeps the slave open: its end is the master's EIO.
+    drop(slave);
+    if plan.verbosity >= 1 {
+        say(
+            b"spawned pid \x01: \x02",
+            &[
+                Part::Number(i64::from(child)),
+                Part::Bytes(command_name(args)),
+            ],
+        );
+    }
+    if plan.personality == Personality::DumbInit {
+        // dumb-init's habit: keep no directory busy; the child kept ours.
+        let _ = rustix::process::chdir(c"/");
+    }
+    let supervision = supervise::Supervision {
+        child,
+        reaps_orphans: usher.reaps_orphans,
+        swallow: core::mem::take(&mut usher.swallow),
+        shut_down: last,
+    };
+    Ok(supervise::supervise(
+        plan,
+        &usher.signals,
+        supervision,
+        relay,
+    ))
+}
+
+/// The one reporter of a child that did not get through its exec: names
+/// the user for a switch step, the workdir for its step, and the command
+/// otherwise; returns usher's exit code for it.
+#[cold]
+// Not inlined: keeps the message's line buffer off the spawn path.
+#[inline(never)]
+fn report_child_failure(
     plan: &Plan,
     step: ChildStep,
-    errno: rustix::io::Errno,
-    name: &[u8],
-    workdir: Option<&[u8]>,
-) -> SpawnError<'a> {
+    errno: Errno,
+    args: CStrArray<'_>,
+    workdir: Option<&CStr>,
+) -> u8 {
     let object = match (step, workdir) {
-        (ChildStep::Workdir, Some(dir)) => &dir[..dir.len() - 1],
+        (ChildStep::Workdir, Some(dir)) => dir.to_bytes(),
         _ if step.is_switch() => plan.user.unwrap_or(b""),
-        _ => name,
+        _ => command_name(args),
     };
     Error::new(step.name(), object, errno).report();
-    SpawnError::Reported(if step == ChildStep::Exec {
+    if step == ChildStep::Exec {
         plan.exec_failure_code(errno)
     } else {
         1
-    })
+    }
+}
+
+/// The command as the user named it, for messages.
+fn command_name<'c>(args: CStrArray<'c>) -> &'c [u8] {
+    args.get(0).map_or(b"", |command| command.to_bytes())
 }
 
 /// Prints a fixed text. Each is a template (`\x01` is the name usher was
@@ -384,12 +388,12 @@ fn print_text(text: Text<'_>, stream: Stream) {
         Text::TiniVersion => (cli::tini::VERSION_LINE, b"", ""),
         Text::TiniUsage { name } => (
             cli::tini::USAGE_HEAD,
-            plan::basename(name),
+            text::basename(name),
             cli::tini::USAGE_BODY,
         ),
         Text::License => (LICENSE_TEXT, b"", ""),
         Text::SwitchUsage { name, personality } => (
-            if personality == plan::Personality::Gosu {
+            if personality == Personality::Gosu {
                 cli::gosu::GOSU_USAGE
             } else {
                 cli::gosu::SU_EXEC_USAGE

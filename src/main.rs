@@ -1,10 +1,13 @@
 //! The binary: no std, no allocator, no Rust runtime. musl's C start calls
-//! `main`, which hands argv and envp to `usher::run` and exits with its code.
+//! `main`, which hands argv, envp and the storage for the environment
+//! options to `usher::run` and exits with its code.
 #![no_std]
 #![no_main]
 
 use core::ffi::{c_char, c_int};
-use usher::sys::{self, CStrArray};
+use usher::cstr::CStrArray;
+use usher::env::Edits;
+use usher::sys;
 
 // musl's static C start, memcpy and friends.
 #[link(name = "c")]
@@ -22,7 +25,16 @@ pub unsafe extern "C" fn main(
     // NUL-terminated strings that stay valid and unchanged for the whole
     // process; usher never writes to them.
     let (argv, envp) = unsafe { (CStrArray::from_raw(argv), CStrArray::from_raw(envp)) };
-    sys::exit(usher::run(argv, envp))
+    // The environment options, in static storage: zero-fill pages that cost
+    // nothing until an option is pushed, where a stack frame would take its
+    // whole size from every run's stack. Its section comes last in .bss
+    // (linker/layout.ld), after the variables musl's start writes.
+    #[link_section = ".bss.usher_storage"]
+    static mut EDITS: Edits<'static> = Edits::new();
+    // SAFETY: `main` runs once, on usher's only thread, so this is the one
+    // reference to EDITS there will ever be.
+    let edits = unsafe { &mut *core::ptr::addr_of_mut!(EDITS) };
+    sys::exit(usher::run(argv, envp, edits))
 }
 
 #[panic_handler]

@@ -3,6 +3,7 @@
 //! rules that turn a child's fate into usher's exit code.
 
 use crate::signal::{Policy, Rewrites};
+use crate::text::basename;
 use rustix::io::Errno;
 
 /// Which command line usher took, chosen by the name it was invoked as.
@@ -37,14 +38,6 @@ impl Personality {
         } else {
             Personality::Native
         }
-    }
-}
-
-/// The last `/`-separated part of a path: what a program was invoked as.
-pub fn basename(path: &[u8]) -> &[u8] {
-    match path.iter().rposition(|&byte| byte == b'/') {
-        Some(slash) => &path[slash + 1..],
-        None => path,
     }
 }
 
@@ -258,7 +251,7 @@ mod tests {
     }
 
     #[test]
-    fn exec_failures() {
+    fn exec_failures_exit_with_each_peers_code() {
         let native = Plan::new(Personality::Native, 1);
         assert_eq!(native.exec_failure_code(Errno::NOENT), 127);
         assert_eq!(native.exec_failure_code(Errno::NOTDIR), 127);

@@ -3,9 +3,7 @@
 //! generic ones (x86_64 and aarch64 agree); real-time signals are named
 //! relative to RTMIN = 34 and RTMAX = 64, as glibc and util-linux `kill` do.
 
-use crate::env::packed;
-use crate::error::Line;
-use crate::sys::SigSet;
+use crate::text::{packed, parse_decimal};
 
 pub const SIGHUP: u32 = 1;
 pub const SIGINT: u32 = 2;
@@ -93,21 +91,6 @@ fn alias(name: &[u8]) -> Option<u32> {
         .map(|&(_, number)| number)
 }
 
-/// Parses a small decimal number made only of digits (no sign, no spaces).
-pub fn parse_decimal(text: &[u8]) -> Option<u64> {
-    if text.is_empty() || text.len() > 19 {
-        return None;
-    }
-    let mut value: u64 = 0;
-    for &byte in text {
-        if !byte.is_ascii_digit() {
-            return None;
-        }
-        value = value * 10 + u64::from(byte - b'0');
-    }
-    Some(value)
-}
-
 /// Parses `TERM`, `SIGTERM`, `sigterm`, `15`, `RTMIN`, `RTMIN+3`, `SIGRTMAX-2`.
 /// Returns a number in 1..=64; 0 is not a signal.
 pub fn parse(text: &[u8]) -> Option<u32> {
@@ -159,20 +142,52 @@ pub fn parse_tini(text: &[u8]) -> Option<u32> {
     (!matches!(number, 16 | 29 | 30)).then_some(number)
 }
 
-/// Appends the conventional name: `SIGTERM`, `SIGRTMIN+3`, or the number.
-pub fn push_name(line: &mut Line, signo: u32) {
-    match signo {
-        1..=31 => {
-            line.push(b"SIG").push(name_at(signo as usize - 1));
-        }
-        SIGRTMIN..=SIGRTMAX => {
-            line.push(b"SIGRTMIN");
-            if signo > SIGRTMIN {
-                line.push(b"+").push_u64(u64::from(signo - SIGRTMIN));
-            }
-        }
-        _ => {
-            line.push_u64(u64::from(signo));
+/// The classic name of signals 1 to 31, without `SIG` (`TERM`).
+pub fn classic_name(signo: u32) -> Option<&'static [u8]> {
+    (1..=31)
+        .contains(&signo)
+        .then(|| name_at(signo as usize - 1))
+}
+
+/// A set of signals 1..=64, as the kernel's `sigset_t` on x86_64 and aarch64.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct SigSet(pub u64);
+
+static_assertions::assert_eq_size!(SigSet, linux_raw_sys::general::kernel_sigset_t);
+
+impl SigSet {
+    pub const EMPTY: SigSet = SigSet(0);
+    pub const FULL: SigSet = SigSet(!0);
+
+    pub fn contains(self, signo: u32) -> bool {
+        (1..=64).contains(&signo) && self.0 & (1 << (signo - 1)) != 0
+    }
+
+    pub fn without(self, signo: u32) -> SigSet {
+        SigSet(self.0 & !(1u64 << (signo - 1)))
+    }
+}
+
+/// The size of `struct signalfd_siginfo`, which linux-raw-sys does not define.
+pub const SIGNALFD_SIGINFO_SIZE: usize = 128;
+
+/// The fields of `struct signalfd_siginfo` that usher reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SignalInfo {
+    pub signo: u32,
+    pub code: i32,
+    pub pid: u32,
+}
+
+impl SignalInfo {
+    /// Decodes the kernel's 128-byte record: ssi_signo at 0, ssi_code at 8,
+    /// ssi_pid at 12.
+    pub fn from_bytes(raw: &[u8; SIGNALFD_SIGINFO_SIZE]) -> SignalInfo {
+        let word = |at: usize| [raw[at], raw[at + 1], raw[at + 2], raw[at + 3]];
+        SignalInfo {
+            signo: u32::from_ne_bytes(word(0)),
+            code: i32::from_ne_bytes(word(8)),
+            pid: u32::from_ne_bytes(word(12)),
         }
     }
 }
@@ -195,7 +210,6 @@ pub fn parse_rewrite(text: &[u8]) -> Option<(u32, u32)> {
 /// Whether a signal asks to end things: a second one during the grace
 /// skips to SIGKILL, and one after the main child is gone (`--wait-all`)
 /// starts the shutdown.
-#[inline(never)]
 pub fn is_terminating(signo: u32) -> bool {
     matches!(signo, SIGTERM | SIGINT | SIGHUP | SIGQUIT)
 }
@@ -214,6 +228,7 @@ pub struct Rewrites([u8; SIGRTMAX as usize]);
 const DROPPED: u8 = 0xff;
 
 impl Default for Rewrites {
+    // Not inlined: keeps the table's zeroing off each Plan constructor, as one copy.
     #[inline(never)]
     fn default() -> Self {
         Rewrites([0; SIGRTMAX as usize])
@@ -283,7 +298,6 @@ impl Policy {
         }
     }
 
-    #[inline(never)]
     pub fn action(self, signo: u32) -> SignalAction {
         match (self, signo) {
             (_, SIGCHLD) => SignalAction::Reap,
@@ -402,11 +416,37 @@ mod tests {
             (37, b"SIGRTMIN+3"),
             (64, b"SIGRTMIN+30"),
         ] {
-            let mut line = Line::new();
-            push_name(&mut line, signo);
+            let mut line = crate::error::Line::new();
+            crate::error::push_signal(&mut line, signo);
             assert_eq!(line.as_bytes(), text);
             assert_eq!(parse(text), Some(signo));
         }
+    }
+
+    #[test]
+    fn a_sigset_holds_signals_1_to_64() {
+        let set = SigSet::FULL.without(9).without(64);
+        assert!(set.contains(1));
+        assert!(!set.contains(9));
+        assert!(!set.contains(64));
+        assert!(!set.contains(0));
+        assert!(!set.contains(65));
+    }
+
+    #[test]
+    fn signalfd_record_decodes() {
+        let mut raw = [0u8; SIGNALFD_SIGINFO_SIZE];
+        raw[0..4].copy_from_slice(&15u32.to_ne_bytes());
+        raw[8..12].copy_from_slice(&0i32.to_ne_bytes());
+        raw[12..16].copy_from_slice(&4242u32.to_ne_bytes());
+        assert_eq!(
+            SignalInfo::from_bytes(&raw),
+            SignalInfo {
+                signo: 15,
+                code: 0,
+                pid: 4242
+            }
+        );
     }
 
     #[test]

@@ -7,24 +7,24 @@
 //! burst of coalesced SIGCHLDs loses nothing. With `--pty`, the same `poll`
 //! serves the relay (`pty::Relay`) all along, and its output is drained
 //! before usher returns.
+//!
+//! Once the child runs, usher never bails (catatonit's rule): PID 1 exiting
+//! would take the container down, so a failed `poll`, signalfd read or
+//! `wait4` is reported and retried after a short pause.
 
-use crate::error::{failed, say, Error, Part, Reported};
+use crate::error::{say, Error, Part};
 use crate::plan::{ChildFate, Personality, Plan};
 use crate::pty::Relay;
 use crate::signal::{
-    is_job_control, is_terminating, SignalAction, SIGCHLD, SIGCONT, SIGHUP, SIGKILL, SIGSTOP,
-    SIGTERM, SIGWINCH,
+    is_job_control, is_terminating, SignalAction, SIGCHLD, SIGKILL, SIGSTOP, SIGTERM, SIGWINCH,
 };
+use crate::signal::{SignalInfo, SIGNALFD_SIGINFO_SIZE};
+use crate::sys;
 use crate::sys::stdio::stdin;
-use crate::sys::{self, SignalInfo, SIGNALFD_SIGINFO_SIZE};
 use rustix::event::{poll, PollFd, PollFlags};
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::io::Errno;
 use rustix::process::{getpid, wait, WaitOptions};
-
-/// The signals, as bits by number, that usher's own hand-over of the
-/// terminal raised (see `setup::release_terminal`).
-pub const TERMINAL_HANDOVER: u64 = 1 << SIGHUP | 1 << SIGCONT;
 
 /// What the supervisor knows besides the Plan.
 pub struct Supervision {
@@ -34,24 +34,27 @@ pub struct Supervision {
     pub reaps_orphans: bool,
     /// Signals, as bits by number, to drop once each before forwarding.
     pub swallow: u64,
+    /// The shutdown policy (`--grace`, `--wait-all`) runs after this child:
+    /// it is the command, not a `--pre` one.
+    pub shut_down: bool,
 }
 
-/// Runs until the main child has exited and the shutdown policy is done;
-/// returns usher's exit code, which is the main child's.
+/// Runs until the main child has exited and, for the command, the shutdown
+/// policy is done; returns how the child ended. Never fails.
 pub fn supervise(
     plan: &Plan,
     signals: &OwnedFd,
     mut state: Supervision,
     mut relay: Option<&mut Relay>,
-) -> Result<u8, Reported> {
+) -> ChildFate {
     let child = state.child;
     let (fate, others_left) = loop {
-        let Some(info) = next_event(signals, None, relay.as_deref_mut())? else {
+        let Some(info) = next_event(signals, None, relay.as_deref_mut()) else {
             continue;
         };
         match plan.policy.action(info.signo) {
             SignalAction::Reap => {
-                let reaped = reap_all(plan, child)?;
+                let reaped = reap_all(plan, child);
                 if let Some(fate) = reaped.main {
                     break (fate, reaped.children_left);
                 }
@@ -84,23 +87,38 @@ pub fn supervise(
         // session, or to the dead child itself in single-child mode.
         forward(plan, &state, SIGTERM);
     }
-    if others_left && state.reaps_orphans && (plan.grace_ms > 0 || plan.wait_all) {
-        shut_down(plan, signals, relay.as_deref_mut())?;
+    let policy = state.shut_down && (plan.grace_ms > 0 || plan.wait_all);
+    if others_left && state.reaps_orphans && policy {
+        shut_down(plan, signals, relay.as_deref_mut());
     }
     if let Some(relay) = relay {
         relay.drain();
     }
-    Ok(plan.exit_code(fate))
+    fate
 }
 
-fn next_signal(signals: &OwnedFd) -> Result<SignalInfo, Reported> {
+/// Reports a failed call of the loop, then pauses, so that a call that
+/// fails for good cannot spin. The caller retries (see the module's doc).
+#[cold]
+// Not inlined: keeps the message's line buffer off the event loop's frame.
+#[inline(never)]
+fn warn_and_pause(step: &'static [u8], errno: Errno) {
+    Error::step(step, errno).report();
+    let pause = rustix::time::Timespec {
+        tv_sec: 0,
+        tv_nsec: 100_000_000,
+    };
+    let _ = rustix::thread::nanosleep(&pause);
+}
+
+fn next_signal(signals: &OwnedFd) -> SignalInfo {
     let mut record = [0u8; SIGNALFD_SIGINFO_SIZE];
     loop {
         match rustix::io::read(signals, &mut record) {
-            Ok(SIGNALFD_SIGINFO_SIZE) => return Ok(SignalInfo::from_bytes(&record)),
-            Ok(_) => return Err(failed(b"reading the signalfd", Errno::IO)),
+            Ok(SIGNALFD_SIGINFO_SIZE) => return SignalInfo::from_bytes(&record),
+            Ok(_) => warn_and_pause(b"reading the signalfd", Errno::IO),
             Err(Errno::INTR) => {}
-            Err(errno) => return Err(failed(b"reading the signalfd", errno)),
+            Err(errno) => warn_and_pause(b"reading the signalfd", errno),
         }
     }
 }
@@ -168,26 +186,30 @@ struct Reaped {
     children_left: bool,
 }
 
-/// Reaps every child that has exited.
-fn reap_all(plan: &Plan, child: i32) -> Result<Reaped, Reported> {
+/// Reaps every child that has exited. A failed `wait4` is reported and
+/// tried again: its SIGCHLD has been read, and no other may come.
+fn reap_all(plan: &Plan, child: i32) -> Reaped {
     let mut main = None;
     loop {
         let (pid, status) = match wait(WaitOptions::NOHANG) {
             Ok(Some(reaped)) => reaped,
             Ok(None) => {
-                return Ok(Reaped {
+                return Reaped {
                     main,
                     children_left: true,
-                })
+                }
             }
             Err(Errno::CHILD) => {
-                return Ok(Reaped {
+                return Reaped {
                     main,
                     children_left: false,
-                })
+                }
             }
             Err(Errno::INTR) => continue,
-            Err(errno) => return Err(failed(b"wait4", errno)),
+            Err(errno) => {
+                warn_and_pause(b"wait4", errno);
+                continue;
+            }
         };
         let pid = pid.as_raw_nonzero().get();
         if pid == child {
@@ -266,12 +288,9 @@ impl Rest {
 /// After the main child: wait for the rest (`--wait-all`), or TERM it and
 /// KILL it when the grace runs out. Returns once no child is left, or at
 /// once when the rest cannot be reached.
+// Not inlined: keeps the shutdown's state off the path of a run that ends with its child.
 #[inline(never)]
-fn shut_down(
-    plan: &Plan,
-    signals: &OwnedFd,
-    mut relay: Option<&mut Relay>,
-) -> Result<(), Reported> {
+fn shut_down(plan: &Plan, signals: &OwnedFd, mut relay: Option<&mut Relay>) {
     let mut rest = Rest {
         pid1: getpid().is_init(),
         termed: heapless::Vec::new(),
@@ -284,8 +303,8 @@ fn shut_down(
         if let Some(signo) = event {
             let terminating = is_terminating(signo);
             if signo == SIGCHLD {
-                if !reap_all(plan, 0)?.children_left {
-                    return Ok(());
+                if !reap_all(plan, 0).children_left {
+                    return;
                 }
                 // Orphans re-parented since get what the rest got.
                 let more = match phase {
@@ -298,7 +317,7 @@ fn shut_down(
                 }
             } else if terminating && phase == Phase::Waiting {
                 if plan.grace_ms == 0 {
-                    return Ok(());
+                    return;
                 }
                 if plan.verbosity >= 1 {
                     say(
@@ -311,12 +330,19 @@ fn shut_down(
                         if plan.warnings {
                             say(b"warning: /proc cannot list usher's children", &[]);
                         }
-                        return Ok(());
+                        return;
                     }
                 }
-                timer =
-                    Some(grace_timer(plan.grace_ms).map_err(|errno| failed(b"timerfd", errno))?);
                 phase = Phase::Grace;
+                match grace_timer(plan.grace_ms) {
+                    Ok(grace) => timer = Some(grace),
+                    // No timer, no grace: KILL what is left at once.
+                    Err(errno) => {
+                        Error::step(b"timerfd", errno).report();
+                        event = Some(0);
+                        continue;
+                    }
+                }
             } else if (terminating || signo == 0) && phase == Phase::Grace {
                 // The grace is over (0), or a second signal cuts it short.
                 if plan.verbosity >= 1 {
@@ -325,7 +351,7 @@ fn shut_down(
                 timer = None;
                 phase = Phase::Killing;
                 if !rest.signal(SIGKILL, false) {
-                    return Ok(());
+                    return;
                 }
             } else if plan.policy.action(signo) == SignalAction::Forward && !terminating {
                 if let Some(to) = rewritten(plan, signo) {
@@ -335,12 +361,13 @@ fn shut_down(
         }
         // 0 stands for the timer.
         event = Some(
-            next_event(signals, timer.as_ref(), relay.as_deref_mut())?.map_or(0, |info| info.signo),
+            next_event(signals, timer.as_ref(), relay.as_deref_mut()).map_or(0, |info| info.signo),
         );
     }
 }
 
 /// A timerfd that fires once, `millis` from now.
+// Not inlined: keeps the timer's set-up off the shutdown loop's path.
 #[inline(never)]
 fn grace_timer(millis: u32) -> Result<OwnedFd, Errno> {
     use rustix::time::{
@@ -368,9 +395,9 @@ fn next_event(
     signals: &OwnedFd,
     timer: Option<&OwnedFd>,
     mut relay: Option<&mut Relay>,
-) -> Result<Option<SignalInfo>, Reported> {
+) -> Option<SignalInfo> {
     if timer.is_none() && relay.is_none() {
-        return next_signal(signals).map(Some);
+        return Some(next_signal(signals));
     }
     // Fixed slots: signals, timer, master, stdin. An unused slot polls the
     // signalfd for nothing, which never reports.
@@ -389,7 +416,10 @@ fn next_event(
         match poll(&mut fds, timeout.as_ref()) {
             Ok(_) => {}
             Err(Errno::INTR) => continue,
-            Err(errno) => return Err(failed(b"poll", errno)),
+            Err(errno) => {
+                warn_and_pause(b"poll", errno);
+                continue;
+            }
         }
         let [signalled, timed_out, master, input] = fds.map(|fd| fd.revents());
         if let Some(relay) = relay.as_deref_mut() {
@@ -398,10 +428,10 @@ fn next_event(
         // Signals first: a reap that empties the tree ends things before
         // the timer could send a needless KILL.
         if !signalled.is_empty() {
-            return next_signal(signals).map(Some);
+            return Some(next_signal(signals));
         }
         if !timed_out.is_empty() {
-            return Ok(None);
+            return None;
         }
     }
 }

@@ -1,7 +1,9 @@
 //! The release binary itself, read from its program headers: static-pie
 //! (ET_DYN, no interpreter), and its writable data in one segment on one
 //! page, as linker/layout.ld lays it out. Every page of that segment is
-//! dirtied by musl's start and stays resident for the whole run.
+//! dirtied by musl's start and stays resident for the whole run. usher's
+//! own storage (the environment options) is a zero-fill segment of its own,
+//! which a plain run never touches: it is checked in a running usher.
 
 mod common;
 
@@ -16,6 +18,7 @@ struct Segment {
     kind: u32,
     flags: u32,
     vaddr: u64,
+    filesz: u64,
     memsz: u64,
 }
 
@@ -32,6 +35,7 @@ fn segments(elf: &[u8]) -> (u16, Vec<Segment>) {
                 kind: u32_at(at),
                 flags: u32_at(at + 4),
                 vaddr: u64_at(at + 16),
+                filesz: u64_at(at + 32),
                 memsz: u64_at(at + 40),
             }
         })
@@ -51,8 +55,9 @@ fn static_pie_with_its_writable_data_on_one_page() {
     let writable: Vec<&Segment> = segments
         .iter()
         .filter(|segment| segment.kind == PT_LOAD && segment.flags & PF_W != 0)
+        .filter(|segment| segment.filesz > 0)
         .collect();
-    assert_eq!(writable.len(), 1, "one writable segment");
+    assert_eq!(writable.len(), 1, "one writable segment with contents");
     let data = writable[0];
     let (first, last) = (data.vaddr / PAGE, (data.vaddr + data.memsz - 1) / PAGE);
     assert_eq!(
@@ -62,5 +67,83 @@ fn static_pie_with_its_writable_data_on_one_page() {
         data.memsz,
         data.vaddr % PAGE,
         last - first + 1
+    );
+}
+
+/// The zero-fill segments: writable, with nothing in the file.
+fn storage_segments(segments: &[Segment]) -> Vec<&Segment> {
+    segments
+        .iter()
+        .filter(|segment| segment.kind == PT_LOAD && segment.flags & PF_W != 0)
+        .filter(|segment| segment.filesz == 0)
+        .collect()
+}
+
+/// Anonymous KiB of the mappings of a running usher that hold `segment`.
+fn resident_kib(pid: u32, binary: &std::path::Path, segment: &Segment) -> u64 {
+    let smaps = std::fs::read_to_string(format!("/proc/{pid}/smaps")).expect("smaps");
+    // The load address: the binary's mapping at file offset 0.
+    let base = smaps
+        .lines()
+        .find(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            fields.len() == 6
+                && fields[2] == "00000000"
+                && std::path::Path::new(fields[5]) == binary
+        })
+        .map(|line| u64::from_str_radix(line.split('-').next().unwrap(), 16).unwrap())
+        .expect("the binary's first mapping");
+    let (start, end) = (
+        (base + segment.vaddr) / PAGE * PAGE,
+        base + segment.vaddr + segment.memsz,
+    );
+    let mut total = 0;
+    let mut inside = false;
+    for line in smaps.lines() {
+        let range = line.split_whitespace().next().unwrap_or("");
+        if let Some((from, to)) = range.split_once('-') {
+            if let (Ok(from), Ok(to)) = (u64::from_str_radix(from, 16), u64::from_str_radix(to, 16))
+            {
+                inside = from < end && to > start;
+                continue;
+            }
+        }
+        if inside {
+            if let Some(kib) = line.strip_prefix("Anonymous:") {
+                total += kib.trim().trim_end_matches(" kB").parse::<u64>().unwrap();
+            }
+        }
+    }
+    total
+}
+
+#[test]
+fn a_plain_run_never_touches_usher_s_storage() {
+    let binary = usher().canonicalize().expect("the release binary");
+    let elf = std::fs::read(&binary).expect("the release binary (run make)");
+    let (_, segments) = segments(&elf);
+    let storage = storage_segments(&segments);
+    assert_eq!(
+        storage.len(),
+        1,
+        "one zero-fill segment for usher's storage"
+    );
+    let measure = |args: &[&str]| {
+        let mut child = std::process::Command::new(&binary)
+            .args(args)
+            .args(["--", "sleep", "10"])
+            .spawn()
+            .expect("usher");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let kib = resident_kib(child.id(), &binary, storage[0]);
+        let _ = child.kill();
+        let _ = child.wait();
+        kib
+    };
+    assert_eq!(measure(&[]), 0, "a plain run dirtied the storage");
+    // The same measure sees the storage once an environment option is kept.
+    assert!(
+        measure(&["--env", "A=1"]) > 0,
+        "an edit never reached the storage"
     );
 }

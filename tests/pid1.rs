@@ -580,3 +580,47 @@ fn the_child_gets_the_terminal_foreground() {
     assert_eq!(fields[0], fields[1], "own process group");
     assert_eq!(fields[1], fields[2], "foreground group of the terminal");
 }
+
+/// strace, which `make test` installs: it injects the failures below.
+fn strace_or_skip(test: &str) -> bool {
+    if Path::new("/usr/bin/strace").exists() {
+        return true;
+    }
+    let message = format!("{test}: needs /usr/bin/strace (make test installs it); skipped");
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("{message}, and a skip is a failure under CI=true");
+    }
+    eprintln!("{message}");
+    false
+}
+
+/// Once the child runs, usher never bails (catatonit's rule): a failed
+/// `wait4` or signalfd read, injected by strace into usher alone (not its
+/// child), is reported and retried, and usher still exits with the
+/// child's status.
+#[test]
+fn failures_after_the_spawn_are_reported_and_retried() {
+    if !strace_or_skip("failures_after_the_spawn_are_reported_and_retried") {
+        return;
+    }
+    let usher = usher();
+    // usher's reads: the spawn's report pipe, then the signalfd.
+    for (call, when, message) in [
+        ("wait4", "1", "usher: wait4: I/O error"),
+        ("read", "2", "usher: reading the signalfd: I/O error"),
+        ("wait4", "1..3", "usher: wait4: I/O error"),
+    ] {
+        let output = std::process::Command::new("/usr/bin/strace")
+            .args(["-qq", "-o", "/dev/null", "-e"])
+            .arg(format!("trace={call}"))
+            .arg("-e")
+            .arg(format!("inject={call}:error=EIO:when={when}"))
+            .arg(&usher)
+            .args(["--", "sh", "-c", "sleep 0.1; exit 3"])
+            .output()
+            .expect("strace");
+        let stderr = stderr(&output);
+        assert_eq!(code(&output), 3, "{call} when={when}: {stderr}");
+        assert!(stderr.contains(message), "{call} when={when}: {stderr}");
+    }
+}

@@ -3,35 +3,38 @@
 //! DUMB_INIT_SETSID and DUMB_INIT_DEBUG. Options end at the first operand,
 //! so `#!/usr/bin/dumb-init /bin/sh` works. setsid mode is the default.
 
-use super::native::{parse_argv, prefix_of, Names, Parsed, HELP_ID};
+use super::options::{names, parse_argv, prefix_of, Names, Parsed, HELP as HELP_ID};
+use super::options::{REWRITE, SINGLE_CHILD, VERBOSE, VERSION as VERSION_ID};
 use super::{Action, Arguments, ErrorKind, Opt, Text};
-use crate::env::Environment;
+use crate::env::{Edits, Environment};
 use crate::error::Stream;
 use crate::plan::{Plan, Subreaper};
 
-/// dumb-init's names, by the ids of the native options (see `native`).
-pub(super) const NAMES: Names = Names {
-    shorts: b"hV-----v---c-----r",
-    longs: b"help\0version\0\0\0\0\0\0verbose\0\0\0\0single-child\0\0\0\0\0\0rewrite\0",
-    prefixes: true,
-};
-
-pub(super) const REWRITE_FORMS: &[u8] =
-    b" (dumb-init takes numbers S:R, with S from 1 to 31 and R from 0 to 31)";
+/// dumb-init's names, by the ids of the native options (see `options`).
+pub(super) const NAMES: Names = names!(
+    &[
+        (HELP_ID, b'h', "help"),
+        (VERSION_ID, b'V', "version"),
+        (VERBOSE, b'v', "verbose"),
+        (SINGLE_CHILD, b'c', "single-child"),
+        (REWRITE, b'r', "rewrite"),
+    ],
+    prefixes: true
+);
 
 /// The options, then the variables. Help and version go to stderr with
 /// status 0, and a missing command prints the short usage with status 1,
 /// as dumb-init does.
-pub fn parse<'a, A, E>(args: &'a A, env: &'a E, plan: &mut Plan<'a>) -> Action<'a>
+pub fn parse<'a, A, E>(args: &A, env: &E, plan: &mut Plan<'a>, edits: &mut Edits<'a>) -> Action<'a>
 where
-    A: Arguments + ?Sized,
-    E: Environment + ?Sized,
+    A: Arguments<'a> + ?Sized,
+    E: Environment<'a> + ?Sized,
 {
     // argv[0] is there: the personality was chosen by it.
     let name = args.arg(0);
     plan.setsid = true;
     plan.subreaper = Subreaper::Off;
-    match parse_argv(args, plan, &NAMES) {
+    match parse_argv(args, plan, edits, &NAMES) {
         Ok(Parsed::Print(id)) => {
             return Action::Print {
                 text: if id == HELP_ID {
@@ -70,22 +73,6 @@ where
     Action::Run
 }
 
-/// dumb-init's `-r S:R`, read as C's `sscanf("%d:%d")` reads it: white
-/// space and a sign may lead each number, and anything after the second
-/// number is ignored. S is 1..=31 and R is 0..=31 (0 drops S).
-pub(super) fn parse_rewrite(text: &[u8]) -> Option<(u32, u32)> {
-    let (from, rest) = scan_int(text)?;
-    let (to, _) = scan_int(rest.strip_prefix(&b":"[..])?)?;
-    ((1..=31).contains(&from) && (0..=31).contains(&to)).then_some((from as u32, to as u32))
-}
-
-/// `%d`: leading white space, an optional sign, at least one digit.
-fn scan_int(text: &[u8]) -> Option<(i64, &[u8])> {
-    let (negative, magnitude, digits, rest) = super::tini::strtol(text);
-    let value = magnitude.min(i64::MAX as u64) as i64;
-    digits.then_some((if negative { -value } else { value }, rest))
-}
-
 /// The version line, on stderr as dumb-init prints it.
 pub const VERSION: &str = concat!("dumb-init v1.2.5 (usher ", env!("CARGO_PKG_VERSION"), ")\n");
 
@@ -121,7 +108,7 @@ mod tests {
     }
 
     #[test]
-    fn options_and_variables() {
+    fn options_and_variables_set_the_plan() {
         let given = plan(
             &[
                 b"dumb-init",
@@ -165,7 +152,7 @@ mod tests {
     }
 
     #[test]
-    fn texts_and_streams() {
+    fn texts_go_to_stderr_as_dumb_init_prints_them() {
         for (args, text) in [
             (
                 &[&b"dumb-init"[..], b"-h", b"x"][..],
@@ -194,7 +181,7 @@ mod tests {
     }
 
     #[test]
-    fn bad_input() {
+    fn bad_input_is_refused_as_dumb_init_refuses_it() {
         let fail = |args: &'static [&'static [u8]]| match run(args, &[]) {
             Action::Fail { error, usage: None } => error,
             other => panic!("expected a failure, got {other:?}"),
@@ -270,28 +257,6 @@ mod tests {
             for b in &longs {
                 assert!(a == b || !b.starts_with(a), "{a:?} starts {b:?}");
             }
-        }
-    }
-
-    #[test]
-    fn rewrites_are_read_like_sscanf() {
-        assert_eq!(parse_rewrite(b"15:3"), Some((15, 3)));
-        assert_eq!(parse_rewrite(b" 15: +3junk"), Some((15, 3)));
-        assert_eq!(parse_rewrite(b"2:0"), Some((2, 0)));
-        assert_eq!(parse_rewrite(b"31:31"), Some((31, 31)));
-        for bad in [
-            &b"0:1"[..],
-            b"32:1",
-            b"1:32",
-            b"1:-1",
-            b"TERM:QUIT",
-            b"15 :3",
-            b"15",
-            b"15:",
-            b":3",
-            b"",
-        ] {
-            assert_eq!(parse_rewrite(bad), None, "{:?}", core::str::from_utf8(bad));
         }
     }
 }

@@ -4,16 +4,16 @@
 //! `--version`/`-v` as its first argument; su-exec has no such words.
 
 use super::{Action, Arguments, Text};
-use crate::env::word_index;
 use crate::error::Stream;
 use crate::plan::{Personality, Plan};
+use crate::text::word_index;
 
-pub fn parse<'a, A: Arguments + ?Sized>(args: &'a A, plan: &mut Plan<'a>) -> Action<'a> {
+pub fn parse<'a, A: Arguments<'a> + ?Sized>(args: &A, plan: &mut Plan<'a>) -> Action<'a> {
     let personality = plan.personality;
     // argv[0] is there: the personality was chosen by it. gosu names
     // itself by its basename, su-exec by argv[0] as it came.
     let name = match personality {
-        Personality::Gosu => crate::plan::basename(args.arg(0)),
+        Personality::Gosu => crate::text::basename(args.arg(0)),
         _ => args.arg(0),
     };
     let usage = Text::SwitchUsage { name, personality };
@@ -66,7 +66,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_and_command() {
+    fn the_spec_comes_first_and_the_rest_is_the_command() {
         for personality in [Personality::Gosu, Personality::SuExec] {
             let parsed = plan(&[b"gosu", b"app:web", b"id", b"-u"], personality);
             assert_eq!(parsed.user, Some(&b"app:web"[..]));
@@ -80,7 +80,7 @@ mod tests {
     }
 
     #[test]
-    fn usage_and_version() {
+    fn gosu_answers_help_and_version_words_su_exec_does_not() {
         let usage = |name, personality| Text::SwitchUsage { name, personality };
         for help in [&b"--help"[..], b"-h", b"-?"] {
             assert_eq!(

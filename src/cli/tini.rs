@@ -3,9 +3,11 @@
 //! TINI_SUBREAPER, TINI_KILL_PROCESS_GROUP and TINI_VERBOSITY. Unlike glibc's
 //! getopt, arguments are never permuted: options end at the first operand.
 
-use super::native::{parse_argv, Names, Parsed, HELP_ID};
+use super::c_numbers::atoi;
+use super::options::{names, parse_argv, Names, Parsed, HELP as HELP_ID};
+use super::options::{LICENSE, PDEATHSIG, PGROUP, REMAP_EXIT, SUBREAPER, VERBOSE, WARN_REAPED};
 use super::{Action, Arguments, ErrorKind, Text};
-use crate::env::Environment;
+use crate::env::{Edits, Environment};
 use crate::error::Stream;
 use crate::plan::{Plan, Subreaper};
 use crate::signal::Policy;
@@ -15,18 +17,26 @@ const DEFAULT_VERBOSITY: u32 = 1;
 
 /// tini's letters, by the ids of the native options (see `native`); tini
 /// has no long options.
-const NAMES: Names = Names {
-    shorts: b"h-ls-gwv------pe",
-    longs: b"",
-    prefixes: false,
-};
+const NAMES: Names = names!(
+    &[
+        (HELP_ID, b'h', ""),
+        (LICENSE, b'l', ""),
+        (SUBREAPER, b's', ""),
+        (PGROUP, b'g', ""),
+        (WARN_REAPED, b'w', ""),
+        (VERBOSE, b'v', ""),
+        (PDEATHSIG, b'p', ""),
+        (REMAP_EXIT, b'e', ""),
+    ],
+    prefixes: false
+);
 
 /// The options and variables. After a bad option, a missing value or no
 /// command, the usage follows the message, as getopt and tini do.
-pub fn parse<'a, A, E>(args: &'a A, env: &'a E, plan: &mut Plan<'a>) -> Action<'a>
+pub fn parse<'a, A, E>(args: &A, env: &E, plan: &mut Plan<'a>, edits: &mut Edits<'a>) -> Action<'a>
 where
-    A: Arguments + ?Sized,
-    E: Environment + ?Sized,
+    A: Arguments<'a> + ?Sized,
+    E: Environment<'a> + ?Sized,
 {
     // argv[0] is there: the personality was chosen by it.
     let name = args.arg(0);
@@ -39,7 +49,7 @@ where
     }
     plan.subreaper = Subreaper::Off;
     plan.policy = Policy::Tini;
-    match parse_argv(args, plan, &NAMES) {
+    match parse_argv(args, plan, edits, &NAMES) {
         Ok(Parsed::Print(id)) => {
             return Action::Print {
                 text: if id == HELP_ID { usage } else { Text::License },
@@ -71,58 +81,6 @@ where
     plan.warn_reaped &= plan.warnings;
     plan.warn_not_reaper = plan.warnings;
     Action::Run
-}
-
-/// C's `strtol` in base 10: leading white space, an optional sign, then
-/// digits up to the first non-digit. Returns the sign, the magnitude
-/// (saturated), whether there were digits, and what follows them (all of
-/// `text` when there were none). dumb-init's `sscanf("%d")` reads the same.
-pub(super) fn strtol(text: &[u8]) -> (bool, u64, bool, &[u8]) {
-    let start = text.iter().position(|&byte| !crate::user::is_space(byte));
-    let trimmed = start.map_or(&b""[..], |start| &text[start..]);
-    let (negative, digits) = match trimmed.first() {
-        Some(b'-') => (true, &trimmed[1..]),
-        Some(b'+') => (false, &trimmed[1..]),
-        _ => (false, trimmed),
-    };
-    let count = digits
-        .iter()
-        .take_while(|byte| byte.is_ascii_digit())
-        .count();
-    let magnitude = digits[..count].iter().fold(0u64, |value, &byte| {
-        value
-            .saturating_mul(10)
-            .saturating_add(u64::from(byte - b'0'))
-    });
-    let rest = if count > 0 { &digits[count..] } else { text };
-    (negative, magnitude, count > 0, rest)
-}
-
-/// C's `atoi`: what `strtol` reads, as an int; anything unparsable is 0.
-fn atoi(text: &[u8]) -> i32 {
-    let (negative, magnitude, _, _) = strtol(text);
-    let value = magnitude as i32;
-    if negative {
-        value.wrapping_neg()
-    } else {
-        value
-    }
-}
-
-/// tini's `-e` goes through `strtol` and needs the whole string consumed:
-/// white space and a sign may lead, and an empty string is 0 (strtol reads
-/// nothing, and its end is the end of the input).
-#[inline(never)]
-pub(super) fn parse_strtol_code(text: &[u8]) -> Option<u8> {
-    if text.is_empty() {
-        return Some(0);
-    }
-    match strtol(text) {
-        (negative, magnitude, true, b"") if !negative || magnitude == 0 => {
-            u8::try_from(magnitude).ok()
-        }
-        _ => None,
-    }
 }
 
 macro_rules! version {
@@ -166,7 +124,7 @@ mod tests {
     }
 
     #[test]
-    fn flags() {
+    fn tini_flags_reach_the_plan() {
         let args: &[&[u8]] = &[
             b"tini",
             b"-s",
@@ -217,7 +175,7 @@ mod tests {
     }
 
     #[test]
-    fn help_license_and_usage() {
+    fn help_license_and_usage_print_and_errors_add_the_usage() {
         let args: &[&[u8]] = &[b"/sbin/tini", b"-h", b"x"];
         assert_eq!(
             parse(args, &[][..]),
@@ -255,19 +213,5 @@ mod tests {
             parse(&[&b"tini"[..], b"-e", b"256", b"x"][..], &[][..]),
             Action::Fail { usage: None, .. }
         ));
-    }
-
-    #[test]
-    fn c_number_parsing() {
-        assert_eq!(atoi(b" 2"), 2);
-        assert_eq!(atoi(b"3abc"), 3);
-        assert_eq!(atoi(b"abc"), 0);
-        assert_eq!(atoi(b"-1"), -1);
-        assert_eq!(parse_strtol_code(b" +7"), Some(7));
-        assert_eq!(parse_strtol_code(b"-0"), Some(0));
-        assert_eq!(parse_strtol_code(b""), Some(0));
-        assert_eq!(parse_strtol_code(b"7 "), None);
-        assert_eq!(parse_strtol_code(b"-1"), None);
-        assert_eq!(parse_strtol_code(b"256"), None);
     }
 }

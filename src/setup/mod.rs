@@ -1,24 +1,67 @@
 //! Setup: the effects on usher's own process before anything is spawned. Each
 //! step takes the part of the plan it needs and returns `Result<_, Error>`; any
-//! error is fatal, and nothing has started yet. Credentials are in `creds`;
-//! the root, namespace and mount steps will live beside it.
+//! error is fatal, and nothing has started yet. The user lookup is in
+//! `users`; the root, namespace and mount steps will live beside it.
 
-pub mod creds;
+pub mod users;
 
 use crate::error::{failed, say, Error, Reported};
 use crate::plan::{Plan, Subreaper};
-use crate::signal::{Policy, SIGCHLD};
+use crate::signal::{Policy, SIGCHLD, SIGCONT, SIGHUP};
 use crate::spawn::ChildSignals;
 use crate::sys::{self, Disposition};
 use rustix::fd::OwnedFd;
 use rustix::process::{getpid, getppid, set_child_subreaper};
+
+/// usher's own process once it is set up: what supervising needs.
+pub struct Prepared {
+    /// Reads every signal usher collects.
+    pub signals: OwnedFd,
+    /// What each child must put back before its exec.
+    pub child_signals: ChildSignals,
+    /// Orphans come to usher (PID 1 or a subreaper), so it can wait for them.
+    pub reaps_orphans: bool,
+    /// Signals, as bits by number, that usher's own hand-over of the
+    /// terminal raised (see `release_terminal`): dropped once each, for the
+    /// first process supervised.
+    pub swallow: u64,
+}
+
+/// The signals, as bits by number, that the terminal's hand-over raises.
+const TERMINAL_HANDOVER: u64 = 1 << SIGHUP | 1 << SIGCONT;
+
+/// Sets usher's own process up, as the plan asks, before anything runs:
+/// stdio for the relay, the signals, the parent-death signal, the
+/// subreaper, and the terminal's hand-over. Any failure is reported and
+/// fatal.
+pub fn prepare(plan: &Plan) -> Result<Prepared, Reported> {
+    if plan.pty {
+        sys::fill_closed_stdio();
+    }
+    let (signals, child_signals) = collect_signals(plan.policy)?;
+    if let Some(signo) = plan.pdeathsig {
+        parent_death_signal(signo)?;
+    }
+    let reaps_orphans = subreaper(plan)?;
+    if !reaps_orphans && plan.warn_not_reaper {
+        warn_not_reaper();
+    }
+    // With a pty usher keeps its terminal: the command's session is the pty's.
+    let handed_over = plan.setsid && !plan.pty && release_terminal(plan);
+    Ok(Prepared {
+        signals,
+        child_signals,
+        reaps_orphans,
+        swallow: if handed_over { TERMINAL_HANDOVER } else { 0 },
+    })
+}
 
 /// Blocks every signal usher collects and opens the signalfd that reads them.
 /// Blocked signals are never discarded by the kernel, not even for PID 1 of a
 /// namespace, so `kill 1` from inside and `docker stop` from outside both
 /// arrive. Also undoes an inherited SIG_IGN on SIGCHLD, under which the kernel
 /// would reap our children before we could read their status.
-pub fn collect_signals(policy: Policy) -> Result<(OwnedFd, ChildSignals), Reported> {
+fn collect_signals(policy: Policy) -> Result<(OwnedFd, ChildSignals), Reported> {
     let mut child = ChildSignals::default();
     if sys::disposition(SIGCHLD).map_err(|errno| failed(b"reading SIGCHLD's disposition", errno))?
         == Disposition::Ignore
@@ -35,7 +78,7 @@ pub fn collect_signals(policy: Policy) -> Result<(OwnedFd, ChildSignals), Report
 
 /// Asks for `signo` when usher's parent dies. If the parent died before the
 /// request took hold, the signal is raised by hand so it is not lost.
-pub fn parent_death_signal(signo: u32) -> Result<(), Reported> {
+fn parent_death_signal(signo: u32) -> Result<(), Reported> {
     let parent_before = getppid();
     sys::set_pdeathsig(signo).map_err(|errno| failed(b"setting the parent-death signal", errno))?;
     if getppid() != parent_before {
@@ -47,7 +90,7 @@ pub fn parent_death_signal(signo: u32) -> Result<(), Reported> {
 
 /// Registers as a child subreaper when not PID 1, as the plan says. Returns
 /// whether orphans will come to usher.
-pub fn subreaper(plan: &Plan) -> Result<bool, Reported> {
+fn subreaper(plan: &Plan) -> Result<bool, Reported> {
     if getpid().is_init() {
         return Ok(true);
     }
@@ -73,7 +116,7 @@ pub fn subreaper(plan: &Plan) -> Result<bool, Reported> {
 /// case the kernel has just sent SIGHUP and SIGCONT to the terminal's
 /// foreground group, ours: they are blocked, and the supervisor drops that
 /// one pair (dumb-init#136) rather than forward it to the child.
-pub fn release_terminal(plan: &Plan) -> bool {
+fn release_terminal(plan: &Plan) -> bool {
     let stdin = sys::stdio::stdin();
     if !rustix::termios::isatty(stdin) {
         return false;
@@ -90,7 +133,7 @@ pub fn release_terminal(plan: &Plan) -> bool {
 }
 
 /// tini's warning, in usher's words.
-pub fn warn_not_reaper() {
+fn warn_not_reaper() {
     say(b"warning: not PID 1 and not a child subreaper, so orphaned processes will not be reaped here; use -s or set TINI_SUBREAPER", &[]);
 }
 

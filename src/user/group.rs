@@ -126,7 +126,7 @@ extra:x:107:app:more
     }
 
     #[test]
-    fn memberships_in_file_order() {
+    fn memberships_come_in_file_order() {
         assert_eq!(groups_of(FILE, b"app"), vec![10, 100, 102, 103, 104]);
         assert_eq!(groups_of(FILE, b"bob"), vec![100, 105]);
         assert_eq!(groups_of(FILE, b"root"), vec![10]);

@@ -8,6 +8,7 @@ pub mod group;
 pub mod passwd;
 pub mod spec;
 
+use crate::text::is_space;
 use rustix::io::Errno;
 
 /// Bytes read from a file per `read`. Lines may be longer than this.
@@ -34,11 +35,6 @@ impl Source for &[u8] {
         *self = &self[n..];
         Ok(n)
     }
-}
-
-/// Whitespace as trimmed from each line (ASCII only).
-pub fn is_space(byte: u8) -> bool {
-    matches!(byte, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
 }
 
 /// What one line of passwd or group held, in the fields usher looks at. Both
@@ -88,6 +84,7 @@ impl<'w> Line<'w> {
         self.home.clear();
     }
 
+    // Not inlined: keeps the per-field dispatch off the scanner's per-byte loop.
     #[inline(never)]
     fn push(&mut self, byte: u8) {
         match self.fields {
@@ -371,7 +368,7 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn matcher_exact_and_trimmed() {
+    fn the_matcher_takes_exact_names_and_trims_the_line_end() {
         assert_eq!(matches(b"bob", b"bob"), (true, true));
         assert_eq!(matches(b"bob", b"bob \r"), (false, true));
         assert_eq!(matches(b"bob", b"bobby"), (false, false));

@@ -23,6 +23,7 @@ pub struct Entry {
 }
 
 /// The first well-formed line that answers `query`, if any.
+// Not inlined: keeps the passwd scan off the group scan's caller, as one copy.
 #[inline(never)]
 pub fn find<S: Source>(
     scanner: &mut Scanner<'_, S>,

@@ -39,8 +39,7 @@ static_assertions::const_assert_eq!(super::NAME_CAPACITY, 256);
 static_assertions::const_assert_eq!(HOME_CAPACITY - b"HOME=".len() - 1, 1018);
 
 impl SpecError<'_> {
-    /// Writes the message to stderr. Not inlined, as `CliError::report`.
-    #[inline(never)]
+    /// Writes the message to stderr.
     pub fn report(&self, spec: &[u8]) {
         self.line(spec).write_to(Stream::Stderr);
     }
@@ -249,7 +248,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fields() {
+    fn a_field_of_digits_is_an_id_in_range() {
         assert_eq!(parse_field(b""), Field::Absent);
         assert_eq!(parse_field(b"0"), Field::Id(0));
         assert_eq!(parse_field(b"+5"), Field::Id(5));
@@ -311,7 +310,7 @@ wheel:x:10:root,app,9lives
 
     /// gosu's published cases (Dockerfile.test-*), with a root caller.
     #[test]
-    fn gosu_cases() {
+    fn specs_resolve_as_gosu_resolves_them() {
         assert_eq!(ids(b"0"), Ok(ok(0, 0, &[0, 10], b"/root")));
         assert_eq!(ids(b"0:0"), Ok(ok(0, 0, &[], b"/root")));
         assert_eq!(ids(b"root"), Ok(ok(0, 0, &[0, 10], b"/root")));
@@ -380,7 +379,7 @@ wheel:x:10:root,app,9lives
     }
 
     #[test]
-    fn names_digits_and_duplicates() {
+    fn names_may_start_with_digits_and_the_first_entry_wins() {
         assert_eq!(
             ids(b"app"),
             Ok(ok(1100, 1100, &[100, 10, 5678], b"/home/app"))
@@ -406,7 +405,7 @@ wheel:x:10:root,app,9lives
     }
 
     #[test]
-    fn refusals() {
+    fn ids_out_of_range_are_refused() {
         for spec in [&b"2147483648"[..], b"4294967296", b"-1", b"4294967295"] {
             assert_eq!(
                 ids(spec),
@@ -447,7 +446,7 @@ wheel:x:10:root,app,9lives
     }
 
     #[test]
-    fn messages() {
+    fn spec_errors_name_what_was_not_found() {
         let line = |error: SpecError<'_>| error.line(b"app:web").as_bytes().to_vec();
         assert_eq!(
             line(SpecError::NoSuchUser(b"app")),

@@ -41,7 +41,15 @@ use std::fs::OpenOptions;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 use std::time::{Duration, Instant};
-use usher::sys::{self, SigSet, SignalInfo, SIGNALFD_SIGINFO_SIZE};
+use usher::signal::{SigSet, SignalInfo, SIGNALFD_SIGINFO_SIZE};
+use usher::sys;
+
+/// usher's fork for the probe's own children.
+fn fork() -> Result<Option<i32>, rustix::io::Errno> {
+    // SAFETY: the probe has one thread, so nothing is copied half-updated;
+    // its children run only the probe's own short paths, then exit.
+    unsafe { sys::fork() }
+}
 
 fn main() {
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
@@ -92,7 +100,7 @@ fn signals(args: &[String]) {
     let mut siblings = Vec::new();
     let mut path = out.clone();
     for index in 1..forks {
-        match sys::fork().expect("fork") {
+        match fork().expect("fork") {
             None => {
                 path = format!("{out}.{index}");
                 siblings.clear();
@@ -137,7 +145,7 @@ fn signals(args: &[String]) {
 fn orphans(count: usize, linger: Option<String>) {
     // Self-check: an unreaped child of ours must be counted.
     let me = rustix::process::getpid().as_raw_nonzero().get();
-    let own = match sys::fork().expect("fork") {
+    let own = match fork().expect("fork") {
         None => sys::exit(0),
         Some(pid) => pid,
     };
@@ -162,10 +170,10 @@ fn orphans(count: usize, linger: Option<String>) {
         std::process::exit(4);
     }
     for _ in 0..count {
-        match sys::fork().expect("fork") {
+        match fork().expect("fork") {
             None => {
                 // The middle process: start the orphan-to-be and leave at once.
-                let _ = sys::fork();
+                let _ = fork();
                 sys::exit(0);
             }
             Some(pid) => {
@@ -217,9 +225,9 @@ fn pong() {
 fn orphan_parent() -> i32 {
     let (read_end, write_end) = rustix::pipe::pipe().expect("pipe");
     let (pid_read, pid_write) = rustix::pipe::pipe().expect("pipe");
-    match sys::fork().expect("fork") {
+    match fork().expect("fork") {
         None => {
-            match sys::fork().expect("fork") {
+            match fork().expect("fork") {
                 None => {
                     // Our copy of the write end must go, or EOF never comes.
                     drop(write_end);

@@ -1,0 +1,372 @@
+//! The pull parser, in lexopt's style but heap-free, and stopping at the
+//! first non-option (it never permutes), with the bad-input errors every
+//! personality shares. Nothing here makes a syscall.
+
+use crate::cstr::CStrArray;
+use crate::error::{Line, Part, Stream};
+
+/// Anything that holds argv.
+pub trait Arguments<'a> {
+    fn count(&self) -> usize;
+    fn arg(&self, index: usize) -> &'a [u8];
+}
+
+impl<'a> Arguments<'a> for CStrArray<'a> {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn arg(&self, index: usize) -> &'a [u8] {
+        self.get(index).map_or(b"", |arg| arg.to_bytes())
+    }
+}
+
+impl<'a> Arguments<'a> for [&'a [u8]] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn arg(&self, index: usize) -> &'a [u8] {
+        self[index]
+    }
+}
+
+/// An option as the user wrote it, for messages.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Opt<'a> {
+    Short(u8),
+    Long(&'a [u8]),
+}
+
+/// One item pulled from argv.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Arg<'a> {
+    Opt(Opt<'a>),
+    /// The first operand (the command): its index in argv. Parsing ends here.
+    Command(usize),
+}
+
+/// Pulls options one at a time. `-abc` is three shorts, `-xVALUE` and
+/// `--name=value` carry their value, `--` ends the options, and the first
+/// non-option ends them too.
+pub struct Parser<'p, 'a, A: Arguments<'a> + ?Sized> {
+    args: &'p A,
+    /// Next argv index to look at.
+    next: usize,
+    /// Inside a cluster of shorts: (argv index, byte offset of the next short).
+    shorts: Option<(usize, usize)>,
+    /// The `=value` of the last long option, not yet taken.
+    attached: Option<&'a [u8]>,
+    last: Option<Opt<'a>>,
+    done: bool,
+}
+
+impl<'p, 'a, A: Arguments<'a> + ?Sized> Parser<'p, 'a, A> {
+    /// Starts after argv[0].
+    pub fn new(args: &'p A) -> Self {
+        Parser {
+            args,
+            next: 1,
+            shorts: None,
+            attached: None,
+            last: None,
+            done: false,
+        }
+    }
+
+    pub fn next_arg(&mut self) -> Result<Option<Arg<'a>>, CliError<'a>> {
+        if let (Some(name), Some(_)) = (self.last, self.attached) {
+            return Err(CliError::new(ErrorKind::UnexpectedValue, name));
+        }
+        if let Some((index, offset)) = self.shorts {
+            let arg = self.args.arg(index);
+            let letter = arg[offset];
+            self.shorts = (offset + 1 < arg.len()).then_some((index, offset + 1));
+            let opt = Opt::Short(letter);
+            self.last = Some(opt);
+            return Ok(Some(Arg::Opt(opt)));
+        }
+        if self.done || self.next >= self.args.count() {
+            return Ok(None);
+        }
+        let index = self.next;
+        let arg = self.args.arg(index);
+        self.next += 1;
+        if arg == b"--" {
+            self.done = true;
+            return Ok((self.next < self.args.count()).then_some(Arg::Command(self.next)));
+        }
+        if let Some(long) = arg.strip_prefix(&b"--"[..]) {
+            let (name, value) = match long.iter().position(|&byte| byte == b'=') {
+                Some(eq) => (&long[..eq], Some(&long[eq + 1..])),
+                None => (long, None),
+            };
+            let opt = Opt::Long(name);
+            self.attached = value;
+            self.last = Some(opt);
+            return Ok(Some(Arg::Opt(opt)));
+        }
+        if arg.len() > 1 && arg[0] == b'-' {
+            self.shorts = Some((index, 1));
+            return self.next_arg();
+        }
+        self.done = true;
+        Ok(Some(Arg::Command(index)))
+    }
+
+    /// The value of the option just pulled: attached, or the next argument
+    /// (whatever it looks like, as getopt does).
+    pub fn value(&mut self) -> Result<&'a [u8], CliError<'a>> {
+        let opt = self.last.unwrap_or(Opt::Short(b'?'));
+        if let Some(value) = self.attached.take() {
+            return Ok(value);
+        }
+        if let Some((index, offset)) = self.shorts.take() {
+            return Ok(&self.args.arg(index)[offset..]);
+        }
+        if self.next < self.args.count() {
+            self.next += 1;
+            return Ok(self.args.arg(self.next - 1));
+        }
+        Err(CliError::new(ErrorKind::MissingValue, opt))
+    }
+}
+
+/// What kind of bad input.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ErrorKind {
+    UnknownOption,
+    /// A prefix of more than one long name (dumb-init's getopt_long).
+    AmbiguousOption,
+    MissingValue,
+    UnexpectedValue,
+    BadSignal(&'static [u8]),
+    BadExitCode,
+    BadDuration,
+    /// A value without the form its option needs (the form follows).
+    BadForm(&'static [u8]),
+    NoCommand,
+    /// A twin variable held a value its option would refuse (the error's
+    /// `opt` holds the variable's name).
+    BadVariable,
+    /// More environment options than `env::EDIT_CAPACITY`.
+    TooManyEdits,
+}
+
+/// Bad input on the command line or in a twin variable.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct CliError<'a> {
+    pub kind: ErrorKind,
+    pub opt: Option<Opt<'a>>,
+    pub value: &'a [u8],
+}
+
+impl<'a> CliError<'a> {
+    pub fn new(kind: ErrorKind, opt: Opt<'a>) -> Self {
+        CliError {
+            kind,
+            opt: Some(opt),
+            value: b"",
+        }
+    }
+
+    pub fn with_value(kind: ErrorKind, opt: Opt<'a>, value: &'a [u8]) -> Self {
+        CliError {
+            kind,
+            opt: Some(opt),
+            value,
+        }
+    }
+
+    pub fn no_command() -> Self {
+        CliError {
+            kind: ErrorKind::NoCommand,
+            opt: None,
+            value: b"",
+        }
+    }
+
+    pub fn too_many_edits() -> Self {
+        CliError {
+            kind: ErrorKind::TooManyEdits,
+            opt: None,
+            value: b"",
+        }
+    }
+
+    pub fn variable(name: &'a [u8], value: &'a [u8]) -> Self {
+        CliError {
+            kind: ErrorKind::BadVariable,
+            opt: Some(Opt::Long(name)),
+            value,
+        }
+    }
+
+    /// Writes the message to stderr.
+    // Not inlined: keeps the line buffer off the parser's frame.
+    #[inline(never)]
+    pub fn report(&self) {
+        self.line().write_to(Stream::Stderr);
+    }
+
+    /// The one-line message, naming the option (or variable) and the value.
+    pub fn line(&self) -> Line {
+        let template: &[u8] = match self.kind {
+            ErrorKind::UnknownOption => b"unknown option \x01\x02",
+            ErrorKind::AmbiguousOption => b"ambiguous option \x01\x02",
+            ErrorKind::MissingValue => b"option \x01\x02 needs a value",
+            ErrorKind::UnexpectedValue => b"option \x01\x02 takes no value",
+            ErrorKind::BadSignal(_) => b"bad signal for \x01\x02: '\x03'\x04",
+            ErrorKind::BadExitCode => {
+                b"bad exit code for \x01\x02: '\x03' (a number from 0 to 255)"
+            }
+            ErrorKind::BadDuration => {
+                b"bad duration for \x01\x02: '\x03' (like 10s, 500ms, or 10 for seconds)"
+            }
+            ErrorKind::BadForm(_) => b"bad value for \x01\x02: '\x03'\x04",
+            ErrorKind::NoCommand => b"no command given",
+            ErrorKind::BadVariable => b"bad value in \x02: '\x03'",
+            ErrorKind::TooManyEdits => b"too many environment options (limit \x04)",
+        };
+        let (dashes, name): (&[u8], &[u8]) = match &self.opt {
+            Some(Opt::Short(letter)) => (b"-", core::slice::from_ref(letter)),
+            Some(Opt::Long(name)) => (b"--", name),
+            None => (b"", b""),
+        };
+        let extra = match self.kind {
+            ErrorKind::BadSignal(text) | ErrorKind::BadForm(text) => Part::Bytes(text),
+            ErrorKind::TooManyEdits => Part::Number(crate::env::EDIT_CAPACITY as i64),
+            _ => Part::Bytes(b""),
+        };
+        let mut line = Line::usher();
+        line.push_parts(
+            template,
+            &[
+                Part::Bytes(dashes),
+                Part::Bytes(name),
+                Part::Bytes(self.value),
+                extra,
+            ],
+        );
+        line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pull_all<'a>(args: &'a [&'a [u8]]) -> Vec<Result<Option<Arg<'a>>, CliError<'a>>> {
+        let mut parser = Parser::new(args);
+        let mut out = Vec::new();
+        loop {
+            let item = parser.next_arg();
+            let stop = !matches!(item, Ok(Some(Arg::Opt(_))));
+            out.push(item);
+            if stop {
+                return out;
+            }
+        }
+    }
+
+    #[test]
+    fn shorts_cluster_and_stop_at_the_command() {
+        let args: &[&[u8]] = &[b"usher", b"-gv", b"cmd", b"-x"];
+        assert_eq!(
+            pull_all(args),
+            vec![
+                Ok(Some(Arg::Opt(Opt::Short(b'g')))),
+                Ok(Some(Arg::Opt(Opt::Short(b'v')))),
+                Ok(Some(Arg::Command(2)))
+            ]
+        );
+    }
+
+    #[test]
+    fn double_dash_ends_options() {
+        let args: &[&[u8]] = &[b"usher", b"--", b"-v"];
+        assert_eq!(pull_all(args), vec![Ok(Some(Arg::Command(2)))]);
+        let args: &[&[u8]] = &[b"usher", b"-v", b"--"];
+        assert_eq!(
+            pull_all(args),
+            vec![Ok(Some(Arg::Opt(Opt::Short(b'v')))), Ok(None)]
+        );
+    }
+
+    #[test]
+    fn values_attached_or_separate() {
+        let args: &[&[u8]] = &[
+            b"usher",
+            b"-pTERM",
+            b"--pdeathsig=HUP",
+            b"-e",
+            b"-3",
+            b"--remap-exit",
+            b"4",
+        ];
+        let mut parser = Parser::new(args);
+        assert_eq!(parser.next_arg(), Ok(Some(Arg::Opt(Opt::Short(b'p')))));
+        assert_eq!(parser.value(), Ok(&b"TERM"[..]));
+        assert_eq!(
+            parser.next_arg(),
+            Ok(Some(Arg::Opt(Opt::Long(b"pdeathsig"))))
+        );
+        assert_eq!(parser.value(), Ok(&b"HUP"[..]));
+        assert_eq!(parser.next_arg(), Ok(Some(Arg::Opt(Opt::Short(b'e')))));
+        assert_eq!(parser.value(), Ok(&b"-3"[..]));
+        assert_eq!(
+            parser.next_arg(),
+            Ok(Some(Arg::Opt(Opt::Long(b"remap-exit"))))
+        );
+        assert_eq!(parser.value(), Ok(&b"4"[..]));
+        assert_eq!(parser.next_arg(), Ok(None));
+    }
+
+    #[test]
+    fn an_unwanted_value_is_an_error() {
+        let args: &[&[u8]] = &[b"usher", b"--pgroup=1", b"cmd"];
+        let mut parser = Parser::new(args);
+        assert_eq!(parser.next_arg(), Ok(Some(Arg::Opt(Opt::Long(b"pgroup")))));
+        assert_eq!(
+            parser.next_arg(),
+            Err(CliError::new(
+                ErrorKind::UnexpectedValue,
+                Opt::Long(b"pgroup")
+            ))
+        );
+    }
+
+    #[test]
+    fn a_missing_value_is_an_error() {
+        let args: &[&[u8]] = &[b"usher", b"-p"];
+        let mut parser = Parser::new(args);
+        parser.next_arg().unwrap();
+        assert_eq!(
+            parser.value(),
+            Err(CliError::new(ErrorKind::MissingValue, Opt::Short(b'p')))
+        );
+    }
+
+    #[test]
+    fn a_lone_dash_is_a_command() {
+        let args: &[&[u8]] = &[b"usher", b"-", b"x"];
+        assert_eq!(pull_all(args), vec![Ok(Some(Arg::Command(1)))]);
+    }
+
+    #[test]
+    fn messages_are_one_line() {
+        let error = CliError::with_value(ErrorKind::BadExitCode, Opt::Short(b'e'), b"300");
+        assert_eq!(
+            error.line().as_bytes(),
+            b"usher: bad exit code for -e: '300' (a number from 0 to 255)"
+        );
+        let error = CliError::new(ErrorKind::UnknownOption, Opt::Long(b"frobnicate"));
+        assert_eq!(
+            error.line().as_bytes(),
+            b"usher: unknown option --frobnicate"
+        );
+        let error = CliError::variable(b"USHER_REMAP_EXIT", b"256");
+        assert_eq!(
+            error.line().as_bytes(),
+            b"usher: bad value in USHER_REMAP_EXIT: '256'"
+        );
+    }
+}

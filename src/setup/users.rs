@@ -1,0 +1,57 @@
+//! The user lookup: a user spec resolved against this root's /etc/passwd and
+//! /etc/group, as the process that reads them sees them (after a root switch,
+//! the new root's). The switch to the result is the child's
+//! (`spawn::child::switch`).
+
+use crate::user::spec::{self, Caller, Credentials, SpecError};
+use crate::user::Source;
+use core::ffi::CStr;
+use rustix::fd::OwnedFd;
+use rustix::fs::{open, Mode, OFlags};
+use rustix::io::Errno;
+use rustix::process::{getgid, getuid};
+
+/// A file read for user lookup. One that cannot be opened reads as empty,
+/// as gosu treats it; a read error after that is reported.
+struct FileSource {
+    path: &'static CStr,
+    fd: Option<OwnedFd>,
+    opened: bool,
+}
+
+impl Source for FileSource {
+    // Not inlined: keeps one read loop for both /etc files off the scanners' paths.
+    #[inline(never)]
+    fn fill(&mut self, buf: &mut [u8]) -> Result<usize, Errno> {
+        if !self.opened {
+            self.opened = true;
+            self.fd = open(self.path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()).ok();
+        }
+        let Some(fd) = &self.fd else {
+            return Ok(0);
+        };
+        loop {
+            match rustix::io::read(fd, &mut *buf) {
+                Err(Errno::INTR) => {}
+                other => return other,
+            }
+        }
+    }
+}
+
+fn file(path: &'static CStr) -> FileSource {
+    FileSource {
+        path,
+        fd: None,
+        opened: false,
+    }
+}
+
+/// Resolves `spec` against this system's files, for this caller.
+pub fn resolve(spec: &[u8], how: spec::Split) -> Result<Credentials, SpecError<'_>> {
+    let caller = Caller {
+        uid: getuid().as_raw(),
+        gid: getgid().as_raw(),
+    };
+    spec::resolve(spec, how, caller, file(c"/etc/passwd"), file(c"/etc/group"))
+}

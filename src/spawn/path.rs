@@ -1,0 +1,146 @@
+//! The PATH search, as `execvp` does it without libc: a command with a `/`
+//! runs as given; any other is tried in each directory of PATH, and a file
+//! found but not executable is remembered while the search goes on.
+
+use crate::cstr::{until_nul, CStrArray};
+use crate::env::path_dirs;
+use crate::sys;
+use rustix::io::Errno;
+
+/// Longest path the PATH search builds (Linux's PATH_MAX, with its NUL).
+pub const PATH_CAPACITY: usize = 4096;
+
+/// Why the command could not be executed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ExecFailure {
+    /// `execve` failed (the last one that counts, for a search).
+    Exec(Errno),
+    /// A bare name, and no PATH to search it in.
+    NoPath,
+}
+
+/// `execvp` without libc: a command containing `/` is run as given; any other
+/// is searched in `search` (`None`: there is no PATH to search). Returns only
+/// on failure.
+pub fn exec_command(
+    argv: CStrArray<'_>,
+    envp: CStrArray<'_>,
+    search: Option<&[u8]>,
+) -> ExecFailure {
+    let command = match argv.get(0) {
+        Some(command) if !command.is_empty() => command,
+        _ => return ExecFailure::Exec(Errno::NOENT),
+    };
+    let name = command.to_bytes();
+    // Not `contains`: for bytes it calls core's memchr, code that nothing
+    // else in the binary needs.
+    #[allow(clippy::manual_contains)]
+    if name.iter().any(|&byte| byte == b'/') {
+        return ExecFailure::Exec(sys::execve(command, argv, envp));
+    }
+    let Some(path) = search else {
+        return ExecFailure::NoPath;
+    };
+    let mut candidate = [0u8; PATH_CAPACITY];
+    let mut outcome = SearchOutcome::default();
+    for dir in path_dirs(path) {
+        let full = match join_path(&mut candidate, dir, name).and_then(until_nul) {
+            Some(full) => full,
+            None => {
+                outcome.too_long = true;
+                continue;
+            }
+        };
+        let errno = sys::execve(full, argv, envp);
+        if !outcome.keep_searching(errno) {
+            return ExecFailure::Exec(errno);
+        }
+    }
+    ExecFailure::Exec(outcome.final_errno())
+}
+
+/// What the PATH search has met so far.
+#[derive(Default)]
+struct SearchOutcome {
+    found_not_executable: bool,
+    too_long: bool,
+}
+
+impl SearchOutcome {
+    /// Like execvp: not found here means try the next directory; found but
+    /// not executable is remembered and the search goes on.
+    fn keep_searching(&mut self, errno: Errno) -> bool {
+        match errno {
+            Errno::NOENT | Errno::NOTDIR => true,
+            Errno::ACCESS => {
+                self.found_not_executable = true;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn final_errno(&self) -> Errno {
+        if self.found_not_executable {
+            Errno::ACCESS
+        } else if self.too_long {
+            Errno::NAMETOOLONG
+        } else {
+            Errno::NOENT
+        }
+    }
+}
+
+/// Writes `dir/name\0` into `buffer` (just `name` for an empty dir, which is
+/// the current directory) and returns it with its NUL. `None` when it does
+/// not fit.
+// Not inlined: keeps the join off the PATH loop's path, as one copy.
+#[inline(never)]
+pub fn join_path<'b>(
+    buffer: &'b mut [u8; PATH_CAPACITY],
+    dir: &[u8],
+    name: &[u8],
+) -> Option<&'b [u8]> {
+    let slash = usize::from(!dir.is_empty());
+    let len = dir.len() + slash + name.len();
+    if len + 1 > buffer.len() {
+        return None;
+    }
+    buffer[..dir.len()].copy_from_slice(dir);
+    if slash == 1 {
+        buffer[dir.len()] = b'/';
+    }
+    buffer[dir.len() + slash..len].copy_from_slice(name);
+    buffer[len] = 0;
+    Some(&buffer[..=len])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_joined_with_one_slash_within_path_max() {
+        let mut buffer = [0u8; PATH_CAPACITY];
+        assert_eq!(
+            join_path(&mut buffer, b"/usr/bin", b"env").unwrap(),
+            b"/usr/bin/env\0"
+        );
+        assert_eq!(join_path(&mut buffer, b"", b"env").unwrap(), b"env\0");
+        let long = [b'a'; PATH_CAPACITY];
+        // dir + '/' + "env" + NUL: 4091 + 1 + 3 + 1 = 4096 fits exactly.
+        assert!(join_path(&mut buffer, &long[..PATH_CAPACITY - 4], b"env").is_none());
+        assert!(join_path(&mut buffer, &long[..PATH_CAPACITY - 5], b"env").is_some());
+    }
+
+    #[test]
+    fn search_prefers_not_executable_over_not_found() {
+        let mut outcome = SearchOutcome::default();
+        assert!(outcome.keep_searching(Errno::NOENT));
+        assert!(outcome.keep_searching(Errno::ACCESS));
+        assert!(outcome.keep_searching(Errno::NOTDIR));
+        assert_eq!(outcome.final_errno(), Errno::ACCESS);
+        assert!(!outcome.keep_searching(Errno::NOEXEC));
+        assert_eq!(SearchOutcome::default().final_errno(), Errno::NOENT);
+    }
+}
