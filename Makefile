@@ -49,7 +49,7 @@ unit:
 # Builds the probe example too; needs the release binary from `build`.
 e2e: build
 	$(CARGO) build --example probe
-	USHER_BIN=$(CURDIR)/$(BIN) $(CARGO) test --test '*'
+	TEST_USHER_BIN=$(CURDIR)/$(BIN) $(CARGO) test --test '*'
 
 integration: runc docker
 

@@ -188,6 +188,9 @@ pub struct Planned<'a> {
     pub args: ArgList<'a>,
     /// `--workdir`, with its NUL.
     pub workdir: Option<&'a [u8]>,
+    /// `--venv`'s directory, as given (its `bin` is checked before anything
+    /// runs).
+    pub venv: Option<&'a [u8]>,
 }
 
 /// The child's (argv', envp') from its argv (`command`, the command first),
@@ -342,6 +345,9 @@ fn build<'a>(
     }
     if let Some(dir) = last_of(edits, EnvEdit::Workdir) {
         out.workdir = Some(arena.join(&[dir])?);
+    }
+    if let Some(dir) = venv {
+        out.venv = Some(dir);
     }
     Ok(())
 }

@@ -220,6 +220,22 @@ fn with_planned_env<'a>(
         error.report();
         return 1;
     }
+    if let Some(dir) = planned.venv {
+        // A relative one is found from the workdir, as the command finds it.
+        let base = match planned.workdir {
+            Some(workdir) if !dir.starts_with(b"/") => &workdir[..workdir.len() - 1],
+            _ => b"",
+        };
+        let slash: &[u8] = if base.is_empty() { b"" } else { b"/" };
+        let bin = arena.join(&[base, slash, dir, b"/bin"]).ok();
+        if !bin
+            .and_then(cstr::until_nul)
+            .is_some_and(setup::is_directory)
+        {
+            say(b"venv \x01: no bin directory", &[Part::Bytes(dir)]);
+            return 1;
+        }
+    }
     then(ChildEnv {
         args: planned.args.as_array(),
         env: planned.env.as_array(),

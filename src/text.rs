@@ -112,6 +112,31 @@ pub fn basename(path: &[u8]) -> &[u8] {
     }
 }
 
+/// The Levenshtein distance between `a` and `b` (insertions, deletions
+/// and substitutions of bytes), when it is at most `most`; `None` when it is
+/// more, or when `b` is longer than `LONGEST` bytes. For "did you mean".
+pub fn edit_distance_within(a: &[u8], b: &[u8], most: usize) -> Option<usize> {
+    const LONGEST: usize = 31;
+    if b.len() > LONGEST || a.len().abs_diff(b.len()) > most {
+        return None;
+    }
+    // One row of the table: distances from a[..i] to each prefix of b.
+    let mut row = [0usize; LONGEST + 1];
+    for (j, cell) in row.iter_mut().enumerate().take(b.len() + 1) {
+        *cell = j;
+    }
+    for (i, &from) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &to) in b.iter().enumerate() {
+            let substitute = diagonal + usize::from(from != to);
+            diagonal = row[j + 1];
+            row[j + 1] = substitute.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    (row[b.len()] <= most).then_some(row[b.len()])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +156,19 @@ mod tests {
         assert_eq!(word_at(table, 9), b"");
         assert_eq!(word_at(b"a\0\0b", 1), b"");
         assert_eq!(word_at(b"a\0\0b", 2), b"b");
+    }
+
+    #[test]
+    fn edit_distances_count_single_byte_edits() {
+        assert_eq!(edit_distance_within(b"USR", b"USER", 2), Some(1));
+        assert_eq!(edit_distance_within(b"USER", b"USER", 2), Some(0));
+        assert_eq!(edit_distance_within(b"GRCAE", b"GRACE", 2), Some(2));
+        assert_eq!(edit_distance_within(b"PGROPU", b"PGROUP", 2), Some(2));
+        assert_eq!(edit_distance_within(b"WAITALL", b"WAIT_ALL", 2), Some(1));
+        assert_eq!(edit_distance_within(b"X", b"USER", 2), None);
+        assert_eq!(edit_distance_within(b"ABCD", b"WXYZ", 2), None);
+        assert_eq!(edit_distance_within(b"", b"", 0), Some(0));
+        assert_eq!(edit_distance_within(b"a", &[b'a'; 40], 50), None);
     }
 
     #[test]

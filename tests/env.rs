@@ -58,7 +58,7 @@ fn set_unset_and_clear() {
             ("A", "1"),
             ("USHER_ENV", "X=1,Y=2"),
             ("USHER_UNSET", "A"),
-            ("USHER_FROBNICATE", "1"),
+            ("USHER_WAIT_ALL", "0"),
         ],
     );
     assert_eq!(env, ["X=1", "Y=2"]);
@@ -148,6 +148,29 @@ fn venv_runs_the_venvs_python() {
     );
     assert!(text.contains(&hex(&format!("PATH={venv}/bin:/usr/bin:/bin"))));
     assert!(!text.contains(&hex("PYTHONHOME=")));
+}
+
+#[test]
+fn a_venv_without_a_bin_directory_is_an_error_and_nothing_runs() {
+    let dir = scratch("venv-without-bin");
+    let empty = dir.to_str().unwrap().to_string();
+    for (args, shown) in [
+        (vec!["--venv", "/nonexistent"], "/nonexistent".to_string()),
+        (vec!["--venv", &empty], empty.clone()),
+        // Relative: found from the workdir, where the command would look.
+        (vec!["-C", &empty, "--venv", "."], ".".to_string()),
+    ] {
+        let (argv, _, output) = child_sees(&args, &[("PATH", "/usr/bin:/bin")]);
+        assert_eq!(code(&output), 1, "{args:?}");
+        assert!(argv.is_empty(), "the command ran: {argv:?}");
+        assert_eq!(
+            stderr(&output),
+            format!("usher: venv {shown}: no bin directory\n")
+        );
+    }
+    std::fs::create_dir(dir.join("bin")).unwrap();
+    let (_, _, output) = child_sees(&["-C", &empty, "--venv", "."], &[]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
 }
 
 #[test]
@@ -261,4 +284,17 @@ fn a_workdir_that_cannot_be_entered_runs_nothing() {
         .output()
         .expect("run");
     assert_eq!(stdout(&output), format!("{}\n", dir.display()));
+}
+
+/// A misspelled twin is an error, as a misspelled option is: nothing runs,
+/// least of all as root.
+#[test]
+fn a_misspelled_twin_is_an_error_and_nothing_runs() {
+    let (argv, _, output) = child_sees(&[], &[("USHER_USR", "nobody")]);
+    assert_eq!(code(&output), 1);
+    assert!(argv.is_empty(), "the command ran: {argv:?}");
+    assert_eq!(
+        stderr(&output),
+        "usher: unknown variable USHER_USR (did you mean USHER_USER?)\n"
+    );
 }

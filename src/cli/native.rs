@@ -249,23 +249,58 @@ mod tests {
         assert!(plan(&[b"usher", b"x"], env).process_group);
         let env: &[&[u8]] = &[b"USHER_PGROUP=0", b"USHER_PGROUP=1"];
         assert!(!plan(&[b"usher", b"x"], env).process_group);
-        // Other USHER_ names, entries without `=`, and names that only start
-        // like a twin are not twins.
-        let env: &[&[u8]] = &[
-            b"USHER_PGROUPX=1",
-            b"USHER_PGROUP",
-            b"USHER_=1",
-            b"USHER_FROBNICATE=1",
-            b"XUSHER_PGROUP=1",
-        ];
-        let plan = plan(&[b"usher", b"x"], env);
-        assert!(!plan.process_group);
+        // Entries without `=` are no variables, and names that only end like
+        // a twin are not twins.
+        let env: &[&[u8]] = &[b"USHER_PGROUP", b"XUSHER_PGROUP=1"];
+        assert!(!plan(&[b"usher", b"x"], env).process_group);
         // A bad value names the variable as it was set.
         let env: &[&[u8]] = &[b"USHER_VERBOSE=lots"];
         assert_eq!(
             error(&[b"usher", b"x"], env),
             b"usher: bad value in USHER_VERBOSE: 'lots'"
         );
+    }
+
+    #[test]
+    fn unknown_usher_variables_are_errors_that_name_the_closest_twin() {
+        for (entry, message) in [
+            (
+                &b"USHER_USR=nobody"[..],
+                &b"usher: unknown variable USHER_USR (did you mean USHER_USER?)"[..],
+            ),
+            (
+                b"USHER_PGROUPX=1",
+                b"usher: unknown variable USHER_PGROUPX (did you mean USHER_PGROUP?)",
+            ),
+            (
+                b"USHER_WAITALL=1",
+                b"usher: unknown variable USHER_WAITALL (did you mean USHER_WAIT_ALL?)",
+            ),
+            (
+                b"USHER_NOSUBREAPER=1",
+                b"usher: unknown variable USHER_NOSUBREAPER (did you mean USHER_NO_SUBREAPER?)",
+            ),
+            (
+                b"USHER_FROBNICATE=1",
+                b"usher: unknown variable USHER_FROBNICATE",
+            ),
+            (b"USHER_=1", b"usher: unknown variable USHER_"),
+        ] {
+            let env: &[&[u8]] = &[entry];
+            assert_eq!(error(&[b"usher", b"x"], env), message);
+        }
+        // Even after a good twin, and whatever argv gives.
+        let env: &[&[u8]] = &[b"USHER_PGROUP=1", b"USHER_GRCAE=3"];
+        assert_eq!(
+            error(&[b"usher", b"--grace", b"1", b"x"], env),
+            b"usher: unknown variable USHER_GRCAE (did you mean USHER_GRACE?)"
+        );
+        // The personalities read no USHER_ variable, as their peers.
+        for argv0 in [&b"tini"[..], b"dumb-init"] {
+            let args: &[&[u8]] = &[argv0, b"x"];
+            let env: &[&[u8]] = &[b"USHER_USR=1"];
+            assert_eq!(run(args, env), Action::Run);
+        }
     }
 
     #[test]
@@ -364,9 +399,11 @@ mod tests {
         assert_eq!(off.subreaper, Subreaper::Off);
         let on = plan_of(&[b"usher", b"-s", b"x"], &[b"USHER_NO_SUBREAPER=1"]);
         assert_eq!(on.subreaper, Subreaper::On);
-        // Printing options have no twin.
-        let quiet = plan_of(&[b"usher", b"x"], &[b"USHER_HELP=1", b"USHER_VERSION=1"]);
-        assert_eq!(quiet.command, 1);
+        // Printing options have no twin: their names are unknown variables.
+        for entry in [&b"USHER_HELP=1"[..], b"USHER_VERSION=1"] {
+            let env: &[&[u8]] = &[entry];
+            assert!(error(&[b"usher", b"x"], env).starts_with(b"usher: unknown variable USHER_"));
+        }
     }
 
     #[test]
@@ -467,7 +504,7 @@ mod tests {
             ]
         );
         // Any USHER_ variable means the child's environment is edited.
-        assert!(plan(&[b"usher", b"x"], &[b"USHER_FROB=1"]).edits_env);
+        assert!(plan(&[b"usher", b"x"], &[b"USHER_PGROUP=0"]).edits_env);
         assert!(!plan(&[b"usher", b"x"], &[b"A=1"]).edits_env);
     }
 

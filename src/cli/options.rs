@@ -8,7 +8,7 @@ use super::parser::{Arg, Arguments, CliError, ErrorKind, Opt, Parser};
 use crate::env::{Edits, EnvEdit, Environment};
 use crate::plan::{Personality, Plan, Subreaper};
 use crate::signal;
-use crate::text::{parse_bool, parse_decimal, word_index};
+use crate::text::{edit_distance_within, parse_bool, parse_decimal, word_index};
 
 /// The options, one id each. Ids below `FIRST_VALUED` are flags; the rest
 /// take a value.
@@ -461,12 +461,39 @@ fn twin_id(name: &[u8]) -> Option<usize> {
     (id > LICENSE).then_some(id)
 }
 
+/// The long name of the twin closest to `name` (a `USHER_` name that is no
+/// twin), within two edits; "" when none is that close.
+fn closest_twin(name: &[u8]) -> &'static [u8] {
+    let name = name.strip_prefix(&b"USHER_"[..]).unwrap_or(name);
+    let mut best: (usize, &'static [u8]) = (usize::MAX, b"");
+    let mut twin = [0u8; 32];
+    for (id, long) in NATIVE.longs.split(|&byte| byte == 0).enumerate() {
+        if id <= LICENSE || long.is_empty() || long.len() > twin.len() {
+            continue;
+        }
+        for (to, &from) in twin.iter_mut().zip(long) {
+            *to = if from == b'-' {
+                b'_'
+            } else {
+                from.to_ascii_uppercase()
+            };
+        }
+        if let Some(distance) = edit_distance_within(name, &twin[..long.len()], 2) {
+            if distance < best.0 {
+                best = (distance, long);
+            }
+        }
+    }
+    best.1
+}
+
 /// Fills what argv did not give from the twins, each checked as strictly as
 /// its option, and adds their environment options to `edits` after argv's,
 /// a list twin item by item. One pass over the environment picks out the
 /// `USHER_` entries, so each twin costs nothing when it is not set. As with
-/// `getenv`, the first entry of a name wins; `USHER_` names that are no twin
-/// are ignored.
+/// `getenv`, the first entry of a name wins. A `USHER_` name that is no twin
+/// is an error, with the closest twin's name: a typo in the configuration of
+/// an image whose entrypoint is `usher --` must be as loud as one in argv.
 pub fn apply_twins<'a, E: Environment<'a> + ?Sized>(
     plan: &mut Plan<'a>,
     edits: &mut Edits<'a>,
@@ -483,7 +510,7 @@ pub fn apply_twins<'a, E: Environment<'a> + ?Sized>(
         };
         let (name, value) = (&entry[..eq], &entry[eq + 1..]);
         let Some(id) = twin_id(name) else {
-            continue;
+            return Err(CliError::unknown_variable(name, closest_twin(name)));
         };
         // `--subreaper` and `--no-subreaper` are one setting.
         let ids = if id == SUBREAPER || id == NO_SUBREAPER {

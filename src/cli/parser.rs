@@ -149,6 +149,9 @@ pub enum ErrorKind {
     BadVariable,
     /// More environment options than `env::EDIT_CAPACITY`.
     TooManyEdits,
+    /// A `USHER_` variable that is no twin (the error's `opt` holds its
+    /// name), with the long name of the closest twin ("" for none).
+    UnknownVariable(&'static [u8]),
 }
 
 /// Bad input on the command line or in a twin variable.
@@ -192,6 +195,14 @@ impl<'a> CliError<'a> {
         }
     }
 
+    pub fn unknown_variable(name: &'a [u8], closest: &'static [u8]) -> Self {
+        CliError {
+            kind: ErrorKind::UnknownVariable(closest),
+            opt: Some(Opt::Long(name)),
+            value: b"",
+        }
+    }
+
     pub fn variable(name: &'a [u8], value: &'a [u8]) -> Self {
         CliError {
             kind: ErrorKind::BadVariable,
@@ -225,14 +236,28 @@ impl<'a> CliError<'a> {
             ErrorKind::NoCommand => b"no command given",
             ErrorKind::BadVariable => b"bad value in \x02: '\x03'",
             ErrorKind::TooManyEdits => b"too many environment options (limit \x04)",
+            ErrorKind::UnknownVariable(b"") => b"unknown variable \x02",
+            ErrorKind::UnknownVariable(_) => b"unknown variable \x02 (did you mean USHER_\x04?)",
         };
         let (dashes, name): (&[u8], &[u8]) = match &self.opt {
             Some(Opt::Short(letter)) => (b"-", core::slice::from_ref(letter)),
             Some(Opt::Long(name)) => (b"--", name),
             None => (b"", b""),
         };
+        // A twin's name: the long name in upper case, `_` for `-`.
+        let mut twin = [0u8; 32];
         let extra = match self.kind {
             ErrorKind::BadSignal(text) | ErrorKind::BadForm(text) => Part::Bytes(text),
+            ErrorKind::UnknownVariable(long) => {
+                for (to, &from) in twin.iter_mut().zip(long) {
+                    *to = if from == b'-' {
+                        b'_'
+                    } else {
+                        from.to_ascii_uppercase()
+                    };
+                }
+                Part::Bytes(&twin[..long.len().min(twin.len())])
+            }
             ErrorKind::TooManyEdits => Part::Number(crate::env::EDIT_CAPACITY as i64),
             _ => Part::Bytes(b""),
         };

@@ -132,6 +132,14 @@ fn release_terminal(plan: &Plan) -> bool {
     }
 }
 
+/// Whether `path` is a directory (following symlinks), as this process
+/// sees it.
+pub fn is_directory(path: &core::ffi::CStr) -> bool {
+    rustix::fs::stat(path).is_ok_and(|stat| {
+        rustix::fs::FileType::from_raw_mode(stat.st_mode) == rustix::fs::FileType::Directory
+    })
+}
+
 /// tini's warning, in usher's words.
 fn warn_not_reaper() {
     say(b"warning: not PID 1 and not a child subreaper, so orphaned processes will not be reaped here; use -s or set TINI_SUBREAPER", &[]);

@@ -10,9 +10,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-/// The static release binary that `make` builds (or $USHER_BIN).
+/// The static release binary that `make` builds (or $TEST_USHER_BIN: not a
+/// USHER_ name, which usher would refuse as an unknown variable).
 pub fn usher() -> PathBuf {
-    let path = std::env::var_os("USHER_BIN")
+    let path = std::env::var_os("TEST_USHER_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
             Path::new(env!("CARGO_MANIFEST_DIR"))
