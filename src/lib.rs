@@ -36,6 +36,7 @@ use env::{Edits, EnvEdit};
 use error::{say, write_all, Error, Line, Part, Stream};
 use plan::{Personality, Plan};
 use rustix::io::Errno;
+use setup::users::Switch;
 use setup::Prepared;
 use spawn::{ChildSetup, ChildStep, SpawnError};
 use user::spec::{Credentials, Split};
@@ -131,13 +132,32 @@ fn with_looked_up_user(
     } else {
         Split::Gosu
     };
-    match setup::users::resolve(spec, split) {
-        Ok(credentials) => then(Some(&credentials)),
+    let mut credentials = match setup::users::resolve(spec, split) {
+        Ok(credentials) => credentials,
         Err(error) => {
             error.report(spec);
-            1
+            return 1;
+        }
+    };
+    // gosu and su-exec always switch, as their peers do.
+    if !plan.execs_in_place() {
+        match setup::users::switch_needed(&credentials) {
+            Switch::Already => credentials.switch = false,
+            Switch::Permitted => {}
+            Switch::NotPermitted(caller) => {
+                say(
+                    b"switching to \x01 (uid \x02) needs root; running as uid \x03",
+                    &[
+                        Part::Bytes(spec),
+                        Part::Number(i64::from(credentials.uid)),
+                        Part::Number(i64::from(caller)),
+                    ],
+                );
+                return 1;
+            }
         }
     }
+    then(Some(&credentials))
 }
 
 /// Phase 4: with `--pty`, opens the relay (the caller's terminal goes raw

@@ -366,6 +366,13 @@ pub fn set_groups(groups: &[u32]) -> Result<(), Errno> {
     Ok(())
 }
 
+/// The supplementary groups (`getgroups`) into `groups`; how many there
+/// are. EINVAL when they do not fit.
+pub fn groups(groups: &mut [u32]) -> Result<usize, Errno> {
+    // SAFETY: the kernel writes at most `len` u32s to a valid slice.
+    check(unsafe { sc::syscall!(GETGROUPS, groups.len(), groups.as_mut_ptr()) })
+}
+
 /// The real, effective and saved user ids, then the same for groups
 /// (`getresuid`, `getresgid`; rustix has neither).
 pub fn ids() -> [u32; 6] {

@@ -627,3 +627,46 @@ fn setuid_or_setgid_installs_refuse_to_run() {
         }
     }
 }
+
+/// `--user` when the caller already is that user (Kubernetes' runAsUser, or
+/// `docker run --user` with an image whose entrypoint says `--user app`):
+/// nothing to switch, so the command runs, with the user's HOME. A caller
+/// that is some other unprivileged user is told why it cannot switch. gosu
+/// and su-exec keep their peers' failure.
+#[test]
+fn user_is_a_no_op_for_a_caller_that_already_is_that_user() {
+    if !root_or_skip("user_is_a_no_op_for_a_caller_that_already_is_that_user") {
+        return;
+    }
+    let rootfs = Rootfs::new("already");
+    // The outer usher makes the caller nobody (no supplementary groups).
+    let as_nobody = |inner: &[&str]| {
+        let mut args = vec!["/usher", "--user", "nobody", "--"];
+        args.extend(inner);
+        rootfs.run(&args)
+    };
+    let output = as_nobody(&["/usher", "--user", "nobody", "--", "sh", "-c", IDENTITY]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(stdout(&output), expected(65534, 65534, "", "/nonexistent"));
+    let output = as_nobody(&["/usher", "--user", "65534:65534", "--", "id", "-u"]);
+    assert_eq!((code(&output), stdout(&output).trim()), (0, "65534"));
+    // Another user: usher says what it would need.
+    let output = as_nobody(&["/usher", "--user", "games", "--", "id", "-u"]);
+    assert_eq!(code(&output), 1);
+    assert_eq!(
+        stderr(&output),
+        "usher: switching to games (uid 5) needs root; running as uid 65534\n"
+    );
+    assert_eq!(stdout(&output), "");
+    // The same ids with other groups are another user too.
+    let output = as_nobody(&["/usher", "--user", "nobody:games", "--", "id"]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    // gosu refuses as gosu does, even for its own ids.
+    let output = as_nobody(&["/gosu", "nobody", "id", "-u"]);
+    assert_eq!(code(&output), 1);
+    assert!(
+        stderr(&output).contains("Operation not permitted"),
+        "{}",
+        stderr(&output)
+    );
+}

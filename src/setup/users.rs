@@ -47,6 +47,41 @@ fn file(path: &'static CStr) -> FileSource {
     }
 }
 
+/// What a process needs to become the user of `credentials`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Switch {
+    /// It already runs as them: real, effective and saved ids, and the
+    /// same supplementary groups.
+    Already,
+    /// It may switch (root, or CAP_SETUID and CAP_SETGID), and does, as
+    /// before: the switch also clears the capability sets.
+    Permitted,
+    /// It may not: the caller's real uid, for the message.
+    NotPermitted(u32),
+}
+
+/// Whether this process runs as `credentials` already, or may switch.
+pub fn switch_needed(credentials: &Credentials) -> Switch {
+    let (uid, gid) = (credentials.uid, credentials.gid);
+    let ids = crate::sys::ids();
+    let mut ours = [0u32; crate::user::GROUPS_CAPACITY];
+    let same_groups = crate::sys::groups(&mut ours).is_ok_and(|count| {
+        let ours = &ours[..count];
+        let theirs = &credentials.groups[..];
+        ours.iter().all(|gid| theirs.contains(gid)) && theirs.iter().all(|gid| ours.contains(gid))
+    });
+    let needed = rustix::thread::CapabilitySet::SETUID | rustix::thread::CapabilitySet::SETGID;
+    let capable =
+        rustix::thread::capabilities(None).is_ok_and(|sets| sets.effective.contains(needed));
+    if ids[1] == 0 || capable {
+        Switch::Permitted
+    } else if ids == [uid, uid, uid, gid, gid, gid] && same_groups {
+        Switch::Already
+    } else {
+        Switch::NotPermitted(ids[0])
+    }
+}
+
 /// Resolves `spec` against this system's files, for this caller.
 pub fn resolve(spec: &[u8], how: spec::Split) -> Result<Credentials, SpecError<'_>> {
     let caller = Caller {

@@ -186,7 +186,7 @@ fn switch_and_exec(
     setup: &ChildSetup<'_>,
     search: Option<&[u8]>,
 ) -> (ChildStep, Errno) {
-    if let Some(credentials) = setup.credentials {
+    if let Some(credentials) = setup.credentials.filter(|credentials| credentials.switch) {
         if let Err(failed) = switch(credentials) {
             return failed;
         }

@@ -118,6 +118,9 @@ pub struct Credentials {
     pub groups: Groups,
     /// `HOME=<home>` and a NUL, ready to be an environment entry.
     pub home: heapless::Vec<u8, HOME_CAPACITY>,
+    /// The command's process must switch to these ids: false when it
+    /// already runs as them (`--user app` under Kubernetes' runAsUser).
+    pub switch: bool,
 }
 
 /// The caller's ids, used when the spec leaves them open.
@@ -189,6 +192,7 @@ pub fn resolve<'s, P: Source, G: Source>(
         gid: caller.gid,
         groups: Groups::new(),
         home: heapless::Vec::new(),
+        switch: true,
     };
     let mut home: &[u8] = b"/";
     let mut matched_name: &[u8] = b"";
