@@ -78,13 +78,13 @@ impl Line {
         self.push_u64(value.unsigned_abs())
     }
 
-    /// Appends `template`, with each byte 1 to 4 in it replaced by the
+    /// Appends `template`, with each byte 1 to 5 in it replaced by the
     /// part it numbers (`\x01` is `parts[0]`). One template per message
     /// costs less code than a push per piece.
     pub fn push_parts(&mut self, template: &[u8], parts: &[Part]) -> &mut Line {
         for &byte in template {
             match parts.get(usize::from(byte).wrapping_sub(1)) {
-                Some(&part) if byte <= 4 => match part {
+                Some(&part) if byte <= 5 => match part {
                     Part::Bytes(bytes) => {
                         self.push(bytes);
                     }

@@ -32,12 +32,14 @@ pub mod user;
 use cli::{Action, Text};
 use core::ffi::CStr;
 use cstr::{CStrArray, CStrList};
+use env::Environment;
 use env::{Edits, EnvEdit};
-use error::{say, write_all, Error, Line, Part, Stream};
+use error::{say, write_all, Line, Part, Stream};
 use plan::{Personality, Plan};
 use rustix::io::Errno;
 use setup::users::Switch;
 use setup::Prepared;
+use spawn::path::Hint;
 use spawn::{ChildSetup, ChildStep, SpawnError};
 use user::spec::{Credentials, Split};
 
@@ -74,7 +76,13 @@ pub fn run<'a>(argv: CStrArray<'a>, envp: CStrArray<'a>, edits: &mut Edits<'a>) 
             with_child_env(plan, edits, command, envp, credentials, &mut |child| {
                 let setup = child_setup(plan, credentials, None);
                 let (step, errno) = spawn::become_command(child.args, child.env, &setup);
-                report_child_failure(plan, step, errno, child.args, None)
+                let failed = Failed {
+                    args: child.args,
+                    env: child.env,
+                    workdir: None,
+                    pre: false,
+                };
+                report_child_failure(plan, step, errno, failed)
             })
         });
         return i32::from(code);
@@ -351,7 +359,13 @@ fn spawn_and_supervise(
     let child = match spawn::spawn(args, env, usher.child_signals, setup, terminal) {
         Ok(child) => child,
         Err(SpawnError::Child { step, errno }) => {
-            return Err(report_child_failure(plan, step, errno, args, setup.workdir))
+            let failed = Failed {
+                args,
+                env,
+                workdir: setup.workdir,
+                pre: !last,
+            };
+            return Err(report_child_failure(plan, step, errno, failed));
         }
         Err(SpawnError::Reported) => return Err(1),
     };
@@ -384,26 +398,80 @@ fn spawn_and_supervise(
     ))
 }
 
+/// A command that did not get through its exec, for its report.
+struct Failed<'c> {
+    args: CStrArray<'c>,
+    env: CStrArray<'c>,
+    workdir: Option<&'c CStr>,
+    /// A `--pre` command, named so in the message.
+    pre: bool,
+}
+
 /// The one reporter of a child that did not get through its exec: names
 /// the user for a switch step, the workdir for its step, and the command
-/// otherwise; returns usher's exit code for it.
+/// otherwise, with what a look at the file tells when errno alone would
+/// mislead (a missing `#!` interpreter, CRLF, a directory); returns usher's
+/// exit code for it.
 #[cold]
-// Not inlined: keeps the message's line buffer off the spawn path.
+// Not inlined: keeps the message's line buffer and the file's look off the spawn path.
 #[inline(never)]
-fn report_child_failure(
-    plan: &Plan,
-    step: ChildStep,
-    errno: Errno,
-    args: CStrArray<'_>,
-    workdir: Option<&CStr>,
-) -> u8 {
+fn report_child_failure(plan: &Plan, step: ChildStep, errno: Errno, failed: Failed<'_>) -> u8 {
+    let name = command_name(failed.args);
+    let workdir = failed.workdir.map(CStr::to_bytes);
     let object = match (step, workdir) {
-        (ChildStep::Workdir, Some(dir)) => dir.to_bytes(),
+        (ChildStep::Workdir, Some(dir)) => dir,
         _ if step.is_switch() => plan.user.unwrap_or(b""),
-        _ => command_name(args),
+        _ => name,
     };
-    Error::new(step.name(), object, errno).report();
-    if step == ChildStep::Exec {
+    let exec = step == ChildStep::Exec;
+    let step_name: &[u8] = if failed.pre && exec {
+        b"--pre"
+    } else {
+        step.name()
+    };
+    // The PATH the child searched (gosu and su-exec search none when it is
+    // unset or empty).
+    let search = match failed.env.var(b"PATH") {
+        Some(path) if !path.is_empty() || !plan.execs_in_place() => Some(path),
+        None if !plan.execs_in_place() => Some(env::DEFAULT_PATH),
+        _ => None,
+    };
+    let mut head = [0u8; spawn::path::HEAD];
+    let hint = exec
+        .then(|| spawn::path::explain(name, search, workdir, errno, &mut head))
+        .flatten();
+    let (template, text, path): (&[u8], &[u8], &[u8]) = match hint {
+        Some(Hint::Interpreter { path, crlf }) => (
+            b"\x01 \x02: interpreter \x04 not found\x03",
+            if crlf {
+                b" (the script has CRLF line endings)"
+            } else {
+                b""
+            },
+            path,
+        ),
+        Some(Hint::Directory) => (b"\x01 \x02: \x03", b"is a directory", b""),
+        Some(Hint::NotExecutable) => (
+            b"\x01 \x02: \x03",
+            b"not an executable or a script with #!",
+            b"",
+        ),
+        None if failed.pre && exec && errno == Errno::NOENT => {
+            (b"\x01 \x02: \x03", b"not found", b"")
+        }
+        None => (b"\x01 \x02: \x05", b"", b""),
+    };
+    say(
+        template,
+        &[
+            Part::Bytes(step_name),
+            Part::Bytes(object),
+            Part::Bytes(text),
+            Part::Bytes(path),
+            Part::Errno(errno),
+        ],
+    );
+    if exec {
         plan.exec_failure_code(errno)
     } else {
         1

@@ -239,7 +239,7 @@ fn pre_commands_run_first_in_order_and_can_stop_everything() {
     let output = run_with(&["no-such-pre-command"]);
     assert_eq!(
         stderr(&output),
-        "usher: exec no-such-pre-command: No such file or directory\n"
+        "usher: --pre no-such-pre-command: not found\n"
     );
 }
 
@@ -297,4 +297,78 @@ fn a_misspelled_twin_is_an_error_and_nothing_runs() {
         stderr(&output),
         "usher: unknown variable USHER_USR (did you mean USHER_USER?)\n"
     );
+}
+
+/// When errno alone would mislead, a failed exec is explained from one look
+/// at the file: a `#!` interpreter that is missing (and CRLF line endings),
+/// a directory, a file that is no program. The codes stay 126 and 127.
+#[test]
+fn exec_failures_say_what_the_file_shows() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch("exec-diagnostics");
+    let d = dir.to_str().unwrap().to_string();
+    let script = |name: &str, text: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    script("missing.sh", "#!/nonexistent/bash -e\necho hi\n");
+    script("crlf.sh", "#!/bin/sh\r\necho hi\r\n");
+    script("text", "echo no shebang here\n");
+    std::fs::create_dir(dir.join("adir")).unwrap();
+    let run = |args: &[&str], path: &str| {
+        Command::new(usher())
+            .args(args)
+            .env_clear()
+            .env("PATH", path)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run")
+    };
+    for (args, path, status, message) in [
+        (
+            vec!["--", "./missing.sh"],
+            "/usr/bin:/bin",
+            127,
+            "usher: exec ./missing.sh: interpreter /nonexistent/bash not found\n".to_string(),
+        ),
+        (
+            vec!["--", "crlf.sh"],
+            &*format!("/usr/bin:{d}"),
+            127,
+            "usher: exec crlf.sh: interpreter /bin/sh not found (the script has CRLF line endings)\n"
+                .to_string(),
+        ),
+        (
+            vec!["--", &*format!("{d}/adir")],
+            "/usr/bin:/bin",
+            126,
+            format!("usher: exec {d}/adir: is a directory\n"),
+        ),
+        (
+            vec!["--", "./text"],
+            "/usr/bin:/bin",
+            126,
+            "usher: exec ./text: not an executable or a script with #!\n".to_string(),
+        ),
+        (
+            vec!["--pre", "./missing.sh", "--", "true"],
+            "/usr/bin:/bin",
+            127,
+            "usher: --pre ./missing.sh: interpreter /nonexistent/bash not found\n".to_string(),
+        ),
+        // A name that is nowhere keeps errno's words.
+        (
+            vec!["--", "no-such-command"],
+            "/usr/bin:/bin",
+            127,
+            "usher: exec no-such-command: No such file or directory\n".to_string(),
+        ),
+    ] {
+        let mut full = vec!["-C", &*d];
+        full.extend(&args);
+        let output = run(&full, path);
+        assert_eq!(code(&output), status, "{args:?}: {}", stderr(&output));
+        assert_eq!(stderr(&output), message, "{args:?}");
+    }
 }

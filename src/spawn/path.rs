@@ -115,9 +115,118 @@ pub fn join_path<'b>(
     Some(&buffer[..=len])
 }
 
+/// A reason for a failed exec that says more than its errno.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Hint<'b> {
+    /// ENOENT for a script that exists: its `#!` interpreter does not
+    /// (shown without the `\r` of a CRLF line).
+    Interpreter { path: &'b [u8], crlf: bool },
+    /// EACCES: the command is a directory.
+    Directory,
+    /// ENOEXEC: neither a binary the kernel runs nor a script with `#!`.
+    NotExecutable,
+}
+
+/// How much of a script is read for its `#!` line.
+pub const HEAD: usize = 256;
+
+/// Looks once at the file a failed exec named, after the failure (never on
+/// the success path): `name` as given, found in `search` (a PATH) when it
+/// has no `/`, a relative one from `workdir`. `None` when the file tells
+/// nothing more than `errno` does.
+pub fn explain<'b>(
+    name: &[u8],
+    search: Option<&[u8]>,
+    workdir: Option<&[u8]>,
+    errno: Errno,
+    head: &'b mut [u8; HEAD],
+) -> Option<Hint<'b>> {
+    use rustix::fs::{fstat, open, stat, FileType, Mode, OFlags};
+    if !matches!(errno, Errno::NOENT | Errno::ACCESS | Errno::NOEXEC) || name.is_empty() {
+        return None;
+    }
+    // The file the exec met: the first candidate that opens. A name with a
+    // `/` is the one candidate; an empty PATH entry is the workdir.
+    #[allow(clippy::manual_contains)]
+    let has_slash = name.iter().any(|&byte| byte == b'/');
+    let dirs = if has_slash { &b""[..] } else { search? };
+    let mut buffer = [0u8; PATH_CAPACITY];
+    let file = dirs
+        .split(|&byte| !has_slash && byte == b':')
+        .find_map(|dir| {
+            let dir = match (name.first(), dir.is_empty()) {
+                (Some(b'/'), _) => b"",
+                (_, true) => workdir.unwrap_or(b""),
+                _ => dir,
+            };
+            let path = join_path(&mut buffer, dir, name).and_then(until_nul)?;
+            open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()).ok()
+        })?;
+    if errno == Errno::ACCESS {
+        let kind = FileType::from_raw_mode(fstat(&file).ok()?.st_mode);
+        return (kind == FileType::Directory).then_some(Hint::Directory);
+    }
+    let len = rustix::io::read(&file, &mut head[..]).ok()?;
+    match (errno, shebang(&head[..len])) {
+        (Errno::NOEXEC, None) => Some(Hint::NotExecutable),
+        (Errno::NOENT, Some((interpreter, crlf))) => {
+            let missing = join_path(&mut buffer, b"", interpreter)
+                .and_then(until_nul)
+                .is_some_and(|interpreter| stat(interpreter).is_err());
+            missing.then_some(Hint::Interpreter {
+                path: interpreter.strip_suffix(b"\r").unwrap_or(interpreter),
+                crlf,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The interpreter of a script's `#!` line as the kernel reads it (the
+/// first word after `#!`, up to a space, a tab or the newline: a `\r` stays
+/// part of it), and whether the line ends in `\r` (CRLF line endings).
+pub fn shebang(head: &[u8]) -> Option<(&[u8], bool)> {
+    let line = head.strip_prefix(&b"#!"[..])?;
+    let line = &line[..line
+        .iter()
+        .position(|&byte| byte == b'\n')
+        .unwrap_or(line.len())];
+    let crlf = line.last() == Some(&b'\r');
+    let start = line
+        .iter()
+        .position(|&byte| byte != b' ' && byte != b'\t')?;
+    let word = &line[start..];
+    let end = word
+        .iter()
+        .position(|&byte| byte == b' ' || byte == b'\t')
+        .unwrap_or(word.len());
+    Some((&word[..end], crlf))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shebang_names_its_interpreter_and_tells_crlf() {
+        assert_eq!(shebang(b"#!/bin/sh\necho"), Some((&b"/bin/sh"[..], false)));
+        assert_eq!(
+            shebang(b"#! /usr/bin/env bash\n"),
+            Some((&b"/usr/bin/env"[..], false))
+        );
+        assert_eq!(
+            shebang(b"#!/bin/sh\r\necho\r\n"),
+            Some((&b"/bin/sh\r"[..], true))
+        );
+        assert_eq!(
+            shebang(b"#!/bin/bash -e\r\n"),
+            Some((&b"/bin/bash"[..], true))
+        );
+        assert_eq!(shebang(b"#!/bin/sh"), Some((&b"/bin/sh"[..], false)));
+        assert_eq!(shebang(b"#!\n"), None);
+        assert_eq!(shebang(b"echo hi\n"), None);
+        assert_eq!(shebang(b"\x7fELF"), None);
+    }
 
     #[test]
     fn paths_are_joined_with_one_slash_within_path_max() {
