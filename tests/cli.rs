@@ -15,6 +15,53 @@ fn marker(name: &str) -> (std::path::PathBuf, String) {
     (path, command)
 }
 
+/// `usher --help` names every option of the README's table, each on a line
+/// of its own with its meaning, and the exit codes.
+#[test]
+fn help_names_every_option_the_readme_lists() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let table = readme
+        .split("\n## Options\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("the README's Options section");
+    let rows: Vec<&str> = table
+        .lines()
+        .filter(|line| line.starts_with("| `-"))
+        .collect();
+    let options: Vec<String> = rows
+        .iter()
+        .flat_map(|line| {
+            let cell = line.split('|').nth(1).unwrap_or("");
+            cell.split('`')
+                .skip(1)
+                .step_by(2)
+                .map(|code| code.split_whitespace().next().unwrap_or("").to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(options.len() > 30, "too few options read: {options:?}");
+    let output = Command::new(usher()).arg("--help").output().unwrap();
+    let help = stdout(&output);
+    for option in &options {
+        let named = help
+            .lines()
+            .any(|line| line.split([' ', ',']).any(|word| word == option));
+        assert!(named, "--help does not name {option}:\n{help}");
+    }
+    let lines: Vec<&str> = help
+        .lines()
+        .filter(|line| line.trim_start().starts_with('-'))
+        .collect();
+    // One line per option (help and version share theirs).
+    assert_eq!(lines.len(), rows.len() - 1, "{help}");
+    for code in ["128+N", "126", "127"] {
+        assert!(help.contains(code), "the exit code {code} is not in --help");
+    }
+    assert!(help.lines().all(|line| line.len() <= 80), "{help}");
+}
+
 #[test]
 fn help_and_version_print_and_run_nothing() {
     let (ran, touch) = marker("help");

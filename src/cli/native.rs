@@ -44,14 +44,33 @@ fn fail(error: CliError<'_>) -> Action<'_> {
 pub const HELP: &str = "\
 Usage: usher [OPTIONS] [--] COMMAND [ARG]...
 Runs COMMAND as an init: forwards signals, reaps zombies, exits with its status.
-  -s, --subreaper  --no-subreaper  -g, --pgroup  --setsid  -r, --rewrite FROM:TO
-  -p, --pdeathsig SIG  --grace DURATION  --wait-all  -e, --remap-exit CODE
-  -v, --verbose  -w, --warn-reaped  -u, --user USER[:GROUP]  --no-new-privs
-  --env NAME=VALUE  --unset NAME  --clear-env  --arg-env NAME[=DEFAULT]
-  --opt-env OPT=NAME[=DEFAULT]  --require-env NAME  --pre 'CMD ARG...'
-  -C, --workdir DIR  --venv DIR  -t, --pty  -h, --help  -V, --version
-Each option has a twin (--wait-all: USHER_WAIT_ALL=1; lists comma-separated).
-Exit: COMMAND's status, 128+N for signal N, 126, 127, or 1. See the README.
+  -u, --user USER[:GROUP]   run COMMAND as this user (gosu's rules) and its HOME
+      --no-new-privs        no setuid file or capability can raise COMMAND
+  -C, --workdir DIR         start COMMAND in DIR
+      --env NAME=VALUE      set a variable (repeatable)
+      --unset NAME          remove a variable (repeatable)
+      --clear-env           start from an empty environment
+      --arg-env NAME[=DEF]  append $NAME as an argument (repeatable)
+      --opt-env OPT=NAME[=DEF]  append OPT and $NAME (repeatable)
+      --require-env NAME    refuse to start unless NAME is set and not empty
+      --pre 'CMD ARG...'    run CMD first; stop if it fails (repeatable)
+      --venv DIR            run in the Python virtual environment DIR
+  -t, --pty                 give COMMAND a new terminal, relayed to usher's
+  -g, --pgroup              send signals to COMMAND's process group
+      --setsid              COMMAND leads a new session, with usher's terminal
+  -r, --rewrite FROM:TO     send signal FROM as TO; TO 0 drops it (repeatable)
+  -p, --pdeathsig SIG       get SIG when usher's parent dies, and forward it
+      --grace DURATION      after COMMAND: TERM the rest, KILL after DURATION
+      --wait-all            after COMMAND: wait for every descendant
+  -e, --remap-exit CODE     exit 0 instead of CODE (repeatable)
+  -s, --subreaper           register as a subreaper, or fail
+      --no-subreaper        never register as a subreaper
+  -v, --verbose             report the spawn and the end; twice, every signal
+  -w, --warn-reaped         report each orphan reaped
+  -h, --help  -V, --version
+Each option has a twin: --wait-all is USHER_WAIT_ALL=1 (lists comma-separated).
+Exit: COMMAND's status; 128+N when signal N killed it; 126 not executable;
+127 not found; 1 for usher's own errors. More: man usher, or the README.
 ";
 
 #[cfg(test)]
