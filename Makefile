@@ -9,7 +9,7 @@ CARGO        ?= cargo
 # Drops the section headers of a built binary (see its header comment).
 STRIP_SECTIONS := target/strip-sections
 
-.PHONY: all build demo test deps lint unit e2e integration runc docker aarch64 bench size clean
+.PHONY: all build demo test deps lint unit e2e integration runc docker hygiene aarch64 bench size clean
 
 all: build demo
 
@@ -49,15 +49,22 @@ unit:
 # Builds the probe example too; needs the release binary from `build`.
 e2e: build
 	$(CARGO) build --example probe
-	TEST_USHER_BIN=$(CURDIR)/$(BIN) $(CARGO) test --test '*'
+	@tmp=$$(mktemp -d /tmp/usher-e2e.XXXXXX) && trap 'rm -rf --one-file-system "$$tmp"' EXIT && \
+	echo "TMPDIR=$$tmp TEST_USHER_BIN=$(CURDIR)/$(BIN) $(CARGO) test --test '*'" && \
+	TMPDIR=$$tmp TEST_USHER_BIN=$(CURDIR)/$(BIN) $(CARGO) test --test '*'
 
-integration: runc docker
+integration: runc docker hygiene
 
 runc: build
 	bash integration/runc.sh $(BIN)
 
 docker: build
 	bash integration/docker.sh $(BIN)
+
+# The container suites twice at once, from two fresh clones, leave nothing
+# behind (integration/hygiene.sh).
+hygiene: build
+	bash integration/hygiene.sh $(BIN)
 
 aarch64: $(STRIP_SECTIONS)
 	@rustup target list --installed 2>/dev/null | grep -qx $(AARCH64) || rustup target add $(AARCH64)

@@ -2,6 +2,12 @@
 # docker: a FROM scratch image with usher as ENTRYPOINT. Checks exit status,
 # `docker stop` on a child that traps TERM (well under docker's 10 s kill
 # timeout), reaping, and usher as the daemon's init (`docker run --init`).
+#
+# The suite runs a dockerd of its own, with its data, sockets and pid file
+# in a temporary folder and no network of its own (no bridge, no iptables),
+# and stops it by its PID at the end: the machine's dockerd, running or
+# not, is left alone, its images and containers untouched, and two runs at
+# once do not meet.
 set -uo pipefail
 suite=docker
 here=$(cd "$(dirname "$0")" && pwd)
@@ -10,80 +16,97 @@ usher=$(realpath "${1:?usage: docker.sh path/to/usher}")
 [ "$(id -u)" = 0 ] || skip_or_fail "needs root"
 command -v docker >/dev/null || skip_or_fail "docker is not installed (make test installs docker.io)"
 
+command -v dockerd >/dev/null || skip_or_fail "dockerd is not installed (make test installs docker.io)"
+
+work=$(mktemp -d /tmp/usher-docker.XXXXXX)
+context=$work/context
+daemon_pid=
+cleanup() {
+    if [ -n "$daemon_pid" ]; then
+        docker ps -aq 2>/dev/null | xargs -r docker rm -f >/dev/null 2>&1
+        kill "$daemon_pid" 2>/dev/null
+        for _ in $(seq 100); do kill -0 "$daemon_pid" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$daemon_pid" 2>/dev/null
+        wait "$daemon_pid" 2>/dev/null
+    fi
+    rm -rf --one-file-system "$work"
+}
+trap cleanup EXIT
+# Names unique to this run, though the daemon is the run's own.
+tag=usher-test-$$
+export DOCKER_HOST=unix://$work/docker.sock
+dockerd --data-root "$work/data" --exec-root "$work/exec" --pidfile "$work/docker.pid" \
+    --host "$DOCKER_HOST" --bridge none --iptables=false --ip6tables=false \
+    >"$work/dockerd.log" 2>&1 &
+daemon_pid=$!
+for _ in $(seq 120); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
 if ! docker info >/dev/null 2>&1; then
-    echo "docker: starting dockerd"
-    (dockerd >/tmp/usher-dockerd.log 2>&1 &)
-    for _ in $(seq 120); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
-    docker info >/dev/null 2>&1 || skip_or_fail "dockerd did not start (see /tmp/usher-dockerd.log)"
+    tail -5 "$work/dockerd.log"
+    skip_or_fail "dockerd did not start"
 fi
 
-context=$(mktemp -d /tmp/usher-docker.XXXXXX)
-cleanup() { docker rm -f usher-stop usher-init usher-grace >/dev/null 2>&1; rm -rf "$context"; }
-trap cleanup EXIT
+mkdir -p "$context"
 cp "$usher" "$context/usher"
 cp "$(command -v busybox)" "$context/busybox"
 cp "$here/../Dockerfile.test" "$context/Dockerfile"
-DOCKER_BUILDKIT=0 docker build -q -t usher-test "$context" >/dev/null 2>&1 || { echo "docker build failed"; exit 1; }
+DOCKER_BUILDKIT=0 docker build -q -t "$tag" "$context" >/dev/null 2>&1 || { echo "docker build failed"; exit 1; }
 
-docker run --rm usher-test sh -c 'exit 7' >/dev/null 2>&1
+docker run --rm "$tag" sh -c 'exit 7' >/dev/null 2>&1
 check "exit status passes through" 7 "$?"
 
-docker run --rm usher-test no-such-command >/dev/null 2>&1
+docker run --rm "$tag" no-such-command >/dev/null 2>&1
 check "missing command is 127" 127 "$?"
 
-out=$(docker run --rm usher-test sh -c 'for i in $(seq 200); do (sleep 0 &); done; sleep 0.5; cat /proc/[0-9]*/stat | grep -c ") Z "')
+out=$(docker run --rm "$tag" sh -c 'for i in $(seq 200); do (sleep 0 &); done; sleep 0.5; cat /proc/[0-9]*/stat | grep -c ") Z "')
 check "orphans are reaped (zombies left)" 0 "$out"
 
-docker rm -f usher-stop >/dev/null 2>&1
-docker run -d --name usher-stop usher-test sh -c 'trap "exit 42" TERM; while :; do sleep 0.05; done' >/dev/null
+docker run -d --name "usher-stop-$$" "$tag" sh -c 'trap "exit 42" TERM; while :; do sleep 0.05; done' >/dev/null
 sleep 0.5
 start=$(date +%s%N)
-docker stop usher-stop >/dev/null
+docker stop "usher-stop-$$" >/dev/null
 elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
-check "docker stop returns the trapped status" 42 "$(docker inspect -f '{{.State.ExitCode}}' usher-stop)"
+check "docker stop returns the trapped status" 42 "$(docker inspect -f '{{.State.ExitCode}}' "usher-stop-$$")"
 check "docker stop takes well under 10 s" yes "$([ "$elapsed_ms" -lt 3000 ] && echo yes || echo "no (${elapsed_ms} ms)")"
 echo "     (docker stop took ${elapsed_ms} ms)"
 
 # --grace 3: the main process exits on docker stop's TERM and leaves a
 # survivor that traps TERM; usher gives it its TERM and its time, then exits
 # with the main process's status, well within the grace.
-docker rm -f usher-grace >/dev/null 2>&1
 mkdir -p "$context/out"
-docker run -d --name usher-grace -v "$context/out:/out" --entrypoint /usher usher-test --grace 3 -- \
+docker run -d --name "usher-grace-$$" -v "$context/out:/out" --entrypoint /usher "$tag" --grace 3 -- \
     sh -c '(trap "echo term > /out/survivor; sleep 0.3; echo clean >> /out/survivor; exit 0" TERM;
             while :; do sleep 0.05; done) & trap "exit 43" TERM; while :; do sleep 0.05; done' >/dev/null
 sleep 0.5
 start=$(date +%s%N)
-docker stop usher-grace >/dev/null
+docker stop "usher-grace-$$" >/dev/null
 elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
-check "--grace: docker stop returns the main process's status" 43 "$(docker inspect -f '{{.State.ExitCode}}' usher-grace)"
+check "--grace: docker stop returns the main process's status" 43 "$(docker inspect -f '{{.State.ExitCode}}' "usher-grace-$$")"
 check "--grace: the survivor got TERM and exited cleanly" "term clean" "$(cat "$context/out/survivor" 2>/dev/null | tr '\n' ' ' | sed 's/ $//')"
 check "--grace: docker stop returns within the grace" yes "$([ "$elapsed_ms" -lt 3000 ] && echo yes || echo "no (${elapsed_ms} ms)")"
 echo "     (docker stop with --grace 3 took ${elapsed_ms} ms)"
 
 # --pty without a terminal at all: the child still gets one of its own.
-out=$(docker run --rm --entrypoint /usher usher-test --pty -- \
+out=$(docker run --rm --entrypoint /usher "$tag" --pty -- \
     sh -c 'test -t 0 && test -t 1 && echo "tty=$((6*7))"' 2>&1 | tr -d '\r')
 check "--pty without docker's -t: the child has a terminal" "tty=42" "$out"
 
 # --pty under `docker run -t`, whose terminal gets its size only after the
 # container has started (plain `stty size` there often fails): usher waits
 # for the size, so the child sees it. `script` plays the user's terminal.
-out=$(script -qec "stty rows 30 cols 100; docker run -t --rm --entrypoint /usher usher-test --pty -- \
+out=$(script -qec "stty rows 30 cols 100; docker run -t --rm --entrypoint /usher $tag --pty -- \
     sh -c 'echo \"size=\$(stty size)=\$((6*7))\"; exit 5'; echo \"status=\$?\"" /dev/null </dev/null | tr -d '\r')
 check "--pty under docker run -t: the size is there from the start" "size=30 100=42 status=5" \
     "$(echo "$out" | grep -E '^(size|status)=' | tr '\n' ' ' | sed 's/ $//')"
 
 # usher as the daemon's init: docker run --init uses the daemon's init-path,
 # which is docker-init; usher invoked under that name speaks tini's language.
-docker rm -f usher-init >/dev/null 2>&1
-docker run -d --name usher-init --init --entrypoint sh -v "$usher:/sbin/docker-init:ro" usher-test \
+docker run -d --name "usher-init-$$" --init --entrypoint sh -v "$usher:/sbin/docker-init:ro" "$tag" \
     -c 'trap "exit 44" TERM; while :; do sleep 0.05; done' >/dev/null
 sleep 0.5
 # /proc/1/exe run by another name takes the native command line: "usher X.Y.Z".
 check "--init with usher as docker-init is PID 1" "usher" \
-    "$(docker exec usher-init /proc/1/exe --version | cut -d' ' -f1)"
-docker stop usher-init >/dev/null
-check "docker stop through usher as docker-init" 44 "$(docker inspect -f '{{.State.ExitCode}}' usher-init)"
+    "$(docker exec "usher-init-$$" /proc/1/exe --version | cut -d' ' -f1)"
+docker stop "usher-init-$$" >/dev/null
+check "docker stop through usher as docker-init" 44 "$(docker inspect -f '{{.State.ExitCode}}' "usher-init-$$")"
 
 finish

@@ -10,7 +10,9 @@ usher=$(realpath "${1:?usage: runc.sh path/to/usher}")
 command -v runc >/dev/null || skip_or_fail "runc is not installed (make test installs it)"
 
 work=$(mktemp -d /tmp/usher-runc.XXXXXX)
-trap 'runc delete -f usher-t >/dev/null 2>&1; rm -rf "$work"' EXIT
+# A container name unique to this run: two runs at once do not meet.
+name=usher-t-$$
+trap 'runc delete -f "$name" >/dev/null 2>&1; rm -rf --one-file-system "$work"' EXIT
 make_rootfs "$work/rootfs" "$usher"
 
 # run_container ARGS_JSON: runs in the foreground, prints output, returns status.
@@ -27,9 +29,9 @@ PY
     if [ "${2:-}" = terminal ]; then
         # runc gives the container its own stdin's terminal: `script` plays
         # the user's, with a size.
-        script -qec "stty rows 30 cols 100; cd '$work' && runc run usher-t" /dev/null </dev/null
+        script -qec "stty rows 30 cols 100; cd '$work' && runc run $name" /dev/null </dev/null
     else
-        (cd "$work" && runc run usher-t)
+        (cd "$work" && runc run $name)
     fi
 }
 
@@ -52,7 +54,7 @@ check "missing command is 127" 127 "$?"
 # Forwarding from outside: runc kill sends TERM to PID 1 (usher).
 (run_container '["/usher", "--", "sh", "-c", "trap \"exit 42\" TERM; echo ready > /tmp/ready; while :; do sleep 0.05; done"]' >"$work/out" 2>&1; echo $? >"$work/status") &
 for _ in $(seq 200); do [ -f "$work/rootfs/tmp/ready" ] && break; sleep 0.05; done
-runc kill usher-t TERM
+runc kill "$name" TERM
 for _ in $(seq 200); do [ -f "$work/status" ] && break; sleep 0.05; done
 check "runc kill TERM reaches the child" 42 "$(cat "$work/status" 2>/dev/null)"
 

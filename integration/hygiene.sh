@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# hygiene: the container suites leave the machine as they found it, and two
+# runs at once both pass. Runs the docker and runc suites twice at once, each
+# pair from a fresh clone of this repository (its committed state), and
+# compares what the machine shows before and after: the entries of /tmp, the
+# machine's own docker images and containers (or its daemon's absence), the
+# mounts, and the dockerd and containerd processes.
+set -uo pipefail
+suite=hygiene
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+usher=$(realpath "${1:?usage: hygiene.sh path/to/usher}")
+[ "$(id -u)" = 0 ] || skip_or_fail "needs root"
+for tool in git docker dockerd runc findmnt; do
+    command -v "$tool" >/dev/null || skip_or_fail "$tool is not installed (make test installs it)"
+done
+repo=$(cd "$here/.." && pwd)
+
+clones=$(mktemp -d /tmp/usher-hygiene.XXXXXX)
+trap 'rm -rf --one-file-system "$clones"' EXIT
+
+snapshot() {
+    echo "== /tmp"
+    ls -A /tmp | grep -vx "$(basename "$clones")"
+    echo "== the machine's docker"
+    env -u DOCKER_HOST docker images -a --format '{{.ID}} {{.Repository}}:{{.Tag}}' 2>&1 | sort
+    env -u DOCKER_HOST docker ps -a --format '{{.ID}} {{.Names}}' 2>&1 | sort
+    echo "== mounts"
+    findmnt -rn -o TARGET,SOURCE,FSTYPE | sort
+    echo "== daemons"
+    pgrep -x dockerd | sort
+    pgrep -x containerd | sort
+}
+
+for clone in a b; do
+    git clone -q "$repo" "$clones/$clone" || { echo "FAIL git clone"; exit 1; }
+done
+snapshot >"$clones/before"
+
+pids=()
+for clone in a b; do
+    for which in docker runc; do
+        bash "$clones/$clone/integration/$which.sh" "$usher" >"$clones/$clone.$which.log" 2>&1 &
+        pids+=("$!:$clone.$which")
+    done
+done
+for entry in "${pids[@]}"; do
+    pid=${entry%%:*} name=${entry#*:}
+    wait "$pid"
+    status=$?
+    [ "$status" = 0 ] || { echo "--- $name:"; cat "$clones/$name.log"; }
+    check "$name passes beside the other run" 0 "$status"
+done
+
+snapshot >"$clones/after"
+changes=$(diff "$clones/before" "$clones/after")
+[ -z "$changes" ] || echo "$changes"
+check "the machine is as the suites found it (/tmp, docker, mounts, daemons)" "" "$changes"
+finish
