@@ -35,7 +35,8 @@ trap cleanup EXIT
 # Names unique to this run, though the daemon is the run's own.
 tag=usher-test-$$
 export DOCKER_HOST=unix://$work/docker.sock
-dockerd --data-root "$work/data" --exec-root "$work/exec" --pidfile "$work/docker.pid" \
+# Its TMPDIR too: containerd writes stack dumps there when it is stopped.
+TMPDIR=$work dockerd --data-root "$work/data" --exec-root "$work/exec" --pidfile "$work/docker.pid" \
     --host "$DOCKER_HOST" --bridge none --iptables=false --ip6tables=false \
     >"$work/dockerd.log" 2>&1 &
 daemon_pid=$!
