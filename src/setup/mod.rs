@@ -133,11 +133,13 @@ fn release_terminal(plan: &Plan) -> bool {
 }
 
 /// Whether `path` is a directory (following symlinks), as this process
-/// sees it.
+/// sees it. An `O_PATH` open rather than `stat`: a second caller of `stat`
+/// would take it out of line, with all its field copies, from
+/// `installed_setuid` on every run.
 pub fn is_directory(path: &core::ffi::CStr) -> bool {
-    rustix::fs::stat(path).is_ok_and(|stat| {
-        rustix::fs::FileType::from_raw_mode(stat.st_mode) == rustix::fs::FileType::Directory
-    })
+    use rustix::fs::{open, Mode, OFlags};
+    let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    open(path, flags, Mode::empty()).is_ok()
 }
 
 /// tini's warning, in usher's words.

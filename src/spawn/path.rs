@@ -141,7 +141,8 @@ pub fn explain<'b>(
     errno: Errno,
     head: &'b mut [u8; HEAD],
 ) -> Option<Hint<'b>> {
-    use rustix::fs::{fstat, open, stat, FileType, Mode, OFlags};
+    // Not `stat` (see setup::is_directory): `access` and `fstat`.
+    use rustix::fs::{access, fstat, open, Access, FileType, Mode, OFlags};
     if !matches!(errno, Errno::NOENT | Errno::ACCESS | Errno::NOEXEC) || name.is_empty() {
         return None;
     }
@@ -172,7 +173,7 @@ pub fn explain<'b>(
         (Errno::NOENT, Some((interpreter, crlf))) => {
             let missing = join_path(&mut buffer, b"", interpreter)
                 .and_then(until_nul)
-                .is_some_and(|interpreter| stat(interpreter).is_err());
+                .is_some_and(|interpreter| access(interpreter, Access::EXISTS).is_err());
             missing.then_some(Hint::Interpreter {
                 path: interpreter.strip_suffix(b"\r").unwrap_or(interpreter),
                 crlf,
