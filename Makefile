@@ -49,9 +49,9 @@ unit:
 # Builds the probe example too; needs the release binary from `build`.
 e2e: build
 	$(CARGO) build --example probe
-	@tmp=$$(mktemp -d /tmp/usher-e2e.XXXXXX) && trap 'rm -rf --one-file-system "$$tmp"' EXIT && \
-	echo "TMPDIR=$$tmp TEST_USHER_BIN=$(CURDIR)/$(BIN) $(CARGO) test --test '*'" && \
-	TMPDIR=$$tmp TEST_USHER_BIN=$(CURDIR)/$(BIN) $(CARGO) test --test '*'
+	@echo "TEST_USHER_BIN=$(CURDIR)/$(BIN) $(CARGO) test --test '*'  (TMPDIR of its own; shared lock on /tmp, see integration/lib.sh)"
+	@flock -s /tmp sh -c 'tmp=$$(mktemp -d /tmp/usher-e2e.XXXXXX) && trap "rm -rf --one-file-system $$tmp" EXIT && \
+	TMPDIR=$$tmp TEST_USHER_BIN=$(CURDIR)/$(BIN) $(CARGO) test --test "*"'
 
 integration: runc docker hygiene
 

@@ -7,6 +7,7 @@ set -uo pipefail
 suite=aarch64
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
+hold_lock -s "$0" "$@"
 usher=$(realpath "${1:?usage: aarch64-smoke.sh path/to/aarch64/usher}")
 command -v qemu-aarch64-static >/dev/null || skip_or_fail "qemu-aarch64-static is not installed"
 qemu=qemu-aarch64-static

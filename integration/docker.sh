@@ -12,6 +12,7 @@ set -uo pipefail
 suite=docker
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
+hold_lock -s "$0" "$@"
 usher=$(realpath "${1:?usage: docker.sh path/to/usher}")
 [ "$(id -u)" = 0 ] || skip_or_fail "needs root"
 command -v docker >/dev/null || skip_or_fail "docker is not installed (make test installs docker.io)"

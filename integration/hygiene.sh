@@ -9,6 +9,7 @@ set -uo pipefail
 suite=hygiene
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
+hold_lock -x "$0" "$@"
 usher=$(realpath "${1:?usage: hygiene.sh path/to/usher}")
 [ "$(id -u)" = 0 ] || skip_or_fail "needs root"
 for tool in git docker dockerd runc findmnt; do
@@ -21,7 +22,8 @@ trap 'rm -rf --one-file-system "$clones"' EXIT
 
 snapshot() {
     echo "== /tmp"
-    ls -A /tmp | grep -vx "$(basename "$clones")"
+    # rustc's own scratch folders come and go with any build on the machine.
+    ls -A /tmp | grep -vx "$(basename "$clones")" | grep -v '^rustc' 
     echo "== the machine's docker"
     env -u DOCKER_HOST docker images -a --format '{{.ID}} {{.Repository}}:{{.Tag}}' 2>&1 | sort
     env -u DOCKER_HOST docker ps -a --format '{{.ID}} {{.Names}}' 2>&1 | sort

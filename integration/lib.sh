@@ -1,4 +1,17 @@
-# Shared by the integration suites: counting, and failing loudly.
+# Shared by the integration suites: counting, failing loudly, and the lock.
+
+# Every suite that makes temporary files, mounts or daemons holds a shared
+# lock on /tmp (flock on the directory: no lock file is left behind) while
+# it runs; the hygiene check holds it exclusively, so that what it sees
+# before and after is its own runs' doing even when another `make test`
+# runs beside it. SUITE_LOCK_HELD says the lock is already held.
+hold_lock() { # hold_lock -s|-x "$0" "$@": re-runs the script under the lock
+    local mode=$1
+    shift
+    [ -n "${SUITE_LOCK_HELD:-}" ] && return 0
+    command -v flock >/dev/null || return 0
+    SUITE_LOCK_HELD=1 exec flock "$mode" /tmp bash "$@"
+}
 passed=0
 failed=0
 check() { # check NAME EXPECTED ACTUAL

@@ -5,6 +5,7 @@ set -uo pipefail
 suite=runc
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
+hold_lock -s "$0" "$@"
 usher=$(realpath "${1:?usage: runc.sh path/to/usher}")
 [ "$(id -u)" = 0 ] || skip_or_fail "needs root"
 command -v runc >/dev/null || skip_or_fail "runc is not installed (make test installs it)"
