@@ -82,15 +82,15 @@ impl<'a> CStrArray<'a> {
     pub fn value_of(&self, name: &[u8]) -> Option<&'a [u8]> {
         (0..self.len).find_map(|index| {
             // SAFETY: `index < len`: the slot holds a valid NUL-terminated
-            // string. The loop stops at its NUL, or earlier at a mismatch (a
-            // NUL never equals a name byte or `=`), so no byte past it is read.
+            // string. The loop stops at its NUL (which never counts as a
+            // match, even for a NUL in `name`), or earlier at a mismatch, so
+            // no byte past it is read.
             let entry = unsafe { *self.ptr.add(index) } as *const u8;
-            let matched = name
-                .iter()
-                .chain(b"=")
-                .enumerate()
+            let matched = name.iter().chain(b"=").enumerate().all(|(at, &wanted)| {
                 // SAFETY: as above: `at` never passes the entry's NUL.
-                .all(|(at, &wanted)| unsafe { *entry.add(at) } == wanted);
+                let byte = unsafe { *entry.add(at) };
+                byte != 0 && byte == wanted
+            });
             matched.then(|| {
                 // SAFETY: the name and `=` matched, so the value starts right
                 // after them, inside the same NUL-terminated string.
@@ -105,14 +105,13 @@ impl<'a> CStrArray<'a> {
     pub fn next_with_prefix(&self, prefix: &[u8], start: usize) -> Option<(usize, &'a [u8])> {
         (start..self.len).find_map(|index| {
             // SAFETY: as in `value_of`: the slot holds a valid NUL-terminated
-            // string, and the comparison stops at its NUL or sooner (a NUL
-            // never equals a byte of the prefix, which has none).
+            // string, and the comparison stops at its NUL or sooner.
             let entry = unsafe { *self.ptr.add(index) } as *const u8;
-            let matched = prefix
-                .iter()
-                .enumerate()
+            let matched = prefix.iter().enumerate().all(|(at, &wanted)| {
                 // SAFETY: as above: `at` never passes the entry's NUL.
-                .all(|(at, &wanted)| unsafe { *entry.add(at) } == wanted);
+                let byte = unsafe { *entry.add(at) };
+                byte != 0 && byte == wanted
+            });
             // SAFETY: the entry is a valid NUL-terminated string.
             matched.then(|| (index, unsafe { CStr::from_ptr(entry.cast()) }.to_bytes()))
         })
@@ -288,6 +287,11 @@ mod tests {
         assert_eq!(env.next_with_prefix(b"PATH", 6), None);
         assert_eq!(env.next_with_prefix(b"NOVALUEX", 0), None);
         assert_eq!(env.next_with_prefix(b"", 4), Some((4, &b"P"[..])));
+        // A NUL in the name never matches the entry's own NUL (so nothing
+        // past it is read).
+        assert_eq!(env.value_of(b"P\0"), None);
+        assert_eq!(env.value_of(b"NOVALUE\0"), None);
+        assert_eq!(env.next_with_prefix(b"P\0", 0), None);
     }
 
     #[test]

@@ -9,8 +9,10 @@
 //! before usher returns.
 //!
 //! Once the child runs, usher never bails (catatonit's rule): PID 1 exiting
-//! would take the container down, so a failed `poll`, signalfd read or
-//! `wait4` is reported and retried after a short pause.
+//! would take the container down. A failed `poll`, signalfd read or `wait4`
+//! is reported (the first of a run of failures only) and retried through
+//! the loop every `RETRY_MS`: the reaping is tried again, and signals are
+//! still read and forwarded meanwhile.
 
 use crate::error::{say, Error, Part};
 use crate::plan::{ChildFate, Personality, Plan};
@@ -21,10 +23,34 @@ use crate::signal::{
 use crate::signal::{SignalInfo, SIGNALFD_SIGINFO_SIZE};
 use crate::sys;
 use crate::sys::stdio::stdin;
+use core::sync::atomic::{AtomicBool, Ordering};
 use rustix::event::{poll, PollFd, PollFlags};
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::io::Errno;
 use rustix::process::{getpid, wait, WaitOptions};
+
+/// How long after a failed call the loop tries again.
+const RETRY_MS: u64 = 100;
+
+/// A failure of the loop's calls is in progress, so it was reported: the
+/// same run of failures is not reported again (one line, not one every
+/// RETRY_MS).
+static WAIT_FAILING: AtomicBool = AtomicBool::new(false);
+static READ_FAILING: AtomicBool = AtomicBool::new(false);
+
+/// What the loop waits for next.
+enum Event {
+    Signal(SignalInfo),
+    /// The deadline passed.
+    Deadline,
+    /// A call failed (reported): whatever depended on it is tried again.
+    Failed,
+}
+
+/// The monotonic clock, in milliseconds.
+fn now_ms() -> u64 {
+    sys::monotonic_ms()
+}
 
 /// What the supervisor knows besides the Plan.
 pub struct Supervision {
@@ -48,13 +74,18 @@ pub fn supervise(
     mut relay: Option<&mut Relay>,
 ) -> ChildFate {
     let child = state.child;
+    // When to reap again after a failed wait4 (its SIGCHLD was read).
+    let mut retry = None;
     let (fate, others_left) = loop {
-        let Some(info) = next_event(signals, None, relay.as_deref_mut()) else {
-            continue;
+        let signo = match next_event(signals, retry, relay.as_deref_mut()) {
+            Event::Signal(info) => info.signo,
+            // Reap again: a failed call may have cost a SIGCHLD.
+            Event::Deadline | Event::Failed => SIGCHLD,
         };
-        match plan.policy.action(info.signo) {
+        match plan.policy.action(signo) {
             SignalAction::Reap => {
                 let reaped = reap_all(plan, child);
+                retry = reaped.failed.then(|| now_ms() + RETRY_MS);
                 if let Some(fate) = reaped.main {
                     break (fate, reaped.children_left);
                 }
@@ -62,20 +93,19 @@ pub fn supervise(
             // With a relay, the command's terminal takes the new size and
             // signals its own foreground group.
             SignalAction::Forward
-                if info.signo == SIGWINCH
-                    && relay.as_deref().is_some_and(Relay::copy_window_size) => {}
+                if signo == SIGWINCH && relay.as_deref().is_some_and(Relay::copy_window_size) => {}
             SignalAction::Forward => {
-                let bit = 1u64 << (info.signo % 64);
+                let bit = 1u64 << (signo % 64);
                 if state.swallow & bit != 0 {
                     state.swallow &= !bit;
                     if plan.verbosity >= 2 {
                         say(
                             b"dropping \x01 (from handing the terminal over)",
-                            &[Part::Signal(info.signo)],
+                            &[Part::Signal(signo)],
                         );
                     }
                 } else {
-                    forward(plan, &state, info.signo);
+                    forward(plan, &state, signo);
                 }
             }
             SignalAction::Ignore => {}
@@ -97,30 +127,45 @@ pub fn supervise(
     fate
 }
 
-/// Reports a failed call of the loop, then pauses, so that a call that
-/// fails for good cannot spin. The caller retries (see the module's doc).
+/// Reports a failed call of the loop, unless `failing` says this run of
+/// failures was reported already.
 #[cold]
 // Not inlined: keeps the message's line buffer off the event loop's frame.
 #[inline(never)]
-fn warn_and_pause(step: &'static [u8], errno: Errno) {
-    Error::step(step, errno).report();
-    let pause = rustix::time::Timespec {
-        tv_sec: 0,
-        tv_nsec: 100_000_000,
-    };
-    let _ = rustix::thread::nanosleep(&pause);
+fn warn_once(failing: &AtomicBool, step: &'static [u8], errno: Errno) {
+    if !failing.swap(true, Ordering::Relaxed) {
+        Error::step(step, errno).report();
+    }
 }
 
-fn next_signal(signals: &OwnedFd) -> SignalInfo {
+/// The next signal from the signalfd; `None` when reading it failed
+/// (reported, after a pause, so that a read that fails for good cannot
+/// spin).
+fn read_signal(signals: &OwnedFd) -> Option<SignalInfo> {
     let mut record = [0u8; SIGNALFD_SIGINFO_SIZE];
     loop {
-        match rustix::io::read(signals, &mut record) {
-            Ok(SIGNALFD_SIGINFO_SIZE) => return SignalInfo::from_bytes(&record),
-            Ok(_) => warn_and_pause(b"reading the signalfd", Errno::IO),
-            Err(Errno::INTR) => {}
-            Err(errno) => warn_and_pause(b"reading the signalfd", errno),
-        }
+        let errno = match rustix::io::read(signals, &mut record) {
+            Ok(SIGNALFD_SIGINFO_SIZE) => {
+                READ_FAILING.store(false, Ordering::Relaxed);
+                return Some(SignalInfo::from_bytes(&record));
+            }
+            Ok(_) => Errno::IO,
+            Err(Errno::INTR) => continue,
+            Err(errno) => errno,
+        };
+        warn_once(&READ_FAILING, b"reading the signalfd", errno);
+        pause();
+        return None;
     }
+}
+
+/// Waits `RETRY_MS`.
+fn pause() {
+    let pause = rustix::time::Timespec {
+        tv_sec: 0,
+        tv_nsec: RETRY_MS as i64 * 1_000_000,
+    };
+    let _ = rustix::thread::nanosleep(&pause);
 }
 
 /// What `signo` is sent as, or `None` when a rewrite drops it. In setsid
@@ -184,45 +229,48 @@ struct Reaped {
     main: Option<ChildFate>,
     /// Children are left that have not exited.
     children_left: bool,
+    /// wait4 failed (reported): reap again soon.
+    failed: bool,
 }
 
-/// Reaps every child that has exited. A failed `wait4` is reported and
-/// tried again: its SIGCHLD has been read, and no other may come.
+/// Reaps every child that has exited. A failed `wait4` is reported, and
+/// the caller tries again soon: its SIGCHLD has been read, and no other may
+/// come.
 fn reap_all(plan: &Plan, child: i32) -> Reaped {
-    let mut main = None;
+    let mut reaped = Reaped {
+        main: None,
+        children_left: true,
+        failed: false,
+    };
     loop {
         let (pid, status) = match wait(WaitOptions::NOHANG) {
-            Ok(Some(reaped)) => reaped,
-            Ok(None) => {
-                return Reaped {
-                    main,
-                    children_left: true,
-                }
-            }
+            Ok(Some(found)) => found,
+            Ok(None) => break,
             Err(Errno::CHILD) => {
-                return Reaped {
-                    main,
-                    children_left: false,
-                }
+                reaped.children_left = false;
+                break;
             }
             Err(Errno::INTR) => continue,
             Err(errno) => {
-                warn_and_pause(b"wait4", errno);
-                continue;
+                warn_once(&WAIT_FAILING, b"wait4", errno);
+                reaped.failed = true;
+                return reaped;
             }
         };
         let pid = pid.as_raw_nonzero().get();
         if pid == child {
-            main = match (status.exit_status(), status.terminating_signal()) {
+            reaped.main = match (status.exit_status(), status.terminating_signal()) {
                 (Some(code), _) => Some(ChildFate::Exited(code)),
                 (None, Some(signo)) => Some(ChildFate::Killed(signo as u32)),
                 // Stopped or continued: not an exit (WUNTRACED is not asked for).
-                _ => main,
+                _ => reaped.main,
             };
         } else if plan.warn_reaped || plan.verbosity >= 2 {
             say(b"reaped orphan pid \x01", &[Part::Number(i64::from(pid))]);
         }
     }
+    WAIT_FAILING.store(false, Ordering::Relaxed);
+    reaped
 }
 
 fn report_fate(plan: &Plan, child: i32, fate: ChildFate) {
@@ -295,7 +343,9 @@ fn shut_down(plan: &Plan, signals: &OwnedFd, mut relay: Option<&mut Relay>) {
         pid1: getpid().is_init(),
         termed: heapless::Vec::new(),
     };
-    let mut timer = None;
+    // When the grace runs out, and when to reap again after a failed wait4.
+    let mut grace_end = None;
+    let mut retry = None;
     let mut phase = Phase::Waiting;
     // Without --wait-all the grace starts at once, as if asked to end.
     let mut event = if plan.wait_all { None } else { Some(SIGTERM) };
@@ -303,7 +353,9 @@ fn shut_down(plan: &Plan, signals: &OwnedFd, mut relay: Option<&mut Relay>) {
         if let Some(signo) = event {
             let terminating = is_terminating(signo);
             if signo == SIGCHLD {
-                if !reap_all(plan, 0).children_left {
+                let reaped = reap_all(plan, 0);
+                retry = reaped.failed.then(|| now_ms() + RETRY_MS);
+                if !reaped.children_left {
                     return;
                 }
                 // Orphans re-parented since get what the rest got.
@@ -334,21 +386,13 @@ fn shut_down(plan: &Plan, signals: &OwnedFd, mut relay: Option<&mut Relay>) {
                     }
                 }
                 phase = Phase::Grace;
-                match grace_timer(plan.grace_ms) {
-                    Ok(grace) => timer = Some(grace),
-                    // No timer, no grace: KILL what is left at once.
-                    Err(errno) => {
-                        Error::step(b"timerfd", errno).report();
-                        event = Some(0);
-                        continue;
-                    }
-                }
+                grace_end = Some(now_ms() + u64::from(plan.grace_ms));
             } else if (terminating || signo == 0) && phase == Phase::Grace {
                 // The grace is over (0), or a second signal cuts it short.
                 if plan.verbosity >= 1 {
                     say(b"grace over: sending SIGKILL to what is left", &[]);
                 }
-                timer = None;
+                grace_end = None;
                 phase = Phase::Killing;
                 if !rest.signal(SIGKILL, false) {
                     return;
@@ -359,57 +403,51 @@ fn shut_down(plan: &Plan, signals: &OwnedFd, mut relay: Option<&mut Relay>) {
                 }
             }
         }
-        // 0 stands for the timer.
-        event = Some(
-            next_event(signals, timer.as_ref(), relay.as_deref_mut()).map_or(0, |info| info.signo),
-        );
+        let deadline = match (grace_end, retry) {
+            (Some(grace), Some(retry)) => Some(grace.min(retry)),
+            (grace, retry) => grace.or(retry),
+        };
+        // 0 stands for the end of the grace; a retry, or a failed call,
+        // reaps again.
+        event = Some(match next_event(signals, deadline, relay.as_deref_mut()) {
+            Event::Signal(info) => info.signo,
+            Event::Deadline if grace_end.is_some_and(|end| now_ms() >= end) => 0,
+            Event::Deadline | Event::Failed => SIGCHLD,
+        });
     }
 }
 
-/// A timerfd that fires once, `millis` from now.
-// Not inlined: keeps the timer's set-up off the shutdown loop's path.
-#[inline(never)]
-fn grace_timer(millis: u32) -> Result<OwnedFd, Errno> {
-    use rustix::time::{
-        timerfd_create, timerfd_settime, Itimerspec, TimerfdClockId, TimerfdFlags,
-        TimerfdTimerFlags, Timespec,
-    };
-    let timer = timerfd_create(TimerfdClockId::Monotonic, TimerfdFlags::CLOEXEC)?;
-    let spec = Itimerspec {
-        it_interval: Timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        },
-        it_value: Timespec {
-            tv_sec: i64::from(millis / 1000),
-            tv_nsec: i64::from(millis % 1000) * 1_000_000,
-        },
-    };
-    timerfd_settime(&timer, TimerfdTimerFlags::empty(), &spec)?;
-    Ok(timer)
-}
-
-/// The next signal, or `None` when `timer` fires first. The relay, when
-/// there is one, is served meanwhile.
-fn next_event(
-    signals: &OwnedFd,
-    timer: Option<&OwnedFd>,
-    mut relay: Option<&mut Relay>,
-) -> Option<SignalInfo> {
-    if timer.is_none() && relay.is_none() {
-        return Some(next_signal(signals));
+/// The next signal, or `Deadline` once `deadline` (on `now_ms`'s clock)
+/// has passed, or `Failed` when a call failed (reported, after a pause).
+/// The relay, when there is one, is served meanwhile.
+fn next_event(signals: &OwnedFd, deadline: Option<u64>, mut relay: Option<&mut Relay>) -> Event {
+    if deadline.is_none() && relay.is_none() {
+        return read_signal(signals).map_or(Event::Failed, Event::Signal);
     }
-    // Fixed slots: signals, timer, master, stdin. An unused slot polls the
+    // Fixed slots: signals, master, stdin. An unused slot polls the
     // signalfd for nothing, which never reports.
     let unused = signals.as_fd();
     loop {
-        let (master, input, timeout) = match relay.as_deref() {
+        let (master, input, mut timeout) = match relay.as_deref() {
             Some(relay) => relay.interest(),
             None => (PollFlags::empty(), PollFlags::empty(), None),
         };
+        if let Some(deadline) = deadline {
+            let left = deadline.saturating_sub(now_ms());
+            if left == 0 {
+                return Event::Deadline;
+            }
+            let left = rustix::time::Timespec {
+                tv_sec: (left / 1000) as i64,
+                tv_nsec: (left % 1000) as i64 * 1_000_000,
+            };
+            timeout = Some(match timeout {
+                Some(relay) if (relay.tv_sec, relay.tv_nsec) < (left.tv_sec, left.tv_nsec) => relay,
+                _ => left,
+            });
+        }
         let mut fds = [
             PollFd::new(signals, PollFlags::IN),
-            slot(timer.map(AsFd::as_fd), PollFlags::IN, unused),
             slot(relay.as_deref().map(Relay::master), master, unused),
             slot(Some(stdin()), input, unused),
         ];
@@ -417,21 +455,19 @@ fn next_event(
             Ok(_) => {}
             Err(Errno::INTR) => continue,
             Err(errno) => {
-                warn_and_pause(b"poll", errno);
-                continue;
+                warn_once(&READ_FAILING, b"poll", errno);
+                pause();
+                return Event::Failed;
             }
         }
-        let [signalled, timed_out, master, input] = fds.map(|fd| fd.revents());
+        let [signalled, master, input] = fds.map(|fd| fd.revents());
         if let Some(relay) = relay.as_deref_mut() {
             relay.service(master, input);
         }
         // Signals first: a reap that empties the tree ends things before
-        // the timer could send a needless KILL.
+        // the deadline could send a needless KILL.
         if !signalled.is_empty() {
-            return Some(next_signal(signals));
-        }
-        if !timed_out.is_empty() {
-            return None;
+            return read_signal(signals).map_or(Event::Failed, Event::Signal);
         }
     }
 }

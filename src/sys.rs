@@ -212,6 +212,26 @@ pub fn exit(code: i32) -> ! {
     }
 }
 
+/// CLOCK_MONOTONIC in milliseconds, by the raw syscall: rustix's
+/// `clock_gettime` brings in its vDSO lookup, which the shutdown's few
+/// calls do not need.
+pub fn monotonic_ms() -> u64 {
+    let mut now = linux_raw_sys::general::__kernel_timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one kernel timespec through a pointer to
+    // our local, and cannot fail for CLOCK_MONOTONIC with a valid pointer.
+    unsafe {
+        sc::syscall!(
+            CLOCK_GETTIME,
+            linux_raw_sys::general::CLOCK_MONOTONIC as usize,
+            &mut now as *mut linux_raw_sys::general::__kernel_timespec
+        )
+    };
+    now.tv_sec as u64 * 1000 + now.tv_nsec as u64 / 1_000_000
+}
+
 /// `kill(pid, signo)` for any signal number, real-time ones included, and any
 /// pid form (`-pgid` for a group, `-1` for everything we may signal).
 pub fn kill(pid: i32, signo: u32) -> Result<(), Errno> {

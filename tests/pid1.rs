@@ -604,23 +604,47 @@ fn failures_after_the_spawn_are_reported_and_retried() {
         return;
     }
     let usher = usher();
-    // usher's reads: the spawn's report pipe, then the signalfd.
-    for (call, when, message) in [
-        ("wait4", "1", "usher: wait4: I/O error"),
-        ("read", "2", "usher: reading the signalfd: I/O error"),
-        ("wait4", "1..3", "usher: wait4: I/O error"),
-    ] {
-        let output = std::process::Command::new("/usr/bin/strace")
+    let traced = |call: &str, when: &str| {
+        let mut command = std::process::Command::new("/usr/bin/strace");
+        command
             .args(["-qq", "-o", "/dev/null", "-e"])
             .arg(format!("trace={call}"))
             .arg("-e")
             .arg(format!("inject={call}:error=EIO:when={when}"))
-            .arg(&usher)
+            .arg(&usher);
+        command
+    };
+    // usher's reads: the spawn's report pipe, then the signalfd. A run of
+    // failures is one line, not one per retry.
+    for (call, when, message) in [
+        ("wait4", "1", "usher: wait4: I/O error"),
+        ("read", "2", "usher: reading the signalfd: I/O error"),
+        ("wait4", "1..10", "usher: wait4: I/O error"),
+        ("read", "2..10", "usher: reading the signalfd: I/O error"),
+    ] {
+        let output = traced(call, when)
             .args(["--", "sh", "-c", "sleep 0.1; exit 3"])
             .output()
             .expect("strace");
         let stderr = stderr(&output);
         assert_eq!(code(&output), 3, "{call} when={when}: {stderr}");
-        assert!(stderr.contains(message), "{call} when={when}: {stderr}");
+        assert_eq!(stderr, format!("{message}\n"), "{call} when={when}");
     }
+    // While wait4 keeps failing, signals are still forwarded: an orphan's
+    // SIGCHLD meets a failing wait4, then TERM to usher reaches the child.
+    let running = traced("wait4", "1..20")
+        .args([
+            "--",
+            "sh",
+            "-c",
+            "(sleep 0 &); trap 'exit 42' TERM; while :; do sleep 0.05; done",
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("strace");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let usher_pid = first_child_of(running.id() as i32).expect("usher under strace");
+    send(usher_pid, 15);
+    let output = running.wait_with_output().expect("wait");
+    assert_eq!(code(&output), 42, "{}", stderr(&output));
 }
