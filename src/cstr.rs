@@ -27,6 +27,14 @@ pub fn until_nul(bytes: &[u8]) -> Option<&CStr> {
     Some(unsafe { CStr::from_bytes_with_nul_unchecked(&bytes[..=end]) })
 }
 
+/// Whether `bytes` holds a NUL, which no C string's bytes can equal: the
+/// in-place comparisons below rely on its absence to stop at the entry's
+/// own NUL. A plain loop: `contains` would bring in core's memchr.
+#[allow(clippy::manual_contains)]
+fn has_nul(bytes: &[u8]) -> bool {
+    bytes.iter().any(|&byte| byte == 0)
+}
+
 /// A NULL-terminated array of C strings, borrowed for `'a`: the `argv` and
 /// `envp` that the C start hands to `main`, or a [`CStrList`]'s array. Its
 /// tails are still NULL-terminated arrays, which is how the command's argv
@@ -80,17 +88,21 @@ impl<'a> CStrArray<'a> {
     /// entries are compared byte by byte in place: building a `CStr` for each
     /// would take a `strlen` of every entry on every lookup.
     pub fn value_of(&self, name: &[u8]) -> Option<&'a [u8]> {
+        if has_nul(name) {
+            return None;
+        }
         (0..self.len).find_map(|index| {
             // SAFETY: `index < len`: the slot holds a valid NUL-terminated
-            // string. The loop stops at its NUL (which never counts as a
-            // match, even for a NUL in `name`), or earlier at a mismatch, so
-            // no byte past it is read.
+            // string. The loop stops at its NUL, or earlier at a mismatch (a
+            // NUL never equals a name byte, which has none, or `=`), so no
+            // byte past it is read.
             let entry = unsafe { *self.ptr.add(index) } as *const u8;
-            let matched = name.iter().chain(b"=").enumerate().all(|(at, &wanted)| {
+            let matched = name
+                .iter()
+                .chain(b"=")
+                .enumerate()
                 // SAFETY: as above: `at` never passes the entry's NUL.
-                let byte = unsafe { *entry.add(at) };
-                byte != 0 && byte == wanted
-            });
+                .all(|(at, &wanted)| unsafe { *entry.add(at) } == wanted);
             matched.then(|| {
                 // SAFETY: the name and `=` matched, so the value starts right
                 // after them, inside the same NUL-terminated string.
@@ -103,15 +115,19 @@ impl<'a> CStrArray<'a> {
     /// its index. Compared in place, as in `value_of`: only a match is
     /// measured with `strlen`.
     pub fn next_with_prefix(&self, prefix: &[u8], start: usize) -> Option<(usize, &'a [u8])> {
+        if has_nul(prefix) {
+            return None;
+        }
         (start..self.len).find_map(|index| {
             // SAFETY: as in `value_of`: the slot holds a valid NUL-terminated
-            // string, and the comparison stops at its NUL or sooner.
+            // string, and the comparison stops at its NUL or sooner (a NUL
+            // never equals a byte of the prefix, which has none).
             let entry = unsafe { *self.ptr.add(index) } as *const u8;
-            let matched = prefix.iter().enumerate().all(|(at, &wanted)| {
+            let matched = prefix
+                .iter()
+                .enumerate()
                 // SAFETY: as above: `at` never passes the entry's NUL.
-                let byte = unsafe { *entry.add(at) };
-                byte != 0 && byte == wanted
-            });
+                .all(|(at, &wanted)| unsafe { *entry.add(at) } == wanted);
             // SAFETY: the entry is a valid NUL-terminated string.
             matched.then(|| (index, unsafe { CStr::from_ptr(entry.cast()) }.to_bytes()))
         })
