@@ -50,7 +50,7 @@ unit:
 e2e: build
 	$(CARGO) build --example probe
 	@echo "TEST_USHER_BIN=$(CURDIR)/$(BIN) $(CARGO) test --test '*'  (TMPDIR of its own; shared lock on /tmp, see integration/lib.sh)"
-	@flock -s /tmp sh -c 'tmp=$$(mktemp -d /tmp/usher-e2e.XXXXXX) && trap "rm -rf --one-file-system $$tmp" EXIT && \
+	@flock -s /tmp sh -c 'tmp=$$(mktemp -d /tmp/usher-e2e.XXXXXX) && chmod 755 $$tmp && trap "rm -rf --one-file-system $$tmp" EXIT && \
 	TMPDIR=$$tmp TEST_USHER_BIN=$(CURDIR)/$(BIN) $(CARGO) test --test "*"'
 
 integration: runc docker hygiene

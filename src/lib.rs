@@ -32,10 +32,10 @@ pub mod user;
 use cli::{Action, Text};
 use core::ffi::CStr;
 use cstr::{CStrArray, CStrList};
+use env::EnvEdit;
 use env::Environment;
-use env::{Edits, EnvEdit};
 use error::{say, write_all, Line, Part, Stream};
-use plan::{Personality, Plan};
+use plan::{Lists, Personality, Plan};
 use rustix::io::Errno;
 use setup::users::Switch;
 use setup::Prepared;
@@ -43,9 +43,9 @@ use spawn::path::Hint;
 use spawn::{ChildSetup, ChildStep, SpawnError};
 use user::spec::{Credentials, Split};
 
-/// Runs usher and returns its exit code. `edits` is empty storage for the
-/// environment options, which parsing fills.
-pub fn run<'a>(argv: CStrArray<'a>, envp: CStrArray<'a>, edits: &mut Edits<'a>) -> i32 {
+/// Runs usher and returns its exit code. `lists` is empty storage for the
+/// environment options and the mounts, which parsing fills.
+pub fn run<'a>(argv: CStrArray<'a>, envp: CStrArray<'a>, lists: &mut Lists<'a>) -> i32 {
     if setup::installed_setuid() {
         say(
             b"refusing to run from a setuid or setgid file; reinstall without those bits (chmod ug-s)",
@@ -55,7 +55,7 @@ pub fn run<'a>(argv: CStrArray<'a>, envp: CStrArray<'a>, edits: &mut Edits<'a>) 
     }
     // 1. Parse: argv and the environment become the Plan and the edits.
     let mut plan = Plan::new(Personality::Native, 0);
-    match cli::parse(&argv, &envp, &mut plan, edits) {
+    match cli::parse(&argv, &envp, &mut plan, lists) {
         Action::Run => {}
         Action::Print { text, stream } => {
             print_text(text, stream);
@@ -69,7 +69,15 @@ pub fn run<'a>(argv: CStrArray<'a>, envp: CStrArray<'a>, edits: &mut Edits<'a>) 
             return 1;
         }
     }
-    let (plan, edits, command) = (&plan, &*edits, argv.tail(plan.command));
+    // 1b. --root: the outer usher starts the inner one in the new root and
+    // namespaces and ends with its status; the inner one goes on, as PID 1.
+    if plan.sandbox.root.is_some() {
+        match setup::sandbox::enter(&plan, lists) {
+            setup::sandbox::Role::Outer(code) => return i32::from(code),
+            setup::sandbox::Role::Inner { user_ns } => plan.sandbox.user_ns = user_ns,
+        }
+    }
+    let (plan, edits, command) = (&plan, &lists.edits, argv.tail(plan.command));
     // gosu and su-exec: the user, HOME, then the command in this process.
     if plan.execs_in_place() {
         let code = with_credentials(plan, &mut |credentials| {
@@ -147,8 +155,20 @@ fn with_looked_up_user(
             return 1;
         }
     };
+    // A rootless sandbox maps uid 0 and gid 0 alone, and usher is both:
+    // that is the one user it can run as, and it already is.
+    if plan.sandbox.user_ns {
+        if credentials.uid != 0 || credentials.gid != 0 {
+            say(
+                b"--user \x01: only uid 0 and gid 0 exist in a rootless --root sandbox",
+                &[Part::Bytes(spec)],
+            );
+            return 1;
+        }
+        credentials.switch = false;
+    }
     // gosu and su-exec always switch, as their peers do.
-    if !plan.execs_in_place() {
+    else if !plan.execs_in_place() {
         match setup::users::switch_needed(&credentials) {
             Switch::Already => credentials.switch = false,
             Switch::Permitted => {}

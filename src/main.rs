@@ -6,7 +6,7 @@
 
 use core::ffi::{c_char, c_int};
 use usher::cstr::CStrArray;
-use usher::env::Edits;
+use usher::plan::Lists;
 use usher::sys;
 
 // musl's static C start, memcpy and friends.
@@ -25,16 +25,17 @@ pub unsafe extern "C" fn main(
     // NUL-terminated strings that stay valid and unchanged for the whole
     // process; usher never writes to them.
     let (argv, envp) = unsafe { (CStrArray::from_raw(argv), CStrArray::from_raw(envp)) };
-    // The environment options, in static storage: zero-fill pages that cost
-    // nothing until an option is pushed, where a stack frame would take its
-    // whole size from every run's stack. Its section comes last in .bss
-    // (linker/layout.ld), after the variables musl's start writes.
+    // The environment options and the mounts, in static storage: zero-fill
+    // pages that cost nothing until an option is pushed, where a stack frame
+    // would take its whole size from every run's stack. Their section is a
+    // segment of its own (linker/layout.ld), apart from the data musl's
+    // start writes.
     #[link_section = ".bss.usher_storage"]
-    static mut EDITS: Edits<'static> = Edits::new();
+    static mut LISTS: Lists<'static> = Lists::new();
     // SAFETY: `main` runs once, on usher's only thread, so this is the one
-    // reference to EDITS there will ever be.
-    let edits = unsafe { &mut *core::ptr::addr_of_mut!(EDITS) };
-    sys::exit(usher::run(argv, envp, edits))
+    // reference to LISTS there will ever be.
+    let lists = unsafe { &mut *core::ptr::addr_of_mut!(LISTS) };
+    sys::exit(usher::run(argv, envp, lists))
 }
 
 #[panic_handler]

@@ -2,6 +2,7 @@
 //! whatever personality produced it. One engine runs every Plan. Also the pure
 //! rules that turn a child's fate into usher's exit code.
 
+use crate::env::Edits;
 use crate::signal::{Policy, Rewrites};
 use crate::text::basename;
 use rustix::io::Errno;
@@ -110,6 +111,8 @@ pub struct Plan<'a> {
     /// The child's environment or arguments are edited (an environment
     /// option, or `USHER_` variables to leave out): planned before the spawn.
     pub edits_env: bool,
+    /// `--root` and its options.
+    pub sandbox: Sandbox<'a>,
 }
 
 impl<'a> Plan<'a> {
@@ -134,6 +137,16 @@ impl<'a> Plan<'a> {
             wait_all: false,
             pty: false,
             edits_env: false,
+            sandbox: Sandbox {
+                root: None,
+                hostname: None,
+                no_mounts: false,
+                skip_chdir: false,
+                ro_root: false,
+                share: Namespaces(0),
+                unshare: Namespaces(0),
+                user_ns: false,
+            },
         }
     }
 
@@ -164,6 +177,87 @@ impl<'a> Plan<'a> {
             (Personality::Tini, _) => 1,
         }
     }
+}
+
+/// A mount asked for on the command line or in a twin, in order (`--root`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum MountOpt {
+    /// `-B SRC[:DEST]`: a bind (or a fresh `proc`, `sysfs`, `tmpfs`).
+    Bind,
+    /// `-R SRC[:DEST]`: a recursive bind.
+    RBind,
+    /// `--ro SRC[:DEST]`: a recursive bind, read-only all the way down.
+    ReadOnly,
+    /// `--tmpfs DEST`.
+    Tmpfs,
+}
+
+/// Most mounts one run may ask for (argv and twins together).
+pub const MOUNT_CAPACITY: usize = 64;
+
+/// The mounts as given, in order.
+pub type Mounts<'a> = heapless::Vec<(MountOpt, &'a [u8]), MOUNT_CAPACITY>;
+
+/// The lists that parsing fills beside the Plan, too big for it: storage
+/// that `main` hands to `run`.
+pub struct Lists<'a> {
+    pub edits: Edits<'a>,
+    pub mounts: Mounts<'a>,
+}
+
+impl Lists<'_> {
+    pub const fn new() -> Self {
+        Lists {
+            edits: Edits::new(),
+            mounts: Mounts::new(),
+        }
+    }
+}
+
+impl Default for Lists<'_> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A set of namespaces, as `CLONE_NEW*` bits (`--share`, `--unshare`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Namespaces(pub u32);
+
+impl Namespaces {
+    pub const MOUNT: u32 = linux_raw_sys::general::CLONE_NEWNS;
+    pub const UTS: u32 = linux_raw_sys::general::CLONE_NEWUTS;
+    pub const IPC: u32 = linux_raw_sys::general::CLONE_NEWIPC;
+    pub const PID: u32 = linux_raw_sys::general::CLONE_NEWPID;
+    pub const NET: u32 = linux_raw_sys::general::CLONE_NEWNET;
+    pub const USER: u32 = linux_raw_sys::general::CLONE_NEWUSER;
+    pub const CGROUP: u32 = linux_raw_sys::general::CLONE_NEWCGROUP;
+    pub const TIME: u32 = 0x80;
+
+    pub fn has(self, flag: u32) -> bool {
+        self.0 & flag != 0
+    }
+}
+
+/// What `--root` asks for besides the mounts.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Sandbox<'a> {
+    /// The new root (`--root DIR`).
+    pub root: Option<&'a [u8]>,
+    pub hostname: Option<&'a [u8]>,
+    /// `--no-mounts`: none of the default mounts.
+    pub no_mounts: bool,
+    /// `--skip-chdir`: the same directory inside the new root.
+    pub skip_chdir: bool,
+    /// `--ro-root`: the root mount itself read-only.
+    pub ro_root: bool,
+    /// `--share`: the caller's namespaces kept.
+    pub share: Namespaces,
+    /// `--unshare`: namespaces added.
+    pub unshare: Namespaces,
+    /// Set by the inner usher, not parsed: it runs in a user namespace of
+    /// its own (rootless), where only uid 0 and gid 0 exist.
+    pub user_ns: bool,
 }
 
 /// How the main child ended.

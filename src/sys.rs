@@ -185,11 +185,103 @@ pub fn signalfd(set: SigSet) -> Result<OwnedFd, Errno> {
 /// module), never a musl function: musl's per-thread state is a copy that
 /// still describes the parent (its thread id, for one).
 pub unsafe fn fork() -> Result<Option<i32>, Errno> {
-    let sigchld = linux_raw_sys::general::SIGCHLD as usize;
+    // SAFETY: the caller keeps fork's contract, which is clone's.
+    unsafe { clone(0) }
+}
+
+/// `clone(flags | SIGCHLD)` with no new stack: fork, into the new
+/// namespaces that `flags` (`CLONE_NEW*`) asks for.
+///
+/// # Safety
+/// As for [`fork`]: the process's only thread; in the child, only raw
+/// syscalls (rustix and this module) until it execs or exits.
+pub unsafe fn clone(flags: u32) -> Result<Option<i32>, Errno> {
+    let flags = flags as usize | linux_raw_sys::general::SIGCHLD as usize;
     // SAFETY: with no CLONE_VM and a NULL stack, clone behaves as fork: the
     // child gets a copy of our address space and continues from here.
-    let pid = check(unsafe { sc::syscall!(CLONE, sigchld, 0usize, 0usize, 0usize, 0usize) })?;
+    let pid = check(unsafe { sc::syscall!(CLONE, flags, 0usize, 0usize, 0usize, 0usize) })?;
     Ok(if pid == 0 { None } else { Some(pid as i32) })
+}
+
+/// `mount_setattr(fd, "", AT_EMPTY_PATH [| AT_RECURSIVE])` setting
+/// MOUNT_ATTR_RDONLY: the mount (and with `recursive`, every submount)
+/// read-only. rustix has no wrapper for it.
+pub fn mount_read_only(fd: BorrowedFd<'_>, recursive: bool) -> Result<(), Errno> {
+    #[repr(C)]
+    struct MountAttr {
+        attr_set: u64,
+        attr_clr: u64,
+        propagation: u64,
+        userns_fd: u64,
+    }
+    let attr = MountAttr {
+        attr_set: u64::from(linux_raw_sys::general::MOUNT_ATTR_RDONLY),
+        attr_clr: 0,
+        propagation: 0,
+        userns_fd: 0,
+    };
+    let mut flags = linux_raw_sys::general::AT_EMPTY_PATH as usize;
+    if recursive {
+        flags |= linux_raw_sys::general::AT_RECURSIVE as usize;
+    }
+    // SAFETY: the path is a static empty C string, the attr pointer is to a
+    // live mount_attr of the size passed; the kernel only reads both.
+    check(unsafe {
+        sc::syscall!(
+            MOUNT_SETATTR,
+            fd.as_raw_fd() as usize,
+            c"".as_ptr(),
+            flags,
+            &attr as *const MountAttr,
+            core::mem::size_of::<MountAttr>()
+        )
+    })?;
+    Ok(())
+}
+
+/// Brings up the loopback interface of this network namespace (`lo`,
+/// IFF_UP), as `ip link set lo up` does, with two ioctls on a socket.
+pub fn loopback_up() -> Result<(), Errno> {
+    #[repr(C)]
+    struct IfReq {
+        name: [u8; 16],
+        flags: u16,
+        _pad: [u8; 22],
+    }
+    let mut request = IfReq {
+        name: [0; 16],
+        flags: 0,
+        _pad: [0; 22],
+    };
+    request.name[..2].copy_from_slice(b"lo");
+    let (domain, kind) = (
+        linux_raw_sys::net::AF_INET as usize,
+        linux_raw_sys::net::SOCK_DGRAM as usize | linux_raw_sys::general::O_CLOEXEC as usize,
+    );
+    // SAFETY: socket takes integers; the kernel returns a descriptor we own.
+    let socket = check(unsafe { sc::syscall!(SOCKET, domain, kind, 0usize) })?;
+    // SAFETY: the kernel just returned this descriptor; nothing else owns it.
+    let socket = unsafe { OwnedFd::from_raw_fd(socket as i32) };
+    let raw = socket.as_raw_fd() as usize;
+    const SIOCGIFFLAGS: usize = 0x8913;
+    const SIOCSIFFLAGS: usize = 0x8914;
+    const IFF_UP: u16 = 1;
+    // SAFETY: both ioctls read and write one live `struct ifreq` (40 bytes).
+    check(unsafe { sc::syscall!(IOCTL, raw, SIOCGIFFLAGS, &mut request as *mut IfReq) })?;
+    request.flags |= IFF_UP;
+    // SAFETY: as above.
+    check(unsafe { sc::syscall!(IOCTL, raw, SIOCSIFFLAGS, &mut request as *mut IfReq) })?;
+    Ok(())
+}
+
+/// The current directory, into `buffer` (without its NUL); `None` when it
+/// does not fit or is unreachable.
+pub fn current_dir(buffer: &mut [u8]) -> Option<&[u8]> {
+    // SAFETY: getcwd writes at most `len` bytes into a live buffer.
+    let len = check(unsafe { sc::syscall!(GETCWD, buffer.as_mut_ptr(), buffer.len()) }).ok()?;
+    // The kernel counts the NUL; an unreachable directory starts with '('.
+    let path = buffer.get(..len.checked_sub(1)?)?;
+    path.starts_with(b"/").then_some(path)
 }
 
 /// `execve`; returns only on failure, with the errno.

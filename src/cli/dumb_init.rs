@@ -6,9 +6,9 @@
 use super::options::{names, parse_argv, prefix_of, Names, Parsed, HELP as HELP_ID};
 use super::options::{REWRITE, SINGLE_CHILD, VERBOSE, VERSION as VERSION_ID};
 use super::{Action, Arguments, ErrorKind, Opt, Text};
-use crate::env::{Edits, Environment};
+use crate::env::Environment;
 use crate::error::Stream;
-use crate::plan::{Plan, Subreaper};
+use crate::plan::{Lists, Plan, Subreaper};
 
 /// dumb-init's names, by the ids of the native options (see `options`).
 pub(super) const NAMES: Names = names!(
@@ -25,7 +25,7 @@ pub(super) const NAMES: Names = names!(
 /// The options, then the variables. Help and version go to stderr with
 /// status 0, and a missing command prints the short usage with status 1,
 /// as dumb-init does.
-pub fn parse<'a, A, E>(args: &A, env: &E, plan: &mut Plan<'a>, edits: &mut Edits<'a>) -> Action<'a>
+pub fn parse<'a, A, E>(args: &A, env: &E, plan: &mut Plan<'a>, lists: &mut Lists<'a>) -> Action<'a>
 where
     A: Arguments<'a> + ?Sized,
     E: Environment<'a> + ?Sized,
@@ -34,7 +34,7 @@ where
     let name = args.arg(0);
     plan.setsid = true;
     plan.subreaper = Subreaper::Off;
-    match parse_argv(args, plan, edits, &NAMES) {
+    match parse_argv(args, plan, lists, &NAMES) {
         Ok(Parsed::Print(id)) => {
             return Action::Print {
                 text: if id == HELP_ID {

@@ -13,9 +13,9 @@ pub mod tini;
 
 pub use parser::{Arg, Arguments, CliError, ErrorKind, Opt, Parser};
 
-use crate::env::{Edits, Environment};
+use crate::env::Environment;
 use crate::error::Stream;
-use crate::plan::{Personality, Plan};
+use crate::plan::{Lists, Personality, Plan};
 
 /// What the command line asks for.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -77,7 +77,7 @@ impl Text<'_> {
 /// for `Action::Run`. This is the one walk over the options and their
 /// twins: nothing later reads argv for an option. The Plan is filled in
 /// place, never moved.
-pub fn parse<'a, A, E>(args: &A, env: &E, plan: &mut Plan<'a>, edits: &mut Edits<'a>) -> Action<'a>
+pub fn parse<'a, A, E>(args: &A, env: &E, plan: &mut Plan<'a>, lists: &mut Lists<'a>) -> Action<'a>
 where
     A: Arguments<'a> + ?Sized,
     E: Environment<'a> + ?Sized,
@@ -89,9 +89,9 @@ where
     };
     plan.personality = Personality::from_invocation(argv0);
     match plan.personality {
-        Personality::Native => native::parse(args, env, plan, edits),
-        Personality::Tini => tini::parse(args, env, plan, edits),
-        Personality::DumbInit => dumb_init::parse(args, env, plan, edits),
+        Personality::Native => native::parse(args, env, plan, lists),
+        Personality::Tini => tini::parse(args, env, plan, lists),
+        Personality::DumbInit => dumb_init::parse(args, env, plan, lists),
         _ => gosu::parse(args, plan),
     }
 }
@@ -101,11 +101,11 @@ where
 pub(crate) fn parse_plan<'a>(
     args: &'a [&'a [u8]],
     env: &'a [&'a [u8]],
-) -> (Action<'a>, Plan<'a>, &'a Edits<'a>) {
+) -> (Action<'a>, Plan<'a>, &'a Lists<'a>) {
     let mut plan = Plan::new(Personality::Native, 0);
-    let edits = Box::leak(Box::new(Edits::new()));
-    let action = parse(args, env, &mut plan, edits);
-    (action, plan, edits)
+    let lists = Box::leak(Box::new(Lists::new()));
+    let action = parse(args, env, &mut plan, lists);
+    (action, plan, lists)
 }
 
 /// What a command line asks for (the tests of every personality).
@@ -137,9 +137,10 @@ pub(crate) fn edits_of(args: &[&[u8]], env: &[&[u8]]) -> Vec<(crate::env::EnvEdi
             .collect::<Vec<&'static [u8]>>()
             .into_boxed_slice(),
     );
-    let (action, _, edits) = parse_plan(args, env);
+    let (action, _, lists) = parse_plan(args, env);
     assert_eq!(action, Action::Run, "expected a plan");
-    edits
+    lists
+        .edits
         .iter()
         .map(|&(edit, value)| (edit, value.to_vec()))
         .collect()

@@ -5,16 +5,16 @@
 
 use super::options::{apply_twins, parse_argv, Parsed, HELP as HELP_ID, NATIVE};
 use super::{Action, Arguments, CliError, Text};
-use crate::env::{Edits, Environment};
+use crate::env::Environment;
 use crate::error::Stream;
-use crate::plan::Plan;
+use crate::plan::{Lists, Plan};
 
-pub fn parse<'a, A, E>(args: &A, env: &E, plan: &mut Plan<'a>, edits: &mut Edits<'a>) -> Action<'a>
+pub fn parse<'a, A, E>(args: &A, env: &E, plan: &mut Plan<'a>, lists: &mut Lists<'a>) -> Action<'a>
 where
     A: Arguments<'a> + ?Sized,
     E: Environment<'a> + ?Sized,
 {
-    let given = match parse_argv(args, plan, edits, &NATIVE) {
+    let given = match parse_argv(args, plan, lists, &NATIVE) {
         Ok(Parsed::Print(id)) => {
             return Action::Print {
                 text: if id == HELP_ID {
@@ -28,7 +28,7 @@ where
         Ok(Parsed::Command(given)) => given,
         Err(error) => return fail(error),
     };
-    match apply_twins(plan, edits, given, env) {
+    match apply_twins(plan, lists, given, env) {
         Ok(()) => {
             plan.warnings = plan.verbosity >= 1;
             Action::Run

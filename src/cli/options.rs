@@ -5,8 +5,8 @@
 
 use super::c_numbers::{parse_sscanf_rewrite, parse_strtol_code};
 use super::parser::{Arg, Arguments, CliError, ErrorKind, Opt, Parser};
-use crate::env::{Edits, EnvEdit, Environment};
-use crate::plan::{Personality, Plan, Subreaper};
+use crate::env::{EnvEdit, Environment};
+use crate::plan::{Lists, MountOpt, Namespaces, Personality, Plan, Subreaper};
 use crate::signal;
 use crate::text::{edit_distance_within, parse_bool, parse_decimal, word_index};
 
@@ -28,23 +28,35 @@ pub const WAIT_ALL: usize = 10;
 pub const SINGLE_CHILD: usize = 11;
 pub const CLEAR_ENV: usize = 12;
 pub const PTY: usize = 13;
-const FIRST_VALUED: usize = 14;
-pub const PDEATHSIG: usize = 14;
-pub const REMAP_EXIT: usize = 15;
-pub const USER: usize = 16;
-pub const REWRITE: usize = 17;
-pub const GRACE: usize = 18;
+pub const NO_MOUNTS: usize = 14;
+pub const SKIP_CHDIR: usize = 15;
+pub const RO_ROOT: usize = 16;
+const FIRST_VALUED: usize = 17;
+pub const PDEATHSIG: usize = 17;
+pub const REMAP_EXIT: usize = 18;
+pub const USER: usize = 19;
+pub const REWRITE: usize = 20;
+pub const GRACE: usize = 21;
+pub const ROOT: usize = 22;
+pub const HOSTNAME: usize = 23;
+pub const SHARE: usize = 24;
+pub const UNSHARE: usize = 25;
+/// The mount options, in `MountOpt`'s order.
+pub const BIND: usize = 26;
+pub const RBIND: usize = 27;
+pub const RO: usize = 28;
+pub const TMPFS: usize = 29;
 /// The environment options, in `EnvEdit`'s order from ENV on.
-pub const ENV: usize = 19;
-pub const UNSET: usize = 20;
-pub const ARG_ENV: usize = 21;
-pub const OPT_ENV: usize = 22;
-pub const REQUIRE_ENV: usize = 23;
-pub const PRE: usize = 24;
-pub const WORKDIR: usize = 25;
-pub const VENV: usize = 26;
+pub const ENV: usize = 30;
+pub const UNSET: usize = 31;
+pub const ARG_ENV: usize = 32;
+pub const OPT_ENV: usize = 33;
+pub const REQUIRE_ENV: usize = 34;
+pub const PRE: usize = 35;
+pub const WORKDIR: usize = 36;
+pub const VENV: usize = 37;
 /// How many ids there are.
-pub const OPTION_COUNT: usize = 27;
+pub const OPTION_COUNT: usize = 38;
 
 /// A set of option ids, one bit each.
 type IdSet = u64;
@@ -154,11 +166,22 @@ pub const NATIVE: Names = names!(
         (WAIT_ALL, 0, "wait-all"),
         (CLEAR_ENV, 0, "clear-env"),
         (PTY, b't', "pty"),
+        (NO_MOUNTS, 0, "no-mounts"),
+        (SKIP_CHDIR, 0, "skip-chdir"),
+        (RO_ROOT, 0, "ro-root"),
         (PDEATHSIG, b'p', "pdeathsig"),
         (REMAP_EXIT, b'e', "remap-exit"),
         (USER, b'u', "user"),
         (REWRITE, b'r', "rewrite"),
         (GRACE, 0, "grace"),
+        (ROOT, 0, "root"),
+        (HOSTNAME, 0, "hostname"),
+        (SHARE, 0, "share"),
+        (UNSHARE, 0, "unshare"),
+        (BIND, b'B', "bind"),
+        (RBIND, b'R', "rbind"),
+        (RO, 0, "ro"),
+        (TMPFS, 0, "tmpfs"),
         (ENV, 0, "env"),
         (UNSET, 0, "unset"),
         (ARG_ENV, 0, "arg-env"),
@@ -222,7 +245,7 @@ pub enum Parsed {
 pub fn parse_argv<'a, A: Arguments<'a> + ?Sized>(
     args: &A,
     plan: &mut Plan<'a>,
-    edits: &mut Edits<'a>,
+    lists: &mut Lists<'a>,
     names: &Names,
 ) -> Result<Parsed, CliError<'a>> {
     let mut parser = Parser::new(args);
@@ -279,6 +302,18 @@ pub fn parse_argv<'a, A: Arguments<'a> + ?Sized>(
                 plan.pty = true;
                 continue;
             }
+            NO_MOUNTS => {
+                plan.sandbox.no_mounts = true;
+                continue;
+            }
+            SKIP_CHDIR => {
+                plan.sandbox.skip_chdir = true;
+                continue;
+            }
+            RO_ROOT => {
+                plan.sandbox.ro_root = true;
+                continue;
+            }
             CLEAR_ENV => b"",
             _ => {
                 let value = parser.value()?;
@@ -292,15 +327,16 @@ pub fn parse_argv<'a, A: Arguments<'a> + ?Sized>(
                 value
             }
         };
-        record(plan, edits, id, value)?;
+        record(plan, lists, id, value)?;
     }
     Err(CliError::no_command())
 }
 
-/// Adds an environment option to `edits` (any other option is no edit).
+/// Adds an environment option to the edits, or a mount to the mounts (any
+/// other option is neither).
 fn record<'a>(
     plan: &mut Plan<'a>,
-    edits: &mut Edits<'a>,
+    lists: &mut Lists<'a>,
     id: usize,
     value: &'a [u8],
 ) -> Result<(), CliError<'a>> {
@@ -314,15 +350,28 @@ fn record<'a>(
         EnvEdit::Workdir,
         EnvEdit::Venv,
     ];
+    const MOUNTS: [MountOpt; 4] = [
+        MountOpt::Bind,
+        MountOpt::RBind,
+        MountOpt::ReadOnly,
+        MountOpt::Tmpfs,
+    ];
     let edit = match id {
         CLEAR_ENV => EnvEdit::ClearEnv,
         ENV..=VENV => EDITS[id - ENV],
+        BIND..=TMPFS => {
+            return lists
+                .mounts
+                .push((MOUNTS[id - BIND], value))
+                .map_err(|_| CliError::too_many(b"mounts", crate::plan::MOUNT_CAPACITY));
+        }
         _ => return Ok(()),
     };
     plan.edits_env = true;
-    edits
+    lists
+        .edits
         .push((edit, value))
-        .map_err(|_| CliError::too_many_edits())
+        .map_err(|_| CliError::too_many(b"environment options", crate::env::EDIT_CAPACITY))
 }
 
 /// The error for a bad value of option `id`.
@@ -338,7 +387,14 @@ fn bad_value_kind(id: usize, personality: Personality) -> ErrorKind {
         (OPT_ENV, _) => ErrorKind::BadForm(b" (OPT=NAME or OPT=NAME=DEFAULT)"),
         (PRE, _) => ErrorKind::BadForm(b" (a command and its arguments)"),
         (UNSET | REQUIRE_ENV, _) => ErrorKind::BadForm(b" (a variable name)"),
-        (WORKDIR | VENV, _) => ErrorKind::BadForm(b" (a directory)"),
+        (WORKDIR | VENV | ROOT, _) => ErrorKind::BadForm(b" (a directory)"),
+        (HOSTNAME, _) => ErrorKind::BadForm(b" (a name of 1 to 64 bytes)"),
+        (SHARE, _) => ErrorKind::BadForm(b" (a list of net, ipc, uts, pid, user)"),
+        (UNSHARE, _) => {
+            ErrorKind::BadForm(b" (a list of net, user, cgroup, time, pid, mount, uts, ipc)")
+        }
+        (BIND | RBIND | RO, _) => ErrorKind::BadForm(b" (SRC or SRC:DEST)"),
+        (TMPFS, _) => ErrorKind::BadForm(b" (a path in the new root)"),
         _ => ErrorKind::BadExitCode,
     }
 }
@@ -379,6 +435,22 @@ fn set_value<'a>(plan: &mut Plan<'a>, id: usize, value: &'a [u8]) -> bool {
             None => return false,
         },
         ENV..=VENV => return env_value_is_good(id, value),
+        ROOT => plan.sandbox.root = Some(value),
+        HOSTNAME => {
+            plan.sandbox.hostname = Some(value);
+            return (1..=64).contains(&value.len());
+        }
+        SHARE | UNSHARE => {
+            let Some(set) = parse_namespaces(value, id == SHARE) else {
+                return false;
+            };
+            if id == SHARE {
+                plan.sandbox.share = set;
+            } else {
+                plan.sandbox.unshare = set;
+            }
+        }
+        BIND..=TMPFS => return !value.is_empty() && !value.starts_with(b":"),
         _ => {
             let code = if plan.personality == Personality::Tini {
                 parse_strtol_code(value)
@@ -392,6 +464,33 @@ fn set_value<'a>(plan: &mut Plan<'a>, id: usize, value: &'a [u8]) -> bool {
         }
     }
     true
+}
+
+/// A comma-separated list of namespace names: `--share` takes net, ipc,
+/// uts, pid and user; `--unshare` takes net, user, cgroup and time, and the
+/// four that are always new (pid, mount, uts, ipc), which change nothing.
+fn parse_namespaces(list: &[u8], share: bool) -> Option<Namespaces> {
+    const NAMES: &[u8] = b"net\0ipc\0uts\0pid\0user\0mount\0cgroup\0time\0";
+    const FLAGS: [u32; 8] = [
+        Namespaces::NET,
+        Namespaces::IPC,
+        Namespaces::UTS,
+        Namespaces::PID,
+        Namespaces::USER,
+        Namespaces::MOUNT,
+        Namespaces::CGROUP,
+        Namespaces::TIME,
+    ];
+    let mut set = 0;
+    for name in list.split(|&byte| byte == b',') {
+        let index = word_index(NAMES, name)?;
+        // mount is never shared; cgroup and time are not the caller's to keep.
+        if share && index > 4 {
+            return None;
+        }
+        set |= FLAGS[index];
+    }
+    Some(Namespaces(set))
 }
 
 /// Whether an environment option's value has its form; the value itself is
@@ -436,6 +535,10 @@ pub fn parse_exit_code(text: &[u8]) -> Option<u8> {
 /// Options that take a list: repeatable in argv, comma-separated in a twin.
 const LISTS: IdSet = 1 << REMAP_EXIT
     | 1 << REWRITE
+    | 1 << BIND
+    | 1 << RBIND
+    | 1 << RO
+    | 1 << TMPFS
     | 1 << ENV
     | 1 << UNSET
     | 1 << ARG_ENV
@@ -479,7 +582,8 @@ fn closest_twin(name: &[u8]) -> &'static [u8] {
             };
         }
         if let Some(distance) = edit_distance_within(name, &twin[..long.len()], 2) {
-            if distance < best.0 {
+            // Closer than a whole rewrite of the name.
+            if distance < best.0 && distance < name.len() {
                 best = (distance, long);
             }
         }
@@ -496,7 +600,7 @@ fn closest_twin(name: &[u8]) -> &'static [u8] {
 /// an image whose entrypoint is `usher --` must be as loud as one in argv.
 pub fn apply_twins<'a, E: Environment<'a> + ?Sized>(
     plan: &mut Plan<'a>,
-    edits: &mut Edits<'a>,
+    lists: &mut Lists<'a>,
     mut given: IdSet,
     env: &E,
 ) -> Result<(), CliError<'a>> {
@@ -523,7 +627,7 @@ pub fn apply_twins<'a, E: Environment<'a> + ?Sized>(
             continue;
         }
         given |= ids;
-        match set_twin(plan, edits, id, value) {
+        match set_twin(plan, lists, id, value) {
             Ok(true) => {}
             Ok(false) => return Err(CliError::variable(name, value)),
             Err(full) => return Err(full),
@@ -537,7 +641,7 @@ pub fn apply_twins<'a, E: Environment<'a> + ?Sized>(
 #[inline(never)]
 fn set_twin<'a>(
     plan: &mut Plan<'a>,
-    edits: &mut Edits<'a>,
+    lists: &mut Lists<'a>,
     id: usize,
     value: &'a [u8],
 ) -> Result<bool, CliError<'a>> {
@@ -563,11 +667,19 @@ fn set_twin<'a>(
         if list && value.is_empty() {
             return Ok(true);
         }
-        for item in value.split(|&byte| list && byte == b',') {
+        // A mount's paths may hold a comma, written `\,` (unescaped when
+        // the path is used).
+        let mounts = (BIND..=TMPFS).contains(&id);
+        let mut after_backslash = false;
+        for item in value.split(|&byte| {
+            let split = list && byte == b',' && !(mounts && after_backslash);
+            after_backslash = byte == b'\\' && !after_backslash;
+            split
+        }) {
             if !set_value(plan, id, item) {
                 return Ok(false);
             }
-            record(plan, edits, id, item)?;
+            record(plan, lists, id, item)?;
         }
         return Ok(true);
     }
@@ -580,9 +692,12 @@ fn set_twin<'a>(
         WARN_REAPED => plan.warn_reaped = on,
         SETSID => plan.setsid = on,
         WAIT_ALL => plan.wait_all = on,
-        CLEAR_ENV if on => record(plan, edits, id, b"")?,
+        CLEAR_ENV if on => record(plan, lists, id, b"")?,
         CLEAR_ENV => {}
         PTY => plan.pty = on,
+        NO_MOUNTS => plan.sandbox.no_mounts = on,
+        SKIP_CHDIR => plan.sandbox.skip_chdir = on,
+        RO_ROOT => plan.sandbox.ro_root = on,
         NO_SUBREAPER => plan.subreaper = if on { Subreaper::Off } else { Subreaper::Auto },
         _ => plan.subreaper = if on { Subreaper::On } else { Subreaper::Off },
     }
@@ -595,12 +710,13 @@ mod tests {
 
     #[test]
     fn tables_are_built_one_line_per_option() {
-        assert_eq!(NATIVE.shorts, b"hV-s-gwv-----tpeur-------C-");
+        assert_eq!(NATIVE.shorts, b"hV-s-gwv-----t---peur-----BR--------C-");
         assert_eq!(
             NATIVE.longs,
             &b"help\0version\0\0subreaper\0no-subreaper\0pgroup\0warn-reaped\0verbose\0\
-no-new-privs\0setsid\0wait-all\0\0clear-env\0pty\0pdeathsig\0remap-exit\0user\0rewrite\0grace\0\
-env\0unset\0arg-env\0opt-env\0require-env\0pre\0workdir\0venv\0"[..]
+no-new-privs\0setsid\0wait-all\0\0clear-env\0pty\0no-mounts\0skip-chdir\0ro-root\0\
+pdeathsig\0remap-exit\0user\0rewrite\0grace\0root\0hostname\0share\0unshare\0\
+bind\0rbind\0ro\0tmpfs\0env\0unset\0arg-env\0opt-env\0require-env\0pre\0workdir\0venv\0"[..]
         );
         const SOME: Names = names!(&[(VERBOSE, b'v', ""), (HELP, 0, "help")], prefixes: false);
         assert_eq!(&SOME.shorts[..8], b"-------v");

@@ -147,8 +147,8 @@ pub enum ErrorKind {
     /// A twin variable held a value its option would refuse (the error's
     /// `opt` holds the variable's name).
     BadVariable,
-    /// More environment options than `env::EDIT_CAPACITY`.
-    TooManyEdits,
+    /// More of something than a capacity (what, the limit).
+    TooMany(&'static [u8], usize),
     /// A `USHER_` variable that is no twin (the error's `opt` holds its
     /// name), with the long name of the closest twin ("" for none).
     UnknownVariable(&'static [u8]),
@@ -187,9 +187,9 @@ impl<'a> CliError<'a> {
         }
     }
 
-    pub fn too_many_edits() -> Self {
+    pub fn too_many(what: &'static [u8], limit: usize) -> Self {
         CliError {
-            kind: ErrorKind::TooManyEdits,
+            kind: ErrorKind::TooMany(what, limit),
             opt: None,
             value: b"",
         }
@@ -235,7 +235,7 @@ impl<'a> CliError<'a> {
             ErrorKind::BadForm(_) => b"bad value for \x01\x02: '\x03'\x04",
             ErrorKind::NoCommand => b"no command given",
             ErrorKind::BadVariable => b"bad value in \x02: '\x03'",
-            ErrorKind::TooManyEdits => b"too many environment options (limit \x04)",
+            ErrorKind::TooMany(..) => b"too many \x03 (limit \x04)",
             ErrorKind::UnknownVariable(b"") => b"unknown variable \x02",
             ErrorKind::UnknownVariable(_) => b"unknown variable \x02 (did you mean USHER_\x04?)",
         };
@@ -258,7 +258,7 @@ impl<'a> CliError<'a> {
                 }
                 Part::Bytes(&twin[..long.len().min(twin.len())])
             }
-            ErrorKind::TooManyEdits => Part::Number(crate::env::EDIT_CAPACITY as i64),
+            ErrorKind::TooMany(_, limit) => Part::Number(limit as i64),
             _ => Part::Bytes(b""),
         };
         let mut line = Line::usher();
@@ -267,7 +267,10 @@ impl<'a> CliError<'a> {
             &[
                 Part::Bytes(dashes),
                 Part::Bytes(name),
-                Part::Bytes(self.value),
+                Part::Bytes(match self.kind {
+                    ErrorKind::TooMany(what, _) => what,
+                    _ => self.value,
+                }),
                 extra,
             ],
         );

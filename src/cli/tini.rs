@@ -7,9 +7,9 @@ use super::c_numbers::atoi;
 use super::options::{names, parse_argv, Names, Parsed, HELP as HELP_ID};
 use super::options::{LICENSE, PDEATHSIG, PGROUP, REMAP_EXIT, SUBREAPER, VERBOSE, WARN_REAPED};
 use super::{Action, Arguments, ErrorKind, Text};
-use crate::env::{Edits, Environment};
+use crate::env::Environment;
 use crate::error::Stream;
-use crate::plan::{Plan, Subreaper};
+use crate::plan::{Lists, Plan, Subreaper};
 use crate::signal::Policy;
 
 /// tini's default verbosity: warnings on, info off.
@@ -33,7 +33,7 @@ const NAMES: Names = names!(
 
 /// The options and variables. After a bad option, a missing value or no
 /// command, the usage follows the message, as getopt and tini do.
-pub fn parse<'a, A, E>(args: &A, env: &E, plan: &mut Plan<'a>, edits: &mut Edits<'a>) -> Action<'a>
+pub fn parse<'a, A, E>(args: &A, env: &E, plan: &mut Plan<'a>, lists: &mut Lists<'a>) -> Action<'a>
 where
     A: Arguments<'a> + ?Sized,
     E: Environment<'a> + ?Sized,
@@ -49,7 +49,7 @@ where
     }
     plan.subreaper = Subreaper::Off;
     plan.policy = Policy::Tini;
-    match parse_argv(args, plan, edits, &NAMES) {
+    match parse_argv(args, plan, lists, &NAMES) {
         Ok(Parsed::Print(id)) => {
             return Action::Print {
                 text: if id == HELP_ID { usage } else { Text::License },

@@ -3,6 +3,7 @@
 //! error is fatal, and nothing has started yet. The user lookup is in
 //! `users`; the root, namespace and mount steps will live beside it.
 
+pub mod sandbox;
 pub mod users;
 
 use crate::error::{failed, say, Error, Reported};
@@ -61,7 +62,7 @@ pub fn prepare(plan: &Plan) -> Result<Prepared, Reported> {
 /// namespace, so `kill 1` from inside and `docker stop` from outside both
 /// arrive. Also undoes an inherited SIG_IGN on SIGCHLD, under which the kernel
 /// would reap our children before we could read their status.
-fn collect_signals(policy: Policy) -> Result<(OwnedFd, ChildSignals), Reported> {
+pub(crate) fn collect_signals(policy: Policy) -> Result<(OwnedFd, ChildSignals), Reported> {
     let mut child = ChildSignals::default();
     if sys::disposition(SIGCHLD).map_err(|errno| failed(b"reading SIGCHLD's disposition", errno))?
         == Disposition::Ignore

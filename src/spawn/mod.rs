@@ -33,6 +33,20 @@ impl From<Reported> for SpawnError {
     }
 }
 
+/// `--root`: clones this process into the new namespaces of `flags`
+/// (`CLONE_NEW*`). `None` in the clone, which goes on as the inner usher
+/// (PID 1 of the sandbox), and the clone's pid in the outer usher.
+pub fn clone_inner(flags: u32) -> Result<Option<i32>, Errno> {
+    // The second call of the clone wrapper, beside the fork below.
+    #[allow(unsafe_code)]
+    // SAFETY: usher has one thread, and the inner usher runs only usher's
+    // own code (rustix and sys, never a musl function) until it execs the
+    // command or exits.
+    unsafe {
+        sys::clone(flags)
+    }
+}
+
 /// Starts `argv` (its first element is the command) with `envp`, and returns
 /// the child's pid once it has exec'd. `terminal` is `--pty`'s slave.
 pub fn spawn(

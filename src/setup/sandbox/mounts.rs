@@ -1,0 +1,226 @@
+//! The inner usher's side of `--root`, before the root switch: the mounts
+//! of `steps`, each destination resolved inside the new root, then the
+//! switch itself. Every failing step names the path as the user wrote it.
+
+use super::steps::{How, Source, Step};
+use crate::error::{failed_on, Reported};
+use core::ffi::CStr;
+use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
+use rustix::fs::{mkdirat, open, openat, openat2, Mode, OFlags, ResolveFlags};
+use rustix::io::Errno;
+use rustix::mount::{
+    fsconfig_create, fsmount, fsopen, move_mount, open_tree, FsMountFlags, FsOpenFlags,
+    MountAttrFlags, MoveMountFlags, OpenTreeFlags,
+};
+
+/// Longest path a step builds, with its NUL.
+pub const PATH_CAPACITY: usize = 4096;
+
+/// A path as a C string in `buffer`: `parts` joined, with the `\,` and
+/// `\:` of a twin or a spec unescaped. `ENAMETOOLONG` when it does not fit.
+pub fn c_path<'b>(buffer: &'b mut [u8; PATH_CAPACITY], parts: &[&[u8]]) -> Result<&'b CStr, Errno> {
+    let mut len = 0;
+    let mut put = |byte: u8| -> Result<(), Errno> {
+        *buffer.get_mut(len).ok_or(Errno::NAMETOOLONG)? = byte;
+        len += 1;
+        Ok(())
+    };
+    for part in parts {
+        let mut escaped = false;
+        for &byte in *part {
+            if byte == 0 {
+                return Err(Errno::INVAL);
+            }
+            if byte == b'\\' && !escaped {
+                escaped = true;
+                continue;
+            }
+            // A backslash that escapes nothing stays.
+            if escaped && !matches!(byte, b',' | b':' | b'\\') {
+                put(b'\\')?;
+            }
+            escaped = false;
+            put(byte)?;
+        }
+        if escaped {
+            put(b'\\')?;
+        }
+    }
+    put(0)?;
+    crate::cstr::until_nul(&buffer[..len]).ok_or(Errno::INVAL)
+}
+
+/// What a created path is, for the outer usher's clean-up.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Created {
+    Directory,
+    File,
+}
+
+/// Carries out one step inside the root `root` (an `O_PATH` descriptor of
+/// the new root's own mount). `created` is told each path made for it.
+pub fn mount_step(
+    root: BorrowedFd<'_>,
+    step: &Step<'_>,
+    created: &mut dyn FnMut(BorrowedFd<'_>, &[u8], Created),
+) -> Result<(), Reported> {
+    let mut buffer = [0u8; PATH_CAPACITY];
+    // The source, before anything is made for it.
+    let (source, is_dir) = match step.source {
+        Source::Path(path) => {
+            let fail = |errno| failed_on(b"mount source", path, errno);
+            let source = c_path(&mut buffer, &[path]).map_err(fail)?;
+            // An O_PATH open and fstat, not `stat`: a second caller would take
+            // `stat` out of line from installed_setuid, on every run.
+            let kind = open(source, OFlags::PATH | OFlags::CLOEXEC, Mode::empty())
+                .and_then(|fd| rustix::fs::fstat(&fd));
+            match kind {
+                Ok(stat) => (
+                    Some(source),
+                    rustix::fs::FileType::from_raw_mode(stat.st_mode)
+                        == rustix::fs::FileType::Directory,
+                ),
+                Err(Errno::NOENT) if step.optional => return Ok(()),
+                Err(errno) => return Err(fail(errno)),
+            }
+        }
+        Source::Fresh(_) => (None, true),
+    };
+    let dest = resolve(root, step.dest, is_dir, created)
+        .map_err(|errno| failed_on(b"mount destination", step.dest, errno))?;
+    let tree = match (step.source, source) {
+        (Source::Fresh(kind), _) => fresh(kind),
+        (_, Some(source)) => bind(source, step.how),
+        _ => Err(Errno::INVAL),
+    };
+    let what: &[u8] = match step.source {
+        Source::Path(path) => path,
+        Source::Fresh(kind) => kind,
+    };
+    let tree = tree.map_err(|errno| failed_on(b"mount", what, errno))?;
+    let flags = MoveMountFlags::MOVE_MOUNT_F_EMPTY_PATH | MoveMountFlags::MOVE_MOUNT_T_EMPTY_PATH;
+    move_mount(&tree, c"", &dest, c"", flags)
+        .map_err(|errno| failed_on(b"mount on", step.dest, errno))
+}
+
+/// A new, detached filesystem of type `kind`.
+fn fresh(kind: &[u8]) -> Result<OwnedFd, Errno> {
+    let mut buffer = [0u8; PATH_CAPACITY];
+    let name = c_path(&mut buffer, &[kind])?;
+    let context = fsopen(name, FsOpenFlags::FSOPEN_CLOEXEC)?;
+    fsconfig_create(&context)?;
+    fsmount(
+        &context,
+        FsMountFlags::FSMOUNT_CLOEXEC,
+        MountAttrFlags::empty(),
+    )
+}
+
+/// A detached copy of `source`'s mount (and its submounts, unless a plain
+/// bind), read-only all the way down for `How::ReadOnly`.
+fn bind(source: &CStr, how: How) -> Result<OwnedFd, Errno> {
+    let mut flags = OpenTreeFlags::OPEN_TREE_CLONE | OpenTreeFlags::OPEN_TREE_CLOEXEC;
+    if how != How::Bind {
+        flags |= OpenTreeFlags::AT_RECURSIVE;
+    }
+    let tree = open_tree(rustix::fs::CWD, source, flags)?;
+    if how == How::ReadOnly {
+        crate::sys::mount_read_only(tree.as_fd(), true)?;
+    }
+    Ok(tree)
+}
+
+/// Resolves `dest` inside the root, as if the root were `/`: a symlink is
+/// followed inside it, and `..` stops at it (`RESOLVE_IN_ROOT`). What is
+/// missing is made, inside the root in the same way, a directory or (for a
+/// last part whose source is a file) an empty file; `created` is told each.
+fn resolve(
+    root: BorrowedFd<'_>,
+    dest: &[u8],
+    is_dir: bool,
+    created: &mut dyn FnMut(BorrowedFd<'_>, &[u8], Created),
+) -> Result<OwnedFd, Errno> {
+    let how = ResolveFlags::IN_ROOT | ResolveFlags::NO_MAGICLINKS;
+    let flags = OFlags::PATH | OFlags::CLOEXEC;
+    let mut buffer = [0u8; PATH_CAPACITY];
+    // The end of each part of `dest`, in turn.
+    let mut end = 0;
+    let mut parent: Option<OwnedFd> = None;
+    loop {
+        let rest = &dest[end..];
+        let start = end
+            + rest
+                .iter()
+                .position(|&byte| byte != b'/')
+                .unwrap_or(rest.len());
+        let rest = &dest[start..];
+        if rest.is_empty() {
+            // Nothing left: the root itself, or the last part opened.
+            return match parent {
+                Some(fd) => Ok(fd),
+                None => openat2(root, c".", flags, Mode::empty(), how),
+            };
+        }
+        end = start
+            + rest
+                .iter()
+                .position(|&byte| byte == b'/')
+                .unwrap_or(rest.len());
+        let last = dest[end..].iter().all(|&byte| byte == b'/');
+        let prefix = c_path(&mut buffer, &[&dest[..end]])?;
+        match openat2(root, prefix, flags, Mode::empty(), how) {
+            Ok(fd) => parent = Some(fd),
+            Err(Errno::NOENT) => {
+                let name = &dest[start..end];
+                let inside = match &parent {
+                    Some(fd) => openat2(fd, c".", OFlags::DIRECTORY | flags, Mode::empty(), how)?,
+                    None => openat2(root, c".", OFlags::DIRECTORY | flags, Mode::empty(), how)?,
+                };
+                let mut name_buffer = [0u8; PATH_CAPACITY];
+                let name_c = c_path(&mut name_buffer, &[name])?;
+                if last && !is_dir {
+                    let mode = Mode::from_raw_mode(0o644);
+                    let create = OFlags::CREATE | OFlags::EXCL | OFlags::WRONLY | OFlags::NOFOLLOW;
+                    drop(openat(&inside, name_c, create | OFlags::CLOEXEC, mode)?);
+                    created(inside.as_fd(), name, Created::File);
+                } else {
+                    mkdirat(&inside, name_c, Mode::from_raw_mode(0o755))?;
+                    created(inside.as_fd(), name, Created::Directory);
+                }
+                parent = Some(openat2(root, prefix, flags, Mode::empty(), how)?);
+            }
+            Err(errno) => return Err(errno),
+        }
+    }
+}
+
+/// Opens a directory on the caller's side, as `O_PATH`.
+pub fn open_dir(path: &CStr) -> Result<OwnedFd, Errno> {
+    open(
+        path,
+        OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_unescape_commas_colons_and_backslashes_only() {
+        let mut buffer = [0u8; PATH_CAPACITY];
+        let path = |buffer: &mut [u8; PATH_CAPACITY], parts: &[&[u8]]| {
+            c_path(buffer, parts).map(|path| path.to_bytes().to_vec())
+        };
+        assert_eq!(path(&mut buffer, &[b"/a\\,b"]), Ok(b"/a,b".to_vec()));
+        assert_eq!(path(&mut buffer, &[b"/a\\:b"]), Ok(b"/a:b".to_vec()));
+        assert_eq!(path(&mut buffer, &[b"/a\\\\b"]), Ok(b"/a\\b".to_vec()));
+        assert_eq!(path(&mut buffer, &[b"/a\\nb"]), Ok(b"/a\\nb".to_vec()));
+        assert_eq!(path(&mut buffer, &[b"/a\\"]), Ok(b"/a\\".to_vec()));
+        assert_eq!(path(&mut buffer, &[b"/x", b"/y"]), Ok(b"/x/y".to_vec()));
+        assert_eq!(path(&mut buffer, &[b"a\0b"]), Err(Errno::INVAL));
+        let long = vec![b'a'; PATH_CAPACITY];
+        assert_eq!(path(&mut buffer, &[&long]), Err(Errno::NAMETOOLONG));
+    }
+}

@@ -1,0 +1,457 @@
+//! `--root`: the command in a busybox-static root, in new namespaces, with
+//! usher as PID 1 inside; as root and rootless (as uid 65534, through
+//! `setpriv`). Each case also checks that the caller's mounts are as they
+//! were, and that the paths made for the mounts are gone. Needs root.
+
+mod common;
+
+use common::{code, root_or_skip, scratch, stderr, stdout, usher};
+use std::fs;
+use std::os::unix::fs::{symlink, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The cases run one at a time: each compares the whole mount table before
+/// and after, and one of them mounts on the host for a while.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A busybox root, owned by `owner` so that a rootless usher may make its
+/// mountpoints in it.
+fn busybox_root(name: &str, owner: u32) -> PathBuf {
+    let dir = scratch(&format!("sandbox-{name}"));
+    let root = dir.join("root");
+    for sub in ["bin", "etc", "tmp"] {
+        fs::create_dir_all(root.join(sub)).unwrap();
+    }
+    fs::copy(which("busybox"), root.join("bin/busybox")).unwrap();
+    for applet in [
+        "sh", "cat", "ls", "id", "hostname", "echo", "true", "sleep", "mkdir", "touch", "grep",
+        "tty", "stat", "readlink", "chroot", "tr", "wc",
+    ] {
+        symlink("busybox", root.join("bin").join(applet)).unwrap();
+    }
+    fs::write(
+        root.join("etc/passwd"),
+        "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n",
+    )
+    .unwrap();
+    fs::write(root.join("etc/group"), "root:x:0:\napp:x:1000:\n").unwrap();
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+    chown_tree(&dir, owner);
+    root
+}
+
+fn chown_tree(path: &Path, owner: u32) {
+    let status = Command::new("chown")
+        .args(["-R", &format!("{owner}:{owner}")])
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+fn which(program: &str) -> PathBuf {
+    for dir in ["/usr/bin", "/bin", "/usr/sbin", "/sbin"] {
+        let path = Path::new(dir).join(program);
+        if path.exists() {
+            return path;
+        }
+    }
+    panic!("{program} is not installed: `make test` installs it (integration/deps.sh)");
+}
+
+/// usher, copied where uid 65534 may run it.
+fn usher_for_all(dir: &Path) -> PathBuf {
+    let copy = dir.join("usher");
+    if !copy.exists() {
+        fs::copy(usher(), &copy).unwrap();
+        fs::set_permissions(&copy, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    copy
+}
+
+/// The caller's mount table, for the before and after of each case.
+fn mountinfo() -> String {
+    fs::read_to_string("/proc/self/mountinfo").unwrap()
+}
+
+/// The names in `root`, to see what a run left.
+fn entries(root: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(root)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Runs `usher ARGS` as root or as uid 65534, and checks that the caller's
+/// mounts are unchanged and that nothing new is left in the root's `/`.
+fn run(rootless: bool, root: &Path, args: &[&str]) -> Output {
+    let before = (mountinfo(), entries(root));
+    let usher = usher_for_all(root.parent().unwrap());
+    let mut command = if rootless {
+        let mut command = Command::new(which("setpriv"));
+        command.args(["--reuid", "65534", "--regid", "65534", "--clear-groups"]);
+        command.arg(&usher);
+        command
+    } else {
+        Command::new(&usher)
+    };
+    let output = command
+        .arg("--root")
+        .arg(root)
+        .args(args)
+        .env_clear()
+        .env("PATH", "/bin")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(
+        mountinfo(),
+        before.0,
+        "the caller's mounts changed: {args:?}"
+    );
+    assert_eq!(entries(root), before.1, "paths left in the root: {args:?}");
+    output
+}
+
+#[test]
+fn usher_is_pid_1_and_the_command_pid_2_with_the_default_mounts() {
+    if !root_or_skip("usher_is_pid_1_and_the_command_pid_2_with_the_default_mounts") {
+        return;
+    }
+    let _serial = one_at_a_time();
+    for (rootless, owner) in [(false, 0), (true, 65534)] {
+        let root = busybox_root(&format!("defaults-{rootless}"), owner);
+        let output = run(
+            rootless,
+            &root,
+            &[
+                "--hostname",
+                "box",
+                "--",
+                "sh",
+                "-c",
+                "echo pid=$$; tr '\\0' ' ' </proc/1/cmdline; echo; hostname; \
+                 (sleep 0 &); sleep 0.1; ls /proc | grep -c '^[0-9]'; \
+                 echo > /dev/null && echo null; ls /sys/class/net | tr '\\n' ' '; echo; \
+                 echo x > /dev/shm/x && echo shm; cat /etc/resolv.conf >/dev/null && echo resolv; id -u",
+            ],
+        );
+        let out = stdout(&output);
+        assert_eq!(code(&output), 0, "rootless={rootless}: {}", stderr(&output));
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], "pid=2", "{out}");
+        assert!(lines[1].contains("usher --root"), "{out}");
+        assert_eq!(lines[2], "box");
+        // usher, sh, ls and grep: the orphan was reaped, and /proc shows
+        // the sandbox alone.
+        assert_eq!(lines[3], "4", "{out}");
+        assert_eq!(lines[4], "null");
+        if rootless {
+            // Its own network namespace: only lo.
+            assert_eq!(lines[5].trim(), "lo", "{out}");
+        }
+        assert_eq!(&lines[6..], ["shm", "resolv", "0"], "{out}");
+    }
+}
+
+#[test]
+fn no_mounts_leaves_proc_empty() {
+    if !root_or_skip("no_mounts_leaves_proc_empty") {
+        return;
+    }
+    let _serial = one_at_a_time();
+    let root = busybox_root("no-mounts", 0);
+    fs::create_dir(root.join("proc")).unwrap();
+    let output = run(false, &root, &["--no-mounts", "--", "ls", "/proc"]);
+    assert_eq!((code(&output), stdout(&output)), (0, String::new()));
+}
+
+#[test]
+fn binds_reach_the_host_ro_is_read_only_all_the_way_down_and_tmpfs_is_new() {
+    if !root_or_skip("binds_reach_the_host_ro_is_read_only_all_the_way_down_and_tmpfs_is_new") {
+        return;
+    }
+    let _serial = one_at_a_time();
+    let dir = scratch("sandbox-binds");
+    let data = dir.join("data");
+    fs::create_dir_all(data.join("sub")).unwrap();
+    // A submount inside the read-only bind's source.
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "tmpfs"])
+        .arg(data.join("sub"))
+        .status()
+        .unwrap();
+    assert!(mounted.success());
+    struct Unmount(PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg(&self.0).status();
+        }
+    }
+    let _unmount = Unmount(data.join("sub"));
+    let root = busybox_root("binds", 0);
+    let d = data.to_str().unwrap();
+    let output = run(
+        false,
+        &root,
+        &[
+            "-B",
+            &format!("{d}:/rw"),
+            "--ro",
+            &format!("{d}:/ro"),
+            "-B",
+            "tmpfs:/tmp",
+            "--",
+            "sh",
+            "-c",
+            "echo hi > /rw/written && echo wrote; \
+             touch /ro/x 2>/dev/null || echo ro; touch /ro/sub/x 2>/dev/null || echo ro-sub; \
+             grep ' /tmp ' /proc/mounts | cut -d' ' -f3",
+        ],
+    );
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(stdout(&output), "wrote\nro\nro-sub\ntmpfs\n");
+    assert_eq!(fs::read_to_string(data.join("written")).unwrap(), "hi\n");
+    // A missing source is an error that names it, and nothing runs.
+    let output = run(
+        false,
+        &root,
+        &["-B", "/no/such/source:/x", "--", "echo", "ran"],
+    );
+    assert_eq!(code(&output), 1);
+    assert_eq!(stdout(&output), "");
+    assert_eq!(
+        stderr(&output),
+        "usher: mount source /no/such/source: No such file or directory\n"
+    );
+}
+
+#[test]
+fn destinations_stay_inside_the_root() {
+    if !root_or_skip("destinations_stay_inside_the_root") {
+        return;
+    }
+    let _serial = one_at_a_time();
+    let root = busybox_root("escapes", 0);
+    // A symlink in the root to /etc: followed inside the root, so the new
+    // mountpoint is the root's etc/new, and the host's /etc is untouched.
+    symlink("/etc", root.join("etc-link")).unwrap();
+    let host_etc = entries(Path::new("/etc"));
+    for (dest, inside) in [
+        ("/etc-link/usher-new", "etc/usher-new"),
+        ("/../../../../usher-new", "usher-new"),
+        ("/tmp/../../usher-new", "usher-new"),
+    ] {
+        let output = run(
+            false,
+            &root,
+            &[
+                "--tmpfs",
+                dest,
+                "--",
+                "grep",
+                "-c",
+                &format!(" /{inside} tmpfs"),
+                "/proc/mounts",
+            ],
+        );
+        assert_eq!(code(&output), 0, "{dest}: {}", stderr(&output));
+        assert_eq!(stdout(&output), "1\n", "{dest}");
+        assert_eq!(
+            entries(Path::new("/etc")),
+            host_etc,
+            "{dest} reached the host's /etc"
+        );
+        assert!(
+            !root.join(inside).exists(),
+            "{dest}: {inside} was left in the root"
+        );
+    }
+    assert!(
+        !Path::new("/usher-new").exists(),
+        "a mountpoint was made on the host's /"
+    );
+}
+
+/// tests/helpers/escape.c, built static with the machine's gcc.
+fn escape_helper(dir: &Path) -> PathBuf {
+    let out = dir.join("escape");
+    let status = Command::new("gcc")
+        .args(["-static", "-O2", "-o"])
+        .arg(&out)
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/helpers/escape.c"
+        ))
+        .status()
+        .expect("gcc");
+    assert!(status.success(), "building the escape helper");
+    out
+}
+
+#[test]
+fn pivot_root_closes_the_double_chroot_escape() {
+    if !root_or_skip("pivot_root_closes_the_double_chroot_escape") {
+        return;
+    }
+    let _serial = one_at_a_time();
+    let helper = escape_helper(&scratch("sandbox-escape-helper"));
+    // A path on the host that the root does not have.
+    let host_only = env!("CARGO_MANIFEST_DIR");
+    for (rootless, owner) in [(false, 0), (true, 65534)] {
+        let root = busybox_root(&format!("double-chroot-{rootless}"), owner);
+        fs::copy(&helper, root.join("escape")).unwrap();
+        chown_tree(&root.join("escape"), owner);
+        // The helper works: from a bare chroot it gets out.
+        if !rootless {
+            let bare = Command::new(which("chroot"))
+                .arg(&root)
+                .args(["/escape", host_only])
+                .status()
+                .unwrap();
+            assert_eq!(
+                bare.code(),
+                Some(0),
+                "the helper did not escape a bare chroot"
+            );
+            let _ = fs::remove_dir(root.join("tmp/escape-jail"));
+        }
+        let output = run(
+            rootless,
+            &root,
+            &["--no-mounts", "--", "/escape", host_only],
+        );
+        assert_eq!(
+            code(&output),
+            1,
+            "rootless={rootless}: escaped, or {}",
+            stderr(&output)
+        );
+        let _ = fs::remove_dir(root.join("tmp/escape-jail"));
+    }
+}
+
+#[test]
+fn signals_reach_the_command_and_its_status_is_mirrored() {
+    if !root_or_skip("signals_reach_the_command_and_its_status_is_mirrored") {
+        return;
+    }
+    let _serial = one_at_a_time();
+    let root = busybox_root("signals", 0);
+    let output = run(false, &root, &["--", "sh", "-c", "exit 7"]);
+    assert_eq!(code(&output), 7);
+    let usher = usher_for_all(root.parent().unwrap());
+    let before = mountinfo();
+    let mut child = Command::new(&usher)
+        .arg("--root")
+        .arg(&root)
+        .args([
+            "--",
+            "sh",
+            "-c",
+            "trap 'exit 42' TERM; while :; do sleep 0.05; done",
+        ])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    common::send(child.id() as i32, 15);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(42));
+    // KILL to the outer usher: nothing of the sandbox survives, and the
+    // caller's mounts are as they were.
+    let mut child = Command::new(&usher)
+        .arg("--root")
+        .arg(&root)
+        .args([
+            "--",
+            "sh",
+            "-c",
+            "trap '' TERM; while :; do sleep 0.05; done",
+        ])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let inner = common::first_child_of(child.id() as i32).expect("the inner usher");
+    common::send(child.id() as i32, 9);
+    let _ = child.wait();
+    common::wait_for(
+        || (!Path::new(&format!("/proc/{inner}")).exists()).then_some(()),
+        "the inner usher to die with the outer one",
+    );
+    assert_eq!(mountinfo(), before);
+}
+
+#[test]
+fn user_comes_from_the_roots_passwd_and_rootless_is_root_only() {
+    if !root_or_skip("user_comes_from_the_roots_passwd_and_rootless_is_root_only") {
+        return;
+    }
+    let _serial = one_at_a_time();
+    let root = busybox_root("user", 0);
+    let output = run(false, &root, &["--user", "app", "--", "id", "-u"]);
+    assert_eq!(
+        (code(&output), stdout(&output)),
+        (0, "1000\n".to_string()),
+        "{}",
+        stderr(&output)
+    );
+    let root = busybox_root("user-rootless", 65534);
+    let output = run(true, &root, &["--user", "app", "--", "id", "-u"]);
+    assert_eq!(code(&output), 1);
+    assert_eq!(
+        stderr(&output),
+        "usher: --user app: only uid 0 and gid 0 exist in a rootless --root sandbox\n"
+    );
+    let output = run(true, &root, &["--user", "root", "--", "id", "-u"]);
+    assert_eq!(
+        (code(&output), stdout(&output)),
+        (0, "0\n".to_string()),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_root_that_is_no_directory_is_refused() {
+    if !root_or_skip("a_root_that_is_no_directory_is_refused") {
+        return;
+    }
+    let _serial = one_at_a_time();
+    let output = Command::new(usher())
+        .args(["--root", "/etc/passwd", "--", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 1);
+    assert_eq!(
+        stderr(&output),
+        "usher: root /etc/passwd: Not a directory\n"
+    );
+    let output = Command::new(usher())
+        .args([
+            "--root",
+            "/tmp",
+            "--share",
+            "uts",
+            "--hostname",
+            "x",
+            "--",
+            "true",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 1);
+    assert!(
+        stderr(&output).contains("--share uts with --hostname"),
+        "{}",
+        stderr(&output)
+    );
+}
