@@ -11,7 +11,7 @@
 pub mod mounts;
 pub mod steps;
 
-use crate::error::{failed, failed_on, say, Part, Reported};
+use crate::error::{failed, failed_on, say, Line, Part, Reported};
 use crate::plan::{ChildFate, Lists, Namespaces, Personality, Plan};
 use crate::signal::Policy;
 use crate::sys;
@@ -255,24 +255,11 @@ fn switch_root(root: &OwnedFd, path: &[u8]) -> Result<(), Reported> {
 /// seen from the root (through /proc/self/fd, which names where a symlink
 /// inside the root led), so that it can be removed without following any.
 fn tell_created(report: &OwnedFd, root: &[u8], parent: BorrowedFd<'_>, name: &[u8], kind: Created) {
-    let mut link = [0u8; 64];
     let mut target = [0u8; PATH_CAPACITY];
-    let mut line = heapless::Vec::<u8, 32>::new();
-    let _ = line.extend_from_slice(b"/proc/self/fd/");
-    let mut digits = [0u8; 10];
-    let mut value = rustix::fd::AsRawFd::as_raw_fd(&parent) as u32;
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (value % 10) as u8;
-        value /= 10;
-        if value == 0 {
-            break;
-        }
-    }
-    let _ = line.extend_from_slice(&digits[at..]);
-    link[..line.len()].copy_from_slice(&line);
-    let Some(link) = crate::cstr::until_nul(&link[..=line.len()]) else {
+    let mut link = Line::new();
+    let fd = rustix::fd::AsRawFd::as_raw_fd(&parent);
+    link.push_parts(b"/proc/self/fd/\x01\0", &[Part::Number(i64::from(fd))]);
+    let Some(link) = crate::cstr::until_nul(link.as_bytes()) else {
         return;
     };
     let Ok(len) = rustix::fs::readlinkat_raw(rustix::fs::CWD, link, &mut target[..]) else {
@@ -343,46 +330,28 @@ fn remove_created(root: BorrowedFd<'_>, records: &[u8]) {
 /// The uid and gid maps of a rootless sandbox: the caller is root inside.
 /// `deny` goes to setgroups first, as the kernel requires.
 fn write_maps(pid: i32, uid: u32, gid: u32) -> Result<(), Errno> {
-    let mut number = [0u8; 12];
-    let pid_text = decimal(pid as u32, &mut number);
-    let mut buffer = [0u8; PATH_CAPACITY];
-    let mut map = [0u8; 40];
     for (file, id) in [
-        (&b"/setgroups"[..], None),
-        (b"/uid_map", Some(uid)),
-        (b"/gid_map", Some(gid)),
+        (&b"setgroups"[..], None),
+        (b"uid_map", Some(uid)),
+        (b"gid_map", Some(gid)),
     ] {
-        let path = c_path(&mut buffer, &[b"/proc/", pid_text, file])?;
-        let text: &[u8] = match id {
-            None => b"deny",
-            Some(id) => {
-                let mut digits = [0u8; 12];
-                let id = decimal(id, &mut digits);
-                let len = 2 + id.len() + 2;
-                map[..2].copy_from_slice(b"0 ");
-                map[2..2 + id.len()].copy_from_slice(id);
-                map[2 + id.len()..len].copy_from_slice(b" 1");
-                &map[..len]
-            }
+        let mut path = Line::new();
+        path.push_parts(
+            b"/proc/\x01/\x02\0",
+            &[Part::Number(i64::from(pid)), Part::Bytes(file)],
+        );
+        let mut map = Line::new();
+        let text = match id {
+            None => &b"deny"[..],
+            Some(id) => map
+                .push_parts(b"0 \x01 1", &[Part::Number(i64::from(id))])
+                .as_bytes(),
         };
+        let path = crate::cstr::until_nul(path.as_bytes()).ok_or(Errno::INVAL)?;
         let fd = rustix::fs::open(path, OFlags::WRONLY | OFlags::CLOEXEC, Mode::empty())?;
         rustix::io::write(&fd, text)?;
     }
     Ok(())
-}
-
-/// `value` in decimal, in `buffer`.
-fn decimal(mut value: u32, buffer: &mut [u8; 12]) -> &[u8] {
-    let mut at = buffer.len();
-    loop {
-        at -= 1;
-        buffer[at] = b'0' + (value % 10) as u8;
-        value /= 10;
-        if value == 0 {
-            break;
-        }
-    }
-    &buffer[at..]
 }
 
 /// The setting that disables user namespaces here, read from /proc/sys,
