@@ -56,6 +56,17 @@ Runs COMMAND as an init: forwards signals, reaps zombies, exits with its status.
       --pre 'CMD ARG...'    run CMD first; stop if it fails (repeatable)
       --venv DIR            run in the Python virtual environment DIR
   -t, --pty                 give COMMAND a new terminal, relayed to usher's
+      --root DIR            run COMMAND in DIR, new namespaces, usher PID 1
+  -B, --bind SRC[:DEST]     with --root: bind SRC on DEST
+  -R, --rbind SRC[:DEST]    the same, with its submounts
+      --ro SRC[:DEST]       the same, all read-only
+      --tmpfs DEST          a new tmpfs on DEST
+      --no-mounts           none of the default mounts
+      --ro-root             a read-only root
+      --hostname NAME       the sandbox's hostname
+      --skip-chdir          the same directory inside the new root
+      --share LIST          keep the caller's net,ipc,uts,pid,user
+      --unshare LIST        new net,user,cgroup,time
   -g, --pgroup              send signals to COMMAND's process group
       --setsid              COMMAND leads a new session, with usher's terminal
   -r, --rewrite FROM:TO     send signal FROM as TO; TO 0 drops it (repeatable)
@@ -65,7 +76,7 @@ Runs COMMAND as an init: forwards signals, reaps zombies, exits with its status.
   -e, --remap-exit CODE     exit 0 instead of CODE (repeatable)
   -s, --subreaper           register as a subreaper, or fail
       --no-subreaper        never register as a subreaper
-  -v, --verbose             report the spawn and the end; twice, every signal
+  -v, --verbose             report the spawn and the exit; -vv every signal
   -w, --warn-reaped         report each orphan reaped
   -h, --help  -V, --version
 Each option has a twin: --wait-all is USHER_WAIT_ALL=1 (lists comma-separated).
@@ -594,6 +605,70 @@ mod tests {
             error(&[b"usher", b"--clear-env", b"x"], env),
             format!("usher: too many environment options (limit {limit})").as_bytes()
         );
+    }
+
+    #[test]
+    fn sandbox_options_and_their_twins_fill_the_plan_and_the_mounts() {
+        use crate::plan::{MountOpt, Namespaces};
+        let args: &[&[u8]] = &[
+            b"usher",
+            b"--root",
+            b"/r",
+            b"-B",
+            b"/a:/b",
+            b"--ro=/c",
+            b"--tmpfs",
+            b"/t",
+            b"-R",
+            b"/d",
+            b"--share",
+            b"net,pid",
+            b"--unshare",
+            b"cgroup",
+            b"--hostname",
+            b"box",
+            b"--no-mounts",
+            b"--ro-root",
+            b"--skip-chdir",
+            b"x",
+        ];
+        let (action, plan, lists) = crate::cli::parse_plan(args, &[]);
+        assert_eq!(action, Action::Run);
+        let sandbox = plan.sandbox;
+        assert_eq!(sandbox.root, Some(&b"/r"[..]));
+        assert_eq!(sandbox.hostname, Some(&b"box"[..]));
+        assert!(sandbox.no_mounts && sandbox.ro_root && sandbox.skip_chdir);
+        assert_eq!(sandbox.share, Namespaces(Namespaces::NET | Namespaces::PID));
+        assert_eq!(sandbox.unshare, Namespaces(Namespaces::CGROUP));
+        let mounts: Vec<(MountOpt, &[u8])> = lists.mounts.iter().copied().collect();
+        assert_eq!(
+            mounts,
+            [
+                (MountOpt::Bind, &b"/a:/b"[..]),
+                (MountOpt::ReadOnly, b"/c"),
+                (MountOpt::Tmpfs, b"/t"),
+                (MountOpt::RBind, b"/d")
+            ]
+        );
+        // The twins: `\,` is a comma inside a path, not a separator.
+        let env: &[&[u8]] = &[
+            b"USHER_ROOT=/r",
+            b"USHER_BIND=/x\\,y:/z,/w",
+            b"USHER_NO_MOUNTS=1",
+        ];
+        let (action, plan, lists) = crate::cli::parse_plan(&[b"usher", b"x"], env);
+        assert_eq!(action, Action::Run);
+        assert!(plan.sandbox.no_mounts);
+        let mounts: Vec<&[u8]> = lists.mounts.iter().map(|&(_, spec)| spec).collect();
+        assert_eq!(mounts, [&b"/x\\,y:/z"[..], b"/w"]);
+        for (args, message) in [
+            (&[&b"usher"[..], b"--share", b"mount", b"x"][..], &b"usher: bad value for --share: 'mount' (of net,ipc,uts,pid,user)"[..]),
+            (&[b"usher", b"--unshare", b"bogus", b"x"], b"usher: bad value for --unshare: 'bogus' (of net,user,cgroup,time,pid,mount,uts,ipc)"),
+            (&[b"usher", b"--hostname", b"", b"x"], b"usher: bad value for --hostname: '' (a name of 1 to 64 bytes)"),
+            (&[b"usher", b"-B", b"", b"x"], b"usher: bad value for -B: '' (SRC or SRC:DEST)"),
+        ] {
+            assert_eq!(error(args, &[]), message);
+        }
     }
 
     #[test]

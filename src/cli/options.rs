@@ -389,10 +389,8 @@ fn bad_value_kind(id: usize, personality: Personality) -> ErrorKind {
         (UNSET | REQUIRE_ENV, _) => ErrorKind::BadForm(b" (a variable name)"),
         (WORKDIR | VENV | ROOT, _) => ErrorKind::BadForm(b" (a directory)"),
         (HOSTNAME, _) => ErrorKind::BadForm(b" (a name of 1 to 64 bytes)"),
-        (SHARE, _) => ErrorKind::BadForm(b" (a list of net, ipc, uts, pid, user)"),
-        (UNSHARE, _) => {
-            ErrorKind::BadForm(b" (a list of net, user, cgroup, time, pid, mount, uts, ipc)")
-        }
+        (SHARE, _) => ErrorKind::BadForm(b" (of net,ipc,uts,pid,user)"),
+        (UNSHARE, _) => ErrorKind::BadForm(b" (of net,user,cgroup,time,pid,mount,uts,ipc)"),
         (BIND | RBIND | RO, _) => ErrorKind::BadForm(b" (SRC or SRC:DEST)"),
         (TMPFS, _) => ErrorKind::BadForm(b" (a path in the new root)"),
         _ => ErrorKind::BadExitCode,

@@ -52,10 +52,7 @@ fn namespaces(plan: &Plan, root: bool) -> Result<u32, Reported> {
     let sandbox = &plan.sandbox;
     let share = sandbox.share;
     if share.has(Namespaces::USER) && !root {
-        say(
-            b"--share user needs root: a rootless sandbox is a user namespace",
-            &[],
-        );
+        say(b"--share user needs root", &[]);
         return Err(Reported);
     }
     if share.has(Namespaces::UTS) && sandbox.hostname.is_some() {
@@ -85,6 +82,11 @@ fn outer(plan: &Plan, lists: &Lists) -> Result<Role, Reported> {
     // Signals wait in the signalfd from now on, so none is lost or kills
     // the outer usher while the inner one starts.
     let (signals, _) = super::collect_signals(Policy::Native)?;
+    // A time namespace is had by unshare, for the children made after it.
+    if flags & Namespaces::TIME != 0 {
+        sys::unshare_time().map_err(|errno| failed(b"unshare of a time namespace", errno))?;
+    }
+    let flags = flags & !Namespaces::TIME;
     let (go_read, go_write) =
         pipe_with(PipeFlags::CLOEXEC).map_err(|errno| failed(b"pipe", errno))?;
     let (report_read, report_write) =
