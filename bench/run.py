@@ -315,6 +315,63 @@ def relay_throughput(rounds=12):
     return {name: statistics.median(values) for name, values in runs.items()}
 
 
+SANDBOX_ROUNDS = 40
+
+
+def sandbox_times():
+    """Start-to-exit wall time of `true` in a busybox-static root: usher
+    --root with and without its default mounts, bubblewrap with the same
+    mounts, and pychroot (as root), then the first three as uid 65534.
+    Medians of SANDBOX_ROUNDS interleaved runs, in ms."""
+    work = tempfile.mkdtemp(prefix="usher-bench-root-")
+    os.chmod(work, 0o755)
+    root = os.path.join(work, "root")
+    for sub in ("bin", "etc", "dev/shm", "proc", "sys", "tmp"):
+        os.makedirs(os.path.join(root, sub))
+    shutil.copy(shutil.which("busybox"), os.path.join(root, "bin/busybox"))
+    os.symlink("busybox", os.path.join(root, "bin/true"))
+    open(os.path.join(root, "etc/resolv.conf"), "w").close()
+    usher = os.path.join(work, "usher")
+    shutil.copy(USHER, usher)
+    os.chmod(usher, 0o755)
+    bwrap = shutil.which("bwrap")
+    # pychroot, when a venv of it is at target/pychroot (not installed here yet).
+    pychroot = os.path.join(ROOT, "target/pychroot/venv/bin/pychroot")
+    mounts = ["--dev-bind", "/dev", "/dev", "--proc", "/proc", "--ro-bind", "/sys", "/sys",
+              "--tmpfs", "/dev/shm", "--ro-bind", "/etc/resolv.conf", "/etc/resolv.conf"]
+    spaces = ["--unshare-pid", "--unshare-ipc", "--unshare-uts"]
+    cases = {
+        "usher --root R --no-mounts": [usher, "--root", root, "--no-mounts", "--", "/bin/true"],
+        "usher --root R": [usher, "--root", root, "--", "/bin/true"],
+        "bwrap, the same mounts": [bwrap, "--bind", root, "/", *mounts, *spaces, "/bin/true"] if bwrap else None,
+        "pychroot R": [pychroot, root, "/bin/true"] if os.path.exists(pychroot) else None,
+    }
+    nobody = ["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups"]
+    rootless = {
+        "usher --root R --no-mounts": nobody + cases["usher --root R --no-mounts"],
+        "usher --root R": nobody + cases["usher --root R"],
+        "bwrap, the same mounts": (nobody + [bwrap, "--unshare-user", "--unshare-net", "--bind", root, "/",
+                                             *mounts, *spaces, "/bin/true"]) if bwrap else None,
+    }
+    results = {}
+    for label, table in (("root", cases), ("uid 65534", rootless)):
+        table = {name: argv for name, argv in table.items() if argv}
+        runs = {name: [] for name in table}
+        for name, argv in table.items():
+            if subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode != 0:
+                runs.pop(name)
+        for _ in range(SANDBOX_ROUNDS):
+            order = list(runs)
+            random.shuffle(order)
+            for name in order:
+                start = time.perf_counter_ns()
+                subprocess.run(table[name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                runs[name].append((time.perf_counter_ns() - start) / 1e6)
+        results[label] = {name: statistics.median(values) for name, values in runs.items()}
+    shutil.rmtree(work)
+    return results
+
+
 def head(names):
     """A table's header lines, for a column per subject."""
     return ["| | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
@@ -354,6 +411,8 @@ def main():
     switch_instr = stepped_instructions(SWITCHERS)
     print("bench: pty relay ...", flush=True)
     relay = relay_throughput()
+    print("bench: sandboxes ...", flush=True)
+    sandboxes = sandbox_times()
     shutil.rmtree(SWITCH_DIR)
 
     kernel = os.uname().release
@@ -395,6 +454,20 @@ def main():
         "",
         *head(RELAYS),
         row("throughput (MiB/s, median of 12)", RELAYS, relay, "{:.1f}".format),
+        "",
+        "Sandboxes: start to exit of `true` in a busybox-static root (ms, median of",
+        f"{SANDBOX_ROUNDS} interleaved runs; bubblewrap 0.8 binds the root, `/dev`, `/sys` read-only and",
+        "`/etc/resolv.conf`, with a new `/proc` and `/dev/shm` and new pid, ipc and uts namespaces, as",
+        "usher's defaults do; as uid 65534 both also make user and network namespaces):",
+        "",
+        "| | as root | as uid 65534 |",
+        "|---|---:|---:|",
+    ] + [
+        f"| {name} | " + " | ".join(
+            f"{sandboxes[who][name]:.2f}" if name in sandboxes.get(who, {}) else "n/a"
+            for who in ("root", "uid 65534")) + " |"
+        for name in ("usher --root R --no-mounts", "usher --root R", "bwrap, the same mounts", "pychroot R")
+    ] + [
         "",
         f"Floors: plain `true` takes {true_us:.0f} µs and {true_calls} syscalls; a direct",
         f"kill-to-read round trip takes {direct_us:.1f} µs. An empty musl static-pie program built",
