@@ -22,6 +22,10 @@ missing=()
 for command in "${!needs[@]}"; do
     command -v "$command" >/dev/null 2>&1 || missing+=("${needs[$command]}")
 done
+# tests/sandbox.rs builds a static helper: gcc needs glibc's libc.a.
+if ! gcc -print-file-name=libc.a 2>/dev/null | grep -q /; then
+    missing+=(libc6-dev)
+fi
 # busybox must be the static build: it is copied into FROM scratch images.
 if command -v busybox >/dev/null && ! file -L "$(command -v busybox)" 2>/dev/null | grep -q static; then
     missing+=(busybox-static)
