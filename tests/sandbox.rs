@@ -455,3 +455,52 @@ fn a_root_that_is_no_directory_is_refused() {
         stderr(&output)
     );
 }
+
+#[test]
+fn skip_chdir_ro_root_and_a_pty_inside_the_root() {
+    if !root_or_skip("skip_chdir_ro_root_and_a_pty_inside_the_root") {
+        return;
+    }
+    let _serial = one_at_a_time();
+    let root = busybox_root("chdir-ro-pty", 0);
+    let usher = usher_for_all(root.parent().unwrap());
+    // --skip-chdir: the caller's directory (/tmp) inside the root; without
+    // it, the root's `/`.
+    for (args, want) in [(&["--skip-chdir"][..], "/tmp\n"), (&[][..], "/\n")] {
+        let output = Command::new(&usher)
+            .current_dir("/tmp")
+            .arg("--root")
+            .arg(&root)
+            .args(args)
+            .args(["--", "sh", "-c", "pwd"])
+            .output()
+            .unwrap();
+        assert_eq!(stdout(&output), want, "{args:?}: {}", stderr(&output));
+    }
+    // --ro-root: the root is read-only, a mount in it keeps its own flags.
+    let output = run(
+        false,
+        &root,
+        &[
+            "--ro-root",
+            "--tmpfs",
+            "/tmp",
+            "--",
+            "sh",
+            "-c",
+            "touch /x 2>/dev/null || echo ro; touch /tmp/x && echo tmp",
+        ],
+    );
+    assert_eq!(stdout(&output), "ro\ntmp\n", "{}", stderr(&output));
+    // --pty: the new terminal is opened from the root's own /dev/ptmx.
+    let before = mountinfo();
+    let script = format!("{} --root {} --pty -- tty", usher.display(), root.display());
+    let output = Command::new(which("script"))
+        .args(["-qec", &script, "/dev/null"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let text = stdout(&output).replace('\r', "");
+    assert!(text.contains("/dev/pts/"), "{text:?} {}", stderr(&output));
+    assert_eq!(mountinfo(), before);
+}
