@@ -670,3 +670,24 @@ fn user_is_a_no_op_for_a_caller_that_already_is_that_user() {
         stderr(&output)
     );
 }
+
+/// Only a missing /etc/passwd reads as empty: one that cannot be opened for
+/// another reason (here EMFILE, under `ulimit -n 3`) is an error, where the
+/// user would otherwise keep the root group or be "no such user" (issue 18).
+#[test]
+fn an_etc_file_that_cannot_be_opened_is_an_error() {
+    let gosu = common::usher_as("gosu");
+    for spec in ["65534", "nobody"] {
+        let output = Command::new("sh")
+            .arg("-c")
+            .arg(format!("ulimit -n 3; exec {} {spec} id", gosu.display()))
+            .output()
+            .unwrap();
+        assert_eq!(code(&output), 1, "{spec}: {}", stdout(&output));
+        assert_eq!(stdout(&output), "");
+        assert_eq!(
+            stderr(&output),
+            "usher: reading /etc/passwd: No file descriptors available\n"
+        );
+    }
+}

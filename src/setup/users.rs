@@ -11,8 +11,8 @@ use rustix::fs::{open, Mode, OFlags};
 use rustix::io::Errno;
 use rustix::process::{getgid, getuid};
 
-/// A file read for user lookup. One that cannot be opened reads as empty,
-/// as gosu treats it; a read error after that is reported.
+/// A file read for user lookup. One that is missing reads as empty, as
+/// gosu treats it; any other error, opening or reading, is reported.
 struct FileSource {
     path: &'static CStr,
     fd: Option<OwnedFd>,
@@ -25,7 +25,13 @@ impl Source for FileSource {
     fn fill(&mut self, buf: &mut [u8]) -> Result<usize, Errno> {
         if !self.opened {
             self.opened = true;
-            self.fd = open(self.path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()).ok();
+            // Only a missing file reads as empty (gosu's rule): any other
+            // failure, EMFILE or EACCES, is an error, never "no such user".
+            self.fd = match open(self.path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()) {
+                Ok(fd) => Some(fd),
+                Err(Errno::NOENT) => None,
+                Err(errno) => return Err(errno),
+            };
         }
         let Some(fd) = &self.fd else {
             return Ok(0);
