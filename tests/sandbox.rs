@@ -504,3 +504,85 @@ fn skip_chdir_ro_root_and_a_pty_inside_the_root() {
     assert!(text.contains("/dev/pts/"), "{text:?} {}", stderr(&output));
     assert_eq!(mountinfo(), before);
 }
+
+/// Found by a second read of the sandbox: the clean-up removes exactly what
+/// usher made, however the root is written, and a long list of made paths
+/// neither hangs nor leaks; inside a chroot, `--root` is refused.
+#[test]
+fn the_clean_up_removes_exactly_what_usher_made() {
+    if !root_or_skip("the_clean_up_removes_exactly_what_usher_made") {
+        return;
+    }
+    let _serial = one_at_a_time();
+    let root = busybox_root("clean-up", 0);
+    let source = root.parent().unwrap().join("source");
+    fs::create_dir(&source).unwrap();
+    fs::write(root.parent().unwrap().join("file"), "data\n").unwrap();
+    // What already is in the root stays, also when a mount hides it.
+    fs::create_dir(root.join("tmp/keep")).unwrap();
+    fs::write(root.join("tmp/keepfile"), "").unwrap();
+    let file = root.parent().unwrap().join("file");
+    let output = run(
+        false,
+        &root,
+        &[
+            "--no-mounts",
+            "--tmpfs",
+            "/tmp",
+            "-B",
+            &format!("{}:/tmp/keep", source.display()),
+            "-B",
+            &format!("{}:/tmp/keepfile", file.display()),
+            "--",
+            "cat",
+            "/tmp/keepfile",
+        ],
+    );
+    assert_eq!(stdout(&output), "data\n", "{}", stderr(&output));
+    assert!(root.join("tmp/keep").is_dir() && root.join("tmp/keepfile").is_file());
+    // The root written relative, with a trailing slash, or through a symlink.
+    let link = root.parent().unwrap().join("link");
+    symlink(&root, &link).unwrap();
+    let parent = root.parent().unwrap();
+    for written in ["root", "root/", "link"] {
+        let before = entries(&root);
+        let output = Command::new(usher_for_all(parent))
+            .current_dir(parent)
+            .args(["--root", written, "--", "true"])
+            .output()
+            .unwrap();
+        assert_eq!(code(&output), 0, "{written}: {}", stderr(&output));
+        assert_eq!(entries(&root), before, "{written}: mountpoints were left");
+    }
+    // A destination too deep for the list of made paths: refused, nothing
+    // left, no hang.
+    let deep = "/a".repeat(2000);
+    let output = run(
+        false,
+        &root,
+        &[
+            "--no-mounts",
+            "-B",
+            &format!("{}:{deep}", source.display()),
+            "--",
+            "true",
+        ],
+    );
+    assert_eq!(code(&output), 1);
+    // Inside a chroot `/` is no mount point: refused, not run with a bare
+    // chroot that the command could escape.
+    fs::create_dir(root.join("inner")).unwrap();
+    fs::copy(usher(), root.join("usher-copy")).unwrap();
+    let before = mountinfo();
+    let output = Command::new(which("chroot"))
+        .arg(&root)
+        .args(["/usher-copy", "--root", "/inner", "--", "/bin/true"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 1);
+    assert_eq!(
+        stderr(&output),
+        "usher: --root needs / to be a mount point (not inside a chroot)\n"
+    );
+    assert_eq!(mountinfo(), before);
+}

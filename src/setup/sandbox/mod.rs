@@ -16,7 +16,7 @@ use crate::plan::{ChildFate, Lists, Namespaces, Personality, Plan};
 use crate::signal::Policy;
 use crate::sys;
 use core::ffi::CStr;
-use mounts::{c_path, mount_step, open_dir, Created, PATH_CAPACITY};
+use mounts::{mount_step, open_dir, Created, PATH_CAPACITY};
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::fs::{Mode, OFlags, ResolveFlags};
 use rustix::io::Errno;
@@ -73,8 +73,11 @@ fn namespaces(plan: &Plan, root: bool) -> Result<u32, Reported> {
 fn outer(plan: &Plan, lists: &Lists) -> Result<Role, Reported> {
     let root_path = plan.sandbox.root.unwrap_or(b"/");
     let mut buffer = [0u8; PATH_CAPACITY];
-    let root_c =
-        c_path(&mut buffer, &[root_path]).map_err(|errno| failed_on(b"root", root_path, errno))?;
+    // As written: escapes are for the mount lists' twins, not for the root.
+    let root_c = crate::spawn::path::join_path(&mut buffer, b"", root_path)
+        .and_then(crate::cstr::until_nul)
+        .ok_or(Errno::NAMETOOLONG)
+        .map_err(|errno| failed_on(b"root", root_path, errno))?;
     // The root must be a directory, and stays open for the clean-up.
     let root_fd = open_dir(root_c).map_err(|errno| failed_on(b"root", root_path, errno))?;
     let (uid, gid) = (rustix::process::geteuid(), rustix::process::getegid());
@@ -82,10 +85,9 @@ fn outer(plan: &Plan, lists: &Lists) -> Result<Role, Reported> {
     // Signals wait in the signalfd from now on, so none is lost or kills
     // the outer usher while the inner one starts.
     let (signals, _) = super::collect_signals(Policy::Native)?;
-    // A time namespace is had by unshare, for the children made after it.
-    if flags & Namespaces::TIME != 0 {
-        sys::unshare_time().map_err(|errno| failed(b"unshare of a time namespace", errno))?;
-    }
+    // A time namespace is had by unshare, not clone: the inner usher makes
+    // it for its children, once it has its user namespace.
+    let new_time = flags & Namespaces::TIME != 0;
     let flags = flags & !Namespaces::TIME;
     let (go_read, go_write) =
         pipe_with(PipeFlags::CLOEXEC).map_err(|errno| failed(b"pipe", errno))?;
@@ -107,7 +109,16 @@ fn outer(plan: &Plan, lists: &Lists) -> Result<Role, Reported> {
         // The inner usher.
         drop((go_write, report_read, signals));
         let user_ns = flags & Namespaces::USER != 0;
-        return match self::inner(plan, lists, &go_read, report_write, root_c, user_ns, flags) {
+        return match self::inner(
+            plan,
+            lists,
+            &go_read,
+            report_write,
+            root_c,
+            user_ns,
+            flags,
+            new_time,
+        ) {
             Ok(()) => Ok(Role::Inner { user_ns }),
             Err(Reported) => sys::exit(1),
         };
@@ -126,7 +137,7 @@ fn outer(plan: &Plan, lists: &Lists) -> Result<Role, Reported> {
     let _ = rustix::io::write(&go_write, b"g");
     drop(go_write);
     // What the inner usher made, until it closes the pipe (switched, or
-    // failed).
+    // failed). It refuses to make more than the buffer holds.
     let mut created = [0u8; CREATED_CAPACITY];
     let mut filled = 0;
     loop {
@@ -140,6 +151,7 @@ fn outer(plan: &Plan, lists: &Lists) -> Result<Role, Reported> {
             break;
         }
     }
+    drop(report_read);
     // Forward every signal to the inner usher, and mirror its status.
     let mut outer_plan = Plan::new(Personality::Native, 0);
     outer_plan.verbosity = plan.verbosity.saturating_sub(1);
@@ -168,6 +180,7 @@ fn inner(
     root: &CStr,
     user_ns: bool,
     flags: u32,
+    new_time: bool,
 ) -> Result<(), Reported> {
     // Nothing outlives the outer usher.
     let _ = sys::set_pdeathsig(crate::signal::SIGKILL);
@@ -175,6 +188,9 @@ fn inner(
     if !matches!(rustix::io::read(go, &mut byte), Ok(1)) {
         // The outer usher is gone.
         sys::exit(1);
+    }
+    if new_time {
+        sys::unshare_time().map_err(|errno| failed(b"unshare of a time namespace", errno))?;
     }
     let sandbox = &plan.sandbox;
     let mut cwd_buffer = [0u8; PATH_CAPACITY];
@@ -186,27 +202,42 @@ fn inner(
     let cwd_len = cwd.map_or(0, <[u8]>::len);
     let root_bytes = root.to_bytes();
     // No mount may reach the caller's namespace. Inside a chroot `/` is no
-    // mount point (EINVAL): the root's own bind is made a slave instead.
+    // mount point (EINVAL), and neither a slave `/` nor pivot_root can be
+    // had: refused rather than run with a bare chroot, which the command
+    // could escape.
     use rustix::mount::{mount_bind_recursive, mount_change, MountPropagationFlags};
     let slave = MountPropagationFlags::DOWNSTREAM | MountPropagationFlags::REC;
-    let in_chroot = match mount_change(c"/", slave) {
-        Ok(()) => false,
-        Err(Errno::INVAL) => true,
-        Err(errno) => return Err(failed_on(b"making / a slave mount", b"", errno)),
-    };
+    mount_change(c"/", slave).map_err(|errno| {
+        if errno == Errno::INVAL {
+            say(
+                b"--root needs / to be a mount point (not inside a chroot)",
+                &[],
+            );
+            Reported
+        } else {
+            failed_on(b"making / a slave mount", b"", errno)
+        }
+    })?;
     mount_bind_recursive(root, root)
         .map_err(|errno| failed_on(b"binding the root", root_bytes, errno))?;
-    if in_chroot {
-        mount_change(root, slave)
-            .map_err(|errno| failed_on(b"making a slave mount of", root_bytes, errno))?;
-    }
     let root_fd = open_dir(root).map_err(|errno| failed_on(b"root", root_bytes, errno))?;
+    // Where the root is, as the kernel names it (not as written), and its
+    // mount: only a path made on the root's own mount is told to the outer
+    // usher for removal (one made in a mount of the sandbox's goes with it).
+    let mut canonical = [0u8; PATH_CAPACITY];
+    let canonical_len = fd_path(root_fd.as_fd(), &mut canonical).map_or(0, <[u8]>::len);
+    let root_path = &canonical[..canonical_len];
+    let root_mount = mount_id(root_fd.as_fd());
+    let mut told = 0;
     // The steps, then the mounts, each made path told to the outer usher.
     let fresh_sysfs = flags & Namespaces::NET != 0 || !user_ns;
     let mut steps = steps::Steps::new();
     steps::steps(sandbox, &lists.mounts, fresh_sysfs, &mut steps);
     let mut tell = |parent: BorrowedFd<'_>, name: &[u8], kind: Created| {
-        tell_created(&report, root_bytes, parent, name, kind);
+        if mount_id(parent) != root_mount {
+            return true;
+        }
+        tell_created(&report, root_path, parent, name, kind, &mut told)
     };
     for step in &steps {
         mount_step(root_fd.as_fd(), step, &mut tell)?;
@@ -227,7 +258,8 @@ fn inner(
     // `--skip-chdir`: the same directory inside the new root, or `/`.
     if let Some(cwd) = cwd_buffer.get(..cwd_len).filter(|cwd| !cwd.is_empty()) {
         let mut buffer = [0u8; PATH_CAPACITY];
-        if let Ok(path) = c_path(&mut buffer, &[cwd]) {
+        let path = crate::spawn::path::join_path(&mut buffer, b"", cwd);
+        if let Some(path) = path.and_then(crate::cstr::until_nul) {
             let _ = rustix::process::chdir(path);
         }
     }
@@ -235,53 +267,68 @@ fn inner(
 }
 
 /// `pivot_root(".", ".")` into the root, then a detached unmount of the old
-/// root, which leaves no way back. Where pivot_root says EINVAL (a root in
-/// an initramfs or a chroot) the root is moved onto `/` and chrooted.
+/// root, which leaves no way back.
 fn switch_root(root: &OwnedFd, path: &[u8]) -> Result<(), Reported> {
     let fail = |errno| failed_on(b"switching to the root", path, errno);
     rustix::process::fchdir(root).map_err(fail)?;
-    match rustix::process::pivot_root(c".", c".") {
-        Ok(()) => {
-            rustix::mount::unmount(c".", rustix::mount::UnmountFlags::DETACH).map_err(fail)?;
-        }
-        Err(Errno::INVAL) => {
-            rustix::mount::mount_move(c".", c"/").map_err(fail)?;
-            rustix::process::chroot(c".").map_err(fail)?;
-        }
-        Err(errno) => return Err(fail(errno)),
-    }
+    rustix::process::pivot_root(c".", c".").map_err(fail)?;
+    rustix::mount::unmount(c".", rustix::mount::UnmountFlags::DETACH).map_err(fail)?;
     rustix::process::chdir(c"/").map_err(fail)
+}
+
+/// The mount a descriptor lies in (statx's mount id; 0 when unknown).
+fn mount_id(fd: BorrowedFd<'_>) -> u64 {
+    use rustix::fs::{statx, AtFlags, StatxFlags};
+    statx(fd, c"", AtFlags::EMPTY_PATH, StatxFlags::MNT_ID).map_or(0, |stat| stat.stx_mnt_id)
+}
+
+/// The path of `fd`, from /proc/self/fd, in `buffer`.
+fn fd_path<'b>(fd: BorrowedFd<'_>, buffer: &'b mut [u8; PATH_CAPACITY]) -> Option<&'b [u8]> {
+    let mut link = Line::new();
+    let raw = rustix::fd::AsRawFd::as_raw_fd(&fd);
+    link.push_parts(b"/proc/self/fd/\x01\0", &[Part::Number(i64::from(raw))]);
+    let link = crate::cstr::until_nul(link.as_bytes())?;
+    let len = rustix::fs::readlinkat_raw(rustix::fs::CWD, link, &mut buffer[..]).ok()?;
+    buffer.get(..len)
 }
 
 /// Tells the outer usher that `name` in `parent` was made: the path as
 /// seen from the root (through /proc/self/fd, which names where a symlink
 /// inside the root led), so that it can be removed without following any.
-fn tell_created(report: &OwnedFd, root: &[u8], parent: BorrowedFd<'_>, name: &[u8], kind: Created) {
+fn tell_created(
+    report: &OwnedFd,
+    root: &[u8],
+    parent: BorrowedFd<'_>,
+    name: &[u8],
+    kind: Created,
+    told: &mut usize,
+) -> bool {
     let mut target = [0u8; PATH_CAPACITY];
-    let mut link = Line::new();
-    let fd = rustix::fd::AsRawFd::as_raw_fd(&parent);
-    link.push_parts(b"/proc/self/fd/\x01\0", &[Part::Number(i64::from(fd))]);
-    let Some(link) = crate::cstr::until_nul(link.as_bytes()) else {
-        return;
+    let Some(parent_path) = fd_path(parent, &mut target) else {
+        return true;
     };
-    let Ok(len) = rustix::fs::readlinkat_raw(rustix::fs::CWD, link, &mut target[..]) else {
-        return;
+    // Below the root's own path: nothing, or `/` and the rest.
+    let inside = match parent_path.strip_prefix(root) {
+        Some(b"") => &b""[..],
+        Some([b'/', rest @ ..]) => rest,
+        _ => return true,
     };
-    let parent_path = &target[..len.min(target.len())];
-    // The root's own path, then `/` or nothing.
-    let Some(inside) = parent_path.strip_prefix(root) else {
-        return;
-    };
-    let inside = inside.strip_prefix(b"/").unwrap_or(inside);
     let kind: &[u8] = if kind == Created::Directory {
         b"d"
     } else {
         b"f"
     };
     let slash: &[u8] = if inside.is_empty() { b"" } else { b"/" };
-    for part in [kind, inside, slash, name, b"\0"] {
+    let parts = [kind, inside, slash, name, b"\0"];
+    // The outer usher keeps CREATED_CAPACITY bytes: no more is made.
+    *told += parts.iter().map(|part| part.len()).sum::<usize>();
+    if *told > CREATED_CAPACITY {
+        return false;
+    }
+    for part in parts {
         let _ = rustix::io::write(report, part);
     }
+    true
 }
 
 /// Removes what the inner usher made, last first, each only if it is still
@@ -303,12 +350,10 @@ fn remove_created(root: BorrowedFd<'_>, records: &[u8]) {
         };
         let mut buffer = [0u8; PATH_CAPACITY];
         let mut name_buffer = [0u8; PATH_CAPACITY];
-        let (Ok(parent), Ok(name)) = (
-            c_path(
-                &mut buffer,
-                &[b".", if parent.is_empty() { b"" } else { b"/" }, parent],
-            ),
-            c_path(&mut name_buffer, &[name]),
+        let join = crate::spawn::path::join_path;
+        let (Some(parent), Some(name)) = (
+            join(&mut buffer, b".", parent).and_then(crate::cstr::until_nul),
+            join(&mut name_buffer, b"", name).and_then(crate::cstr::until_nul),
         ) else {
             continue;
         };
@@ -356,33 +401,24 @@ fn write_maps(pid: i32, uid: u32, gid: u32) -> Result<(), Errno> {
     Ok(())
 }
 
-/// The setting that disables user namespaces here, read from /proc/sys,
-/// and the value it has; `None` when none does.
+/// The setting that disables user namespaces here (its file under
+/// /proc/sys) and the value it has; `None` when none does.
 fn userns_knob() -> Option<(&'static [u8], &'static [u8])> {
-    // Word tables, not a table of slices (a relocation each, paid by musl's
-    // start on every run): the knob, its file under /proc/sys/, and the
-    // value that disables user namespaces.
-    const KNOBS: &[u8] = b"user.max_user_namespaces\0kernel.unprivileged_userns_clone\0\
-kernel.apparmor_restrict_unprivileged_userns\0";
-    const FILES: &[u8] = b"user/max_user_namespaces\0kernel/unprivileged_userns_clone\0\
-kernel/apparmor_restrict_unprivileged_userns\0";
-    const VALUES: &[u8] = b"0\x000\x001\x00";
-    let mut buffer = [0u8; PATH_CAPACITY];
     for index in 0..3 {
-        let file = crate::text::word_at(FILES, index);
-        let Ok(path) = c_path(&mut buffer, &[b"/proc/sys/", file]) else {
-            continue;
+        let (path, disabling): (&'static CStr, &'static [u8]) = match index {
+            0 => (c"/proc/sys/user/max_user_namespaces", b"0"),
+            1 => (c"/proc/sys/kernel/unprivileged_userns_clone", b"0"),
+            _ => (
+                c"/proc/sys/kernel/apparmor_restrict_unprivileged_userns",
+                b"1",
+            ),
         };
         let Ok(fd) = rustix::fs::open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()) else {
             continue;
         };
-        let mut content = [0u8; 16];
-        let value = crate::text::word_at(VALUES, index);
-        if let Ok(len) = rustix::io::read(&fd, &mut content) {
-            let content = &content[..len];
-            if content.strip_suffix(b"\n").unwrap_or(content) == value {
-                return Some((crate::text::word_at(KNOBS, index), value));
-            }
+        let mut value = [0u8; 2];
+        if rustix::io::read(&fd, &mut value).is_ok_and(|len| len > 0 && value[0] == disabling[0]) {
+            return Some((path.to_bytes(), disabling));
         }
     }
     None

@@ -62,7 +62,7 @@ pub enum Created {
 pub fn mount_step(
     root: BorrowedFd<'_>,
     step: &Step<'_>,
-    created: &mut dyn FnMut(BorrowedFd<'_>, &[u8], Created),
+    created: &mut dyn FnMut(BorrowedFd<'_>, &[u8], Created) -> bool,
 ) -> Result<(), Reported> {
     let mut buffer = [0u8; PATH_CAPACITY];
     // The source, before anything is made for it.
@@ -138,7 +138,7 @@ fn resolve(
     root: BorrowedFd<'_>,
     dest: &[u8],
     is_dir: bool,
-    created: &mut dyn FnMut(BorrowedFd<'_>, &[u8], Created),
+    created: &mut dyn FnMut(BorrowedFd<'_>, &[u8], Created) -> bool,
 ) -> Result<OwnedFd, Errno> {
     let how = ResolveFlags::IN_ROOT | ResolveFlags::NO_MAGICLINKS;
     let flags = OFlags::PATH | OFlags::CLOEXEC;
@@ -178,14 +178,23 @@ fn resolve(
                 };
                 let mut name_buffer = [0u8; PATH_CAPACITY];
                 let name_c = c_path(&mut name_buffer, &[name])?;
-                if last && !is_dir {
+                // Told before it is made, so that nothing made goes untold
+                // (removing what a failure did not make is harmless).
+                let file = last && !is_dir;
+                let kind = if file {
+                    Created::File
+                } else {
+                    Created::Directory
+                };
+                if !created(inside.as_fd(), name, kind) {
+                    return Err(Errno::NAMETOOLONG);
+                }
+                if file {
                     let mode = Mode::from_raw_mode(0o644);
                     let create = OFlags::CREATE | OFlags::EXCL | OFlags::WRONLY | OFlags::NOFOLLOW;
                     drop(openat(&inside, name_c, create | OFlags::CLOEXEC, mode)?);
-                    created(inside.as_fd(), name, Created::File);
                 } else {
                     mkdirat(&inside, name_c, Mode::from_raw_mode(0o755))?;
-                    created(inside.as_fd(), name, Created::Directory);
                 }
                 parent = Some(openat2(root, prefix, flags, Mode::empty(), how)?);
             }
