@@ -16,7 +16,7 @@ declare -A needs=(
     [tini]=tini [tini-static]=tini [dumb-init]=dumb-init [catatonit]=catatonit
     [qemu-aarch64-static]=qemu-user-static [script]=bsdutils [unshare]=util-linux
     [strace]=strace [valgrind]=valgrind [python3]=python3 [ps]=procps [gosu]=gosu
-    [bwrap]=bubblewrap [setpriv]=util-linux [gcc]=gcc
+    [bwrap]=bubblewrap [setpriv]=util-linux [gcc]=gcc [groff]=groff-base
 )
 missing=()
 for command in "${!needs[@]}"; do

@@ -412,3 +412,42 @@ fn gosu_and_su_exec_command_lines() {
         );
     }
 }
+
+/// docs/usher.1 covers every option of `--help` and every twin, carries
+/// the crate's version, and groff finds nothing to warn about in it.
+#[test]
+fn the_man_page_names_every_option_and_twin_and_is_clean_roff() {
+    let page = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/usher.1"))
+        .expect("docs/usher.1");
+    let text = page.replace("\\-", "-");
+    let help = stdout(&Command::new(usher()).arg("--help").output().unwrap());
+    let options: Vec<&str> = help
+        .split([' ', ',', '\n'])
+        .map(|word| word.trim_end_matches([':', ')', '.']))
+        .filter(|word| word.starts_with('-') && word.len() > 1 && *word != "--")
+        .collect();
+    assert!(options.len() > 40, "{options:?}");
+    for option in &options {
+        assert!(text.contains(option), "docs/usher.1 does not name {option}");
+        if let Some(long) = option.strip_prefix("--") {
+            if !["help", "version"].contains(&long) {
+                let twin = format!("USHER_{}", long.to_uppercase().replace('-', "_"));
+                assert!(text.contains(&twin), "docs/usher.1 does not name {twin}");
+            }
+        }
+    }
+    assert!(
+        page.contains(&format!("\"usher {}\"", env!("CARGO_PKG_VERSION"))),
+        "docs/usher.1's .TH names another version"
+    );
+    let groff = Command::new("groff")
+        .args(["-man", "-ww", "-z"])
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/usher.1"))
+        .output()
+        .expect("groff (make test installs groff-base)");
+    assert!(
+        groff.status.success() && groff.stderr.is_empty(),
+        "{}",
+        stderr(&groff)
+    );
+}
