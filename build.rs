@@ -15,6 +15,7 @@ use std::process::Command;
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=linker/layout.ld");
+    commit();
     let target = std::env::var("TARGET").unwrap_or_default();
     if target.ends_with("-linux-musl") {
         let script = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("manifest dir"))
@@ -49,4 +50,25 @@ fn main() {
     println!("cargo:rustc-link-arg=-L{}", musl.display());
     println!("cargo:rustc-link-arg=-lc");
     println!("cargo:rustc-link-arg={}", musl.join("crtn.o").display());
+}
+
+/// The short commit of the checkout, for the version lines, as
+/// `BUILD_COMMIT`: `docker info` reads it from `--version`'s ` - git.COMMIT`
+/// (only without a dot). Two checkouts of one commit give the same bytes.
+/// "unknown" outside a git checkout.
+fn commit() {
+    let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
+    // Every commit and checkout moves HEAD's log.
+    println!("cargo:rerun-if-changed=.git/logs/HEAD");
+    println!("cargo:rerun-if-changed=.git/HEAD");
+    let commit = Command::new("git")
+        .args(["rev-parse", "--short=7", "HEAD"])
+        .current_dir(dir)
+        .output()
+        .ok()
+        .filter(|output| output.status.success())
+        .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_string())
+        .filter(|commit| !commit.is_empty() && commit.bytes().all(|byte| byte.is_ascii_hexdigit()))
+        .unwrap_or_else(|| "unknown".into());
+    println!("cargo:rustc-env=BUILD_COMMIT={commit}");
 }

@@ -22,30 +22,40 @@ command -v dockerd >/dev/null || skip_or_fail "dockerd is not installed (make te
 work=$(mktemp -d /tmp/usher-docker.XXXXXX)
 context=$work/context
 daemon_pid=
-cleanup() {
+stop_daemon() {
     if [ -n "$daemon_pid" ]; then
         docker ps -aq 2>/dev/null | xargs -r docker rm -f >/dev/null 2>&1
         kill "$daemon_pid" 2>/dev/null
         for _ in $(seq 100); do kill -0 "$daemon_pid" 2>/dev/null || break; sleep 0.1; done
         kill -9 "$daemon_pid" 2>/dev/null
         wait "$daemon_pid" 2>/dev/null
+        daemon_pid=
     fi
+}
+cleanup() {
+    stop_daemon
     rm -rf --one-file-system "$work"
 }
 trap cleanup EXIT
 # Names unique to this run, though the daemon is the run's own.
 tag=usher-test-$$
 export DOCKER_HOST=unix://$work/docker.sock
+# start_daemon INIT_PATH: the suite's own dockerd, with usher as its init.
 # Its TMPDIR too: containerd writes stack dumps there when it is stopped.
-TMPDIR=$work dockerd --data-root "$work/data" --exec-root "$work/exec" --pidfile "$work/docker.pid" \
-    --host "$DOCKER_HOST" --bridge none --iptables=false --ip6tables=false \
-    >"$work/dockerd.log" 2>&1 &
-daemon_pid=$!
-for _ in $(seq 120); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
-if ! docker info >/dev/null 2>&1; then
-    tail -5 "$work/dockerd.log"
-    skip_or_fail "dockerd did not start"
-fi
+start_daemon() {
+    TMPDIR=$work dockerd --data-root "$work/data" --exec-root "$work/exec" --pidfile "$work/docker.pid" \
+        --host "$DOCKER_HOST" --bridge none --iptables=false --ip6tables=false --init-path "$1" \
+        >"$work/dockerd.log" 2>&1 &
+    daemon_pid=$!
+    for _ in $(seq 120); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
+    if ! docker info >/dev/null 2>&1; then
+        tail -5 "$work/dockerd.log"
+        skip_or_fail "dockerd did not start"
+    fi
+}
+mkdir -p "$work/init"
+ln -s "$usher" "$work/init/docker-init"
+start_daemon "$work/init/docker-init"
 
 mkdir -p "$context"
 cp "$usher" "$context/usher"
@@ -110,5 +120,15 @@ check "--init with usher as docker-init is PID 1" "usher" \
     "$(docker exec "usher-init-$$" /proc/1/exe --version | cut -d' ' -f1)"
 docker stop "usher-init-$$" >/dev/null
 check "docker stop through usher as docker-init" 44 "$(docker inspect -f '{{.State.ExitCode}}' "usher-init-$$")"
+
+# docker info shows the init's commit, read from its --version (` - git.`
+# and a commit without a dot): as docker-init (tini's line) and as usher.
+commit=$("$usher" --version | sed -n 's/.* - git\.//p')
+check "docker info shows usher's commit, init-path docker-init" "$commit" \
+    "$(docker info --format '{{.InitCommit.ID}}' 2>/dev/null)"
+stop_daemon
+start_daemon "$usher"
+check "docker info shows usher's commit, init-path usher" "$commit" \
+    "$(docker info --format '{{.InitCommit.ID}}' 2>/dev/null)"
 
 finish

@@ -508,7 +508,7 @@ fn command_name<'c>(args: CStrArray<'c>) -> &'c [u8] {
 fn print_text(text: Text<'_>, stream: Stream) {
     let (template, name, tail): (&str, &[u8], &str) = match text {
         Text::NativeHelp => ("", b"", cli::native::HELP),
-        Text::NativeVersion => (concat!("usher ", env!("CARGO_PKG_VERSION"), "\n"), b"", ""),
+        Text::NativeVersion => (NATIVE_VERSION, b"", ""),
         Text::TiniVersion => (cli::tini::VERSION_LINE, b"", ""),
         Text::TiniUsage { name } => (
             cli::tini::USAGE_HEAD,
@@ -535,5 +535,15 @@ fn print_text(text: Text<'_>, stream: Stream) {
     write_all(stream, line.as_bytes());
     write_all(stream, tail.as_bytes());
 }
+
+/// `usher --version`. The ` - git.COMMIT` ending is what `docker info`
+/// reads from a daemon's init (`init-path` naming usher).
+const NATIVE_VERSION: &str = concat!(
+    "usher ",
+    env!("CARGO_PKG_VERSION"),
+    " - git.",
+    env!("BUILD_COMMIT"),
+    "\n"
+);
 
 const LICENSE_TEXT: &str = "usher: MIT OR Apache-2.0 (LICENSE-MIT, LICENSE-APACHE in its source)\n";

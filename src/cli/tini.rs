@@ -85,10 +85,7 @@ where
 
 macro_rules! version {
     () => {
-        concat!(
-            "tini version 0.19.0 - git.usher-",
-            env!("CARGO_PKG_VERSION")
-        )
+        concat!("tini version 0.19.0 - git.", env!("BUILD_COMMIT"))
     };
 }
 
