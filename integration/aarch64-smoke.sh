@@ -14,7 +14,7 @@ qemu=qemu-aarch64-static
 echo "$suite: skipped under qemu-user 7.2: subreaper prctl, TCGETS2 (qemu rejects them)"
 
 out=$($qemu "$usher" --version)
-check "version" "usher $(grep -m1 '^version' "$here/../Cargo.toml" | cut -d'"' -f2)" "$out"
+check "version" "usher $(grep -m1 '^version' "$here/../Cargo.toml" | cut -d'"' -f2) - git.$(git -C "$here/.." rev-parse --short=7 HEAD 2>/dev/null || echo unknown)" "$out"
 
 # qemu-user hands the child's execve to the host kernel, so the children are
 # host programs; usher's own code (parse, spawn, signalfd loop) runs as aarch64.
