@@ -9,7 +9,7 @@ CARGO        ?= cargo
 # Drops the section headers of a built binary (see its header comment).
 STRIP_SECTIONS := target/strip-sections
 
-.PHONY: all build demo test deps lint unit e2e integration runc docker hygiene aarch64 bench size clean
+.PHONY: all build demo test deps lint unit e2e integration runc docker hygiene reproducible aarch64 release bench size clean
 
 all: build demo
 
@@ -26,8 +26,8 @@ demo: build
 	@bash bench/demo.sh $(BIN)
 
 # Everything: formatting, lints, unit and end-to-end tests, runc and docker,
-# and the aarch64 build under qemu.
-test: deps build lint unit e2e integration aarch64
+# the aarch64 build under qemu, and the release's reproducibility.
+test: deps build lint unit e2e integration aarch64 reproducible
 	@echo "make test: all passed"
 
 deps:
@@ -66,12 +66,22 @@ docker: build
 hygiene: build
 	bash integration/hygiene.sh $(BIN)
 
-aarch64: $(STRIP_SECTIONS)
+aarch64: aarch64-binary
+	$(CARGO) test --lib --target $(AARCH64)
+	bash integration/aarch64-smoke.sh $(AARCH64_BIN)
+
+# dist/: the static binaries, the man page, the .deb packages, SHA256SUMS.
+release: build aarch64-binary
+	bash integration/release.sh dist $(BIN) $(AARCH64_BIN)
+
+# Two clones in two folders make the same release, byte for byte.
+reproducible:
+	bash integration/reproducible.sh
+
+aarch64-binary: $(STRIP_SECTIONS)
 	@rustup target list --installed 2>/dev/null | grep -qx $(AARCH64) || rustup target add $(AARCH64)
 	$(CARGO) build --release --target $(AARCH64)
 	$(STRIP_SECTIONS) $(AARCH64_BIN)
-	$(CARGO) test --lib --target $(AARCH64)
-	bash integration/aarch64-smoke.sh $(AARCH64_BIN)
 
 bench: build
 	python3 bench/run.py $(BIN)

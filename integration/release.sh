@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# make release: dist/ with, for each architecture built here, the static
+# binary usher-VERSION-linux-ARCH and a Debian package usher_VERSION_ARCH.deb
+# (/usr/bin/usher and its man page; no personality names, which would clash
+# with the tini, dumb-init and gosu packages), the man page, and SHA256SUMS
+# over all of it. Everything is reproducible: no build path is embedded, and
+# the packages' times are the commit's (SOURCE_DATE_EPOCH).
+#
+#   bash integration/release.sh DIST X86_64_BINARY AARCH64_BINARY
+set -euo pipefail
+dist=${1:?usage: release.sh DIST X86_64_BINARY AARCH64_BINARY}
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+version=$(grep -m1 '^version' "$top/Cargo.toml" | cut -d'"' -f2)
+export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$top" log -1 --format=%ct 2>/dev/null || echo 0)}
+rm -rf "$dist"
+mkdir -p "$dist"
+cp "$top/docs/usher.1" "$dist/usher.1"
+work=$(mktemp -d /tmp/usher-release.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+# ARCH name, Debian architecture, binary.
+for entry in "x86_64 amd64 $2" "aarch64 arm64 $3"; do
+    read -r arch debian binary <<<"$entry"
+    [ -f "$binary" ] || { echo "release: $binary is missing (make build, make aarch64)"; exit 1; }
+    cp "$binary" "$dist/usher-$version-linux-$arch"
+    chmod 755 "$dist/usher-$version-linux-$arch"
+    root=$work/deb-$debian
+    mkdir -p "$root/DEBIAN" "$root/usr/bin" "$root/usr/share/man/man1" "$root/usr/share/doc/usher"
+    install -m 755 "$binary" "$root/usr/bin/usher"
+    gzip -9n <"$top/docs/usher.1" >"$root/usr/share/man/man1/usher.1.gz"
+    gzip -9n <"$top/CHANGELOG.md" >"$root/usr/share/doc/usher/changelog.gz"
+    cat >"$root/usr/share/doc/usher/copyright" <<EOF
+Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
+Upstream-Name: usher
+Files: *
+License: MIT or Apache-2.0
+EOF
+    cat >"$root/DEBIAN/control" <<EOF
+Package: usher
+Version: $version
+Architecture: $debian
+Maintainer: usher developers <usher@localhost>
+Section: admin
+Priority: optional
+Installed-Size: $(( ($(stat -c %s "$binary") + 1023) / 1024 + 8 ))
+Description: tiny static init and entrypoint for containers
+ usher is PID 1 for a container: it forwards signals, reaps zombies and
+ exits with the command's status. It also switches user (gosu, su-exec),
+ relays a pseudo-terminal and runs commands in another root with new
+ namespaces. Link it as tini, dumb-init or gosu to take their command
+ lines (ln -s /usr/bin/usher /usr/local/bin/tini).
+EOF
+    find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+    dpkg-deb --root-owner-group -Zxz --build "$root" "$dist/usher_${version}_$debian.deb" >/dev/null
+done
+(cd "$dist" && sha256sum -- * | grep -v ' SHA256SUMS$' >SHA256SUMS)
+ls -l "$dist"

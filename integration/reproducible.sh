@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# reproducible: `make release` makes the same bytes from any checkout of a
+# commit. Two fresh clones in two different folders build the x86_64 and
+# aarch64 binaries and the release's packages, and every file of the two
+# dist/ folders must be identical; then one .deb is inspected and installed
+# into a throwaway root, and SHA256SUMS is checked.
+set -uo pipefail
+suite=reproducible
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+hold_lock -s "$0" "$@"
+command -v dpkg-deb >/dev/null || skip_or_fail "dpkg-deb is missing"
+work=$(mktemp -d /tmp/usher-reproducible.XXXXXX)
+trap 'rm -rf --one-file-system "$work"' EXIT
+for clone in one "two/deeper"; do
+    mkdir -p "$work/$(dirname "$clone")"
+    git clone -q "$here/.." "$work/$clone" || { echo "FAIL git clone"; exit 1; }
+    if ! make -C "$work/$clone" -s release >"$work/${clone//\//-}.log" 2>&1; then
+        tail -20 "$work/${clone//\//-}.log"
+        check "make release in $clone" 0 1
+        finish
+        exit 1
+    fi
+done
+one=$work/one/dist
+two=$work/two/deeper/dist
+check "both dist/ folders hold the same files" "$(ls "$one")" "$(ls "$two")"
+for file in "$one"/*; do
+    name=$(basename "$file")
+    check "$name is the same bytes from both checkouts" same \
+        "$(cmp -s "$file" "$two/$name" && echo same || echo different)"
+done
+check "SHA256SUMS checks" 0 "$(cd "$one" && sha256sum --quiet -c SHA256SUMS >/dev/null 2>&1; echo $?)"
+deb=$(ls "$one"/usher_*_amd64.deb)
+check "the .deb names its architecture" "amd64" "$(dpkg-deb -f "$deb" Architecture)"
+# Installed into a throwaway root: /usr/bin/usher and the man page, and no
+# personality names that would clash with tini, dumb-init or gosu.
+root=$work/root
+mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates"
+touch "$root/var/lib/dpkg/status"
+dpkg --root="$root" --force-script-chrootless -i "$deb" >/dev/null 2>&1
+check "dpkg --root installs it" 0 "$?"
+check "the installed usher runs" "usher" "$("$root/usr/bin/usher" --version | cut -d' ' -f1)"
+check "the man page is installed" yes "$([ -f "$root/usr/share/man/man1/usher.1.gz" ] && echo yes)"
+check "no personality names are installed" "usher" \
+    "$(ls "$root/usr/bin" "$root/usr/sbin" 2>/dev/null | grep -v ':$' | grep -v '^$' | tr '\n' ' ' | sed 's/ $//')"
+finish
