@@ -122,6 +122,8 @@ fn child_setup<'c>(
         credentials,
         no_new_privs: plan.no_new_privs,
         setsid: plan.setsid,
+        // dumb-init -c leaves the command in its own process group.
+        keep_group: plan.personality == Personality::DumbInit,
         workdir,
     }
 }

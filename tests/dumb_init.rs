@@ -136,6 +136,23 @@ fn setsid_by_default_and_off_with_c_or_the_variable() {
     }
 }
 
+/// dumb-init -c (or DUMB_INIT_SETSID=0) neither calls setsid nor gives the
+/// child a process group: it stays in dumb-init's, here the test's (issue
+/// 16, found by running the same case on dumb-init and on usher).
+#[test]
+fn single_child_keeps_the_inits_process_group() {
+    let ours = rustix::process::getpgrp()
+        .as_raw_nonzero()
+        .get()
+        .to_string();
+    for program in both() {
+        for (args, env) in [(&["-c"][..], &[][..]), (&[], &[("DUMB_INIT_SETSID", "0")])] {
+            let stat = child_stat(&program, args, env);
+            assert_eq!(stat[1], ours, "{}: {args:?} {env:?}", program.display());
+        }
+    }
+}
+
 #[test]
 fn the_childs_group_gets_term_when_the_child_exits() {
     if !root_or_skip("the_childs_group_gets_term_when_the_child_exits") {

@@ -106,6 +106,9 @@ pub struct ChildSetup<'c> {
     /// A new session (with usher's terminal, when it can be had) in place
     /// of a new process group.
     pub setsid: bool,
+    /// Without a new session: the command stays in usher's process group
+    /// (dumb-init's single-child mode) rather than getting its own.
+    pub keep_group: bool,
     /// `--workdir`: entered after the switch, before exec.
     pub workdir: Option<&'c CStr>,
 }
@@ -133,7 +136,7 @@ pub fn prepare_and_exec(
         // when usher did not lead its own (EPERM): the command then runs
         // without one, as under dumb-init.
         let _ = rustix::process::ioctl_tiocsctty(stdin);
-    } else {
+    } else if !setup.keep_group {
         if let Err(errno) = setpgid(None, None) {
             return (ChildStep::ProcessGroup, errno);
         }

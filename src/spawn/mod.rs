@@ -77,8 +77,8 @@ pub fn spawn(
             // the group right away cannot miss it. Once the child has exec'd this
             // fails with EACCES, which is fine: the child did it itself. Not
             // with setsid, which a group leader may not call.
-            let new_session = setup.setsid || terminal.is_some();
-            if let (Some(child), false) = (Pid::from_raw(pid), new_session) {
+            let own_group = !(setup.setsid || setup.keep_group || terminal.is_some());
+            if let (Some(child), true) = (Pid::from_raw(pid), own_group) {
                 let _ = setpgid(Some(child), Some(child));
             }
             match read_report(&report_read) {
