@@ -5,9 +5,10 @@
 //! cannot read a list that is gone:
 //!
 //! ```compile_fail
-//! use usher::cstr::{CStrArray, CStrList};
+//! use usher::cstr::{storage, CStrArray, CStrList};
+//! let mut room = storage::<2>();
 //! let array: CStrArray = {
-//!     let mut list = CStrList::<2>::default();
+//!     let mut list = CStrList::new(&mut room);
 //!     list.push(c"A=1");
 //!     list.as_array()
 //! };
@@ -155,32 +156,42 @@ impl<'a> CStrArray<'a> {
     }
 }
 
+/// Room for a [`CStrList`] of `N - 1` strings and its NULL: plain storage,
+/// which a static can hold (it costs nothing until a list is built in it).
+pub type CStrStorage<const N: usize> = [MaybeUninit<*const c_char>; N];
+
+/// Storage for a list, uninitialized.
+pub const fn storage<const N: usize>() -> CStrStorage<N> {
+    [const { MaybeUninit::uninit() }; N]
+}
+
 /// A NULL-terminated array of C strings that usher builds (the child's edited
-/// environment), with room for `N - 1` strings. It borrows its strings for
-/// `'a`, so they outlive it.
+/// environment) in storage it borrows, with room for one string less than
+/// the storage holds. It borrows its strings for `'a` too, so they outlive
+/// it.
 ///
 /// Only `ptrs[..=len]` is ever written (the strings, then a NULL), so the
-/// array is not zeroed first: a large list costs nothing until it is used.
-pub struct CStrList<'a, const N: usize> {
-    ptrs: [MaybeUninit<*const c_char>; N],
+/// storage is not zeroed first: a large list costs nothing until it is used.
+pub struct CStrList<'a> {
+    ptrs: &'a mut [MaybeUninit<*const c_char>],
     len: usize,
     strings: PhantomData<&'a CStr>,
 }
 
-impl<const N: usize> Default for CStrList<'_, N> {
-    fn default() -> Self {
-        const { assert!(N > 0, "a list needs room for its NULL") };
-        let mut list = CStrList {
-            ptrs: [const { MaybeUninit::uninit() }; N],
+impl<'a> CStrList<'a> {
+    /// An empty list in `storage`, which holds at least the NULL.
+    pub fn new(storage: &'a mut [MaybeUninit<*const c_char>]) -> Self {
+        let list = CStrList {
+            ptrs: storage,
             len: 0,
             strings: PhantomData,
         };
-        list.ptrs[0] = MaybeUninit::new(core::ptr::null());
+        if let Some(first) = list.ptrs.first_mut() {
+            *first = MaybeUninit::new(core::ptr::null());
+        }
         list
     }
-}
 
-impl<'a, const N: usize> CStrList<'a, N> {
     /// Appends a string; false when the list is full.
     pub fn push(&mut self, string: &'a CStr) -> bool {
         self.push_ptr(string.as_ptr())
@@ -194,7 +205,7 @@ impl<'a, const N: usize> CStrList<'a, N> {
     }
 
     fn push_ptr(&mut self, string: *const c_char) -> bool {
-        if self.len + 1 >= N {
+        if self.len + 1 >= self.ptrs.len() {
             return false;
         }
         self.ptrs[self.len] = MaybeUninit::new(string);
@@ -221,12 +232,22 @@ impl<'a, const N: usize> CStrList<'a, N> {
         self.len == 0
     }
 
+    /// How many strings the storage holds, besides the NULL.
+    pub fn capacity(&self) -> usize {
+        self.ptrs.len().saturating_sub(1)
+    }
+
     /// The list as an array for `execve`, borrowed from the list.
     pub fn as_array(&self) -> CStrArray<'_> {
         // `ptrs[..len]` hold strings valid for 'a (which outlives the
         // borrow of self) and `ptrs[len]` is NULL: CStrArray's invariant.
+        // Storage without room for the NULL makes an empty, NULL array.
         CStrArray {
-            ptr: self.ptrs.as_ptr().cast(),
+            ptr: if self.ptrs.is_empty() {
+                core::ptr::null()
+            } else {
+                self.ptrs.as_ptr().cast()
+            },
             len: self.len,
             strings: PhantomData,
         }
@@ -272,7 +293,8 @@ mod tests {
 
     #[test]
     fn values_are_found_in_place() {
-        let mut list = CStrList::<7>::default();
+        let mut list_storage = storage::<7>();
+        let mut list = CStrList::new(&mut list_storage);
         for entry in [
             c"PATHX=1",
             c"PATH=/bin",
@@ -312,12 +334,14 @@ mod tests {
 
     #[test]
     fn a_list_is_null_terminated_and_bounded() {
-        let mut list = CStrList::<3>::default();
+        let mut list_storage = storage::<3>();
+        let mut list = CStrList::new(&mut list_storage);
         assert!(list.push(c"A=1"));
         assert!(list.push(c"B=2"));
         assert!(!list.push(c"C=3"));
         assert!(!list.push_with_nul(b"D=4\0"));
-        let mut other = CStrList::<3>::default();
+        let mut other_storage = storage::<3>();
+        let mut other = CStrList::new(&mut other_storage);
         assert!(!other.push_with_nul(b"no NUL"));
         assert!(other.push_with_nul(b"E=5\0"));
         assert_eq!(other.as_array().get(0), Some(c"E=5"));

@@ -83,10 +83,36 @@ pub const ARG_CAPACITY: usize = 4096;
 pub const BUILT_CAPACITY: usize = 16384;
 
 /// The child's environment as `execve` takes it: room for ENV_CAPACITY
-/// strings and the NULL.
-pub type EnvList<'a> = CStrList<'a, { ENV_CAPACITY + 1 }>;
-/// The child's argv as `execve` takes it.
-pub type ArgList<'a> = CStrList<'a, { ARG_CAPACITY + 1 }>;
+/// strings and the NULL (in `PlanStorage::env`).
+pub type EnvList<'a> = CStrList<'a>;
+/// The child's argv as `execve` takes it (in `PlanStorage::args`).
+pub type ArgList<'a> = CStrList<'a>;
+
+/// Where the planner builds: the child's two pointer arrays and its built
+/// strings. Big, so it is static storage (in `plan::Lists`) that costs
+/// nothing until a run plans, and never takes a stack: a 32 KiB stack runs
+/// every option but `--root` (tests/user.rs).
+pub struct PlanStorage {
+    pub env: cstr::CStrStorage<{ ENV_CAPACITY + 1 }>,
+    pub args: cstr::CStrStorage<{ ARG_CAPACITY + 1 }>,
+    pub bytes: [core::mem::MaybeUninit<u8>; BUILT_CAPACITY],
+}
+
+impl PlanStorage {
+    pub const fn new() -> Self {
+        PlanStorage {
+            env: cstr::storage(),
+            args: cstr::storage(),
+            bytes: [core::mem::MaybeUninit::uninit(); BUILT_CAPACITY],
+        }
+    }
+}
+
+impl Default for PlanStorage {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 static_assertions::const_assert!(ENV_CAPACITY >= EDIT_CAPACITY + 2);
 static_assertions::const_assert!(ARG_CAPACITY >= 2 * EDIT_CAPACITY);
 
@@ -182,7 +208,6 @@ fn lookup<'a>(list: &EnvList<'a>, name: &[u8]) -> Option<&'a [u8]> {
 }
 
 /// The planned child: its environment, its argv, and its working directory.
-#[derive(Default)]
 pub struct Planned<'a> {
     pub env: EnvList<'a>,
     pub args: ArgList<'a>,
@@ -191,6 +216,21 @@ pub struct Planned<'a> {
     /// `--venv`'s directory, as given (its `bin` is checked before anything
     /// runs).
     pub venv: Option<&'a [u8]>,
+}
+
+impl<'a> Planned<'a> {
+    /// An empty plan whose lists are built in `env` and `args`.
+    pub fn new(
+        env: &'a mut cstr::CStrStorage<{ ENV_CAPACITY + 1 }>,
+        args: &'a mut cstr::CStrStorage<{ ARG_CAPACITY + 1 }>,
+    ) -> Self {
+        Planned {
+            env: CStrList::new(env),
+            args: CStrList::new(args),
+            workdir: None,
+            venv: None,
+        }
+    }
 }
 
 /// The child's (argv', envp') from its argv (`command`, the command first),
@@ -375,17 +415,20 @@ fn last_of<'a>(edits: &[(EnvEdit, &'a [u8])], kind: EnvEdit) -> Option<&'a [u8]>
 
 /// A `--pre` command's words (split on ASCII white space; no quotes), each
 /// copied with a NUL, into `out`.
-pub fn pre_words<'a, const N: usize>(
+pub fn pre_words<'a: 'l, 'l>(
     text: &[u8],
     arena: &mut Arena<'a>,
-    out: &mut CStrList<'a, N>,
+    out: &mut CStrList<'l>,
 ) -> Result<(), PlanError<'static>> {
     for word in text
         .split(|byte| byte.is_ascii_whitespace())
         .filter(|word| !word.is_empty())
     {
         if !out.push_with_nul(arena.join(&[word])?) {
-            return Err(PlanError::TooMany(b"words in a --pre command", N - 1));
+            return Err(PlanError::TooMany(
+                b"words in a --pre command",
+                out.capacity(),
+            ));
         }
     }
     Ok(())
@@ -462,18 +505,21 @@ mod tests {
         home: Option<&[u8]>,
         edits: &[(EnvEdit, &[u8])],
     ) -> Result<PlannedText, String> {
-        let mut command_list = Box::new(ArgList::default());
+        let mut command_storage = vec![core::mem::MaybeUninit::uninit(); ARG_CAPACITY + 1];
+        let mut command_list = CStrList::new(&mut command_storage);
         for &arg in command {
             assert!(command_list.push(arg), "too many arguments for a test");
         }
-        let mut envp_list = Box::new(CStrList::<{ ENV_CAPACITY + 2 }>::default());
+        let mut envp_storage = vec![core::mem::MaybeUninit::uninit(); ENV_CAPACITY + 2];
+        let mut envp_list = CStrList::new(&mut envp_storage);
         for &entry in envp {
             assert!(envp_list.push(entry), "too many variables for a test");
         }
         let (command, envp) = (command_list.as_array(), envp_list.as_array());
-        let mut buffer = vec![core::mem::MaybeUninit::new(0u8); BUILT_CAPACITY];
-        let mut arena = Arena::new(&mut buffer);
-        let mut out = Box::new(Planned::default());
+        let mut storage = Box::new(PlanStorage::new());
+        let storage = &mut *storage;
+        let mut arena = Arena::new(&mut storage.bytes);
+        let mut out = Planned::new(&mut storage.env, &mut storage.args);
         if let Err(error) =
             plan_environment(command, envp, false, home, edits, &mut arena, &mut out)
         {
@@ -658,11 +704,13 @@ mod tests {
             .starts_with("TooMany"));
         let mut buffer = [core::mem::MaybeUninit::new(0u8); 8];
         let mut arena = Arena::new(&mut buffer);
-        let mut words = CStrList::<3>::default();
+        let mut storage = crate::cstr::storage::<3>();
+        let mut words = CStrList::new(&mut storage);
         assert!(pre_words(b" a  b\tc", &mut arena, &mut words).is_err());
         let mut buffer = [core::mem::MaybeUninit::new(0u8); 64];
         let mut arena = Arena::new(&mut buffer);
-        let mut words = CStrList::<4>::default();
+        let mut storage = crate::cstr::storage::<4>();
+        let mut words = CStrList::new(&mut storage);
         pre_words(b" migrate  --fast\tnow ", &mut arena, &mut words).unwrap();
         let words = words.as_array();
         assert_eq!(words.len(), 3);

@@ -77,21 +77,33 @@ pub fn run<'a>(argv: CStrArray<'a>, envp: CStrArray<'a>, lists: &mut Lists<'a>) 
             setup::sandbox::Role::Inner { user_ns } => plan.sandbox.user_ns = user_ns,
         }
     }
-    let (plan, edits, command) = (&plan, &lists.edits, argv.tail(plan.command));
+    let Lists {
+        edits, planning, ..
+    } = lists;
+    let (plan, edits, command) = (&plan, &*edits, argv.tail(plan.command));
     // gosu and su-exec: the user, HOME, then the command in this process.
     if plan.execs_in_place() {
         let code = with_credentials(plan, &mut |credentials| {
-            with_child_env(plan, edits, command, envp, credentials, &mut |child| {
-                let setup = child_setup(plan, credentials, None);
-                let (step, errno) = spawn::become_command(child.args, child.env, &setup);
-                let failed = Failed {
-                    args: child.args,
-                    env: child.env,
-                    workdir: None,
-                    pre: false,
-                };
-                report_child_failure(plan, step, errno, failed)
-            })
+            let storage = &mut *planning;
+            with_child_env(
+                plan,
+                edits,
+                command,
+                envp,
+                credentials,
+                storage,
+                &mut |child| {
+                    let setup = child_setup(plan, credentials, None);
+                    let (step, errno) = spawn::become_command(child.args, child.env, &setup);
+                    let failed = Failed {
+                        args: child.args,
+                        env: child.env,
+                        workdir: None,
+                        pre: false,
+                    };
+                    report_child_failure(plan, step, errno, failed)
+                },
+            )
         });
         return i32::from(code);
     }
@@ -103,10 +115,19 @@ pub fn run<'a>(argv: CStrArray<'a>, envp: CStrArray<'a>, lists: &mut Lists<'a>) 
     // environment, then 6. each command, spawned and supervised.
     let code = with_credentials(plan, &mut |credentials| {
         with_relay(plan, &mut |mut relay| {
-            with_child_env(plan, edits, command, envp, credentials, &mut |child| {
-                let setup = child_setup(plan, credentials, child.workdir);
-                run_commands(plan, edits, &mut usher, relay.as_deref_mut(), &setup, child)
-            })
+            let storage = &mut *planning;
+            with_child_env(
+                plan,
+                edits,
+                command,
+                envp,
+                credentials,
+                storage,
+                &mut |child| {
+                    let setup = child_setup(plan, credentials, child.workdir);
+                    run_commands(plan, edits, &mut usher, relay.as_deref_mut(), &setup, child)
+                },
+            )
         })
     });
     i32::from(code)
@@ -228,6 +249,7 @@ fn with_child_env<'a>(
     command: CStrArray<'a>,
     envp: CStrArray<'a>,
     credentials: Option<&Credentials>,
+    storage: &mut env::PlanStorage,
     then: &mut dyn FnMut(ChildEnv<'_>) -> u8,
 ) -> u8 {
     if !plan.edits_env && credentials.is_none() {
@@ -238,11 +260,11 @@ fn with_child_env<'a>(
             arena: None,
         });
     }
-    with_planned_env(plan, edits, command, envp, credentials, then)
+    with_planned_env(plan, edits, command, envp, credentials, storage, then)
 }
 
-/// The planning proper.
-// Not inlined: keeps the planner's buffers off the stack of a run whose environment is not edited.
+/// The planning proper, in the static `storage`.
+// Not inlined: keeps the planning's code off the path of a run whose environment is not edited.
 #[inline(never)]
 fn with_planned_env<'a>(
     plan: &Plan,
@@ -250,11 +272,11 @@ fn with_planned_env<'a>(
     command: CStrArray<'a>,
     envp: CStrArray<'a>,
     credentials: Option<&Credentials>,
+    storage: &mut env::PlanStorage,
     then: &mut dyn FnMut(ChildEnv<'_>) -> u8,
 ) -> u8 {
-    let mut buffer = [core::mem::MaybeUninit::uninit(); env::BUILT_CAPACITY];
-    let mut arena = env::Arena::new(&mut buffer);
-    let mut planned = env::Planned::default();
+    let mut arena = env::Arena::new(&mut storage.bytes);
+    let mut planned = env::Planned::new(&mut storage.env, &mut storage.args);
     let home = credentials.map(|credentials| &credentials.home[..]);
     // gosu and su-exec pass every variable on, USHER_ ones included.
     let keep_usher = plan.execs_in_place();
@@ -345,7 +367,8 @@ fn run_pre_commands(
         if kind != EnvEdit::Pre {
             continue;
         }
-        let mut words = CStrList::<{ PRE_WORDS + 1 }>::default();
+        let mut storage = cstr::storage::<{ PRE_WORDS + 1 }>();
+        let mut words = CStrList::new(&mut storage);
         if let Err(error) = env::pre_words(text, arena, &mut words) {
             error.report();
             return 1;

@@ -2,7 +2,7 @@
 //! whatever personality produced it. One engine runs every Plan. Also the pure
 //! rules that turn a child's fate into usher's exit code.
 
-use crate::env::Edits;
+use crate::env::{Edits, PlanStorage};
 use crate::signal::{Policy, Rewrites};
 use crate::text::basename;
 use rustix::io::Errno;
@@ -203,6 +203,8 @@ pub type Mounts<'a> = heapless::Vec<(MountOpt, &'a [u8]), MOUNT_CAPACITY>;
 pub struct Lists<'a> {
     pub edits: Edits<'a>,
     pub mounts: Mounts<'a>,
+    /// Where the child's environment is planned.
+    pub planning: PlanStorage,
 }
 
 impl Lists<'_> {
@@ -210,6 +212,7 @@ impl Lists<'_> {
         Lists {
             edits: Edits::new(),
             mounts: Mounts::new(),
+            planning: PlanStorage::new(),
         }
     }
 }

@@ -6,11 +6,11 @@
 
 mod common;
 
-use common::{code, root_or_skip, stderr, stdout, usher};
+use common::{code, root_or_skip, stderr, stdout, usher, usher_as};
 use std::fs;
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 const PASSWD: &str = "\
 root:x:0:0:root:/root:/bin/sh
@@ -689,5 +689,44 @@ fn an_etc_file_that_cannot_be_opened_is_an_error() {
             stderr(&output),
             "usher: reading /etc/passwd: No file descriptors available\n"
         );
+    }
+}
+
+/// Every mode that runs a command works with a 32 KiB stack limit: the
+/// environment planner's and the credentials' buffers live in static storage,
+/// not on the stack (issue 18). Before, `--user` and `--env` died by SIGSEGV
+/// here.
+#[test]
+fn every_mode_runs_on_a_32_kib_stack() {
+    if !root_or_skip("every_mode_runs_on_a_32_kib_stack") {
+        return;
+    }
+    let usher = usher();
+    let usher = usher.display();
+    let gosu = usher_as("gosu");
+    let su_exec = usher_as("su-exec");
+    let cases = [
+        (format!("{usher} -- id -u"), "0"),
+        (format!("{usher} --user 65534 -- id -u"), "65534"),
+        (format!("{usher} --user nobody:nogroup -- id -u"), "65534"),
+        (format!("{usher} --env A=1 --unset HOME -- id -u"), "0"),
+        (
+            format!("{usher} --clear-env --env PATH=/usr/bin:/bin -- id -u"),
+            "0",
+        ),
+        (format!("{usher} --pre true --pre true -- id -u"), "0"),
+        (format!("{usher} --pty --user 65534 -- id -u"), "65534"),
+        (format!("{} 65534 id -u", gosu.display()), "65534"),
+        (format!("{} nobody id -u", su_exec.display()), "65534"),
+    ];
+    for (line, expected) in cases {
+        let output = Command::new("sh")
+            .arg("-c")
+            .arg(format!("ulimit -s 32; exec {line}"))
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(code(&output), 0, "{line}: {}", stderr(&output));
+        assert_eq!(stdout(&output).trim(), expected, "{line}");
     }
 }
