@@ -91,7 +91,7 @@ pub type ArgList<'a> = CStrList<'a>;
 /// Where the planner builds: the child's two pointer arrays and its built
 /// strings. Big, so it is static storage (in `plan::Lists`) that costs
 /// nothing until a run plans, and never takes a stack: a 32 KiB stack runs
-/// every option but `--root` (tests/user.rs).
+/// every option (tests/user.rs, tests/sandbox.rs).
 pub struct PlanStorage {
     pub env: cstr::CStrStorage<{ ENV_CAPACITY + 1 }>,
     pub args: cstr::CStrStorage<{ ARG_CAPACITY + 1 }>,

@@ -205,6 +205,8 @@ pub struct Lists<'a> {
     pub mounts: Mounts<'a>,
     /// Where the child's environment is planned.
     pub planning: PlanStorage,
+    /// The sandbox's buffers (`--root`).
+    pub sandbox: crate::setup::sandbox::Scratch<'a>,
 }
 
 impl Lists<'_> {
@@ -213,6 +215,7 @@ impl Lists<'_> {
             edits: Edits::new(),
             mounts: Mounts::new(),
             planning: PlanStorage::new(),
+            sandbox: crate::setup::sandbox::Scratch::new(),
         }
     }
 }

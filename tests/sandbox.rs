@@ -586,3 +586,45 @@ fn the_clean_up_removes_exactly_what_usher_made() {
     );
     assert_eq!(mountinfo(), before);
 }
+
+/// `--root` runs with a 32 KiB stack limit, as root and rootless: the
+/// sandbox's path buffers are static storage, not stack (issue 18; it
+/// died by SIGSEGV below 48 KiB).
+#[test]
+fn a_sandbox_runs_on_a_32_kib_stack() {
+    if !root_or_skip("a_sandbox_runs_on_a_32_kib_stack") {
+        return;
+    }
+    let _serial = one_at_a_time();
+    for (rootless, owner) in [(false, 0), (true, 65534)] {
+        let root = busybox_root(&format!("small-stack-{rootless}"), owner);
+        let before = (mountinfo(), entries(&root));
+        let usher = usher_for_all(root.parent().unwrap());
+        let setpriv = if rootless {
+            format!(
+                "{} --reuid 65534 --regid 65534 --clear-groups ",
+                which("setpriv").display()
+            )
+        } else {
+            String::new()
+        };
+        let line = format!(
+            "ulimit -s 32; exec {setpriv}{} --root {} --skip-chdir -B /tmp:/mnt/host \
+             --env A=1 -- sh -c 'echo $A; id -u; ls -d /mnt/host'",
+            usher.display(),
+            root.display()
+        );
+        let output = Command::new("sh")
+            .arg("-c")
+            .arg(&line)
+            .env_clear()
+            .env("PATH", "/bin:/usr/bin")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(code(&output), 0, "{line}: {}", stderr(&output));
+        assert_eq!(stdout(&output), "1\n0\n/mnt/host\n", "{line}");
+        assert_eq!(mountinfo(), before.0, "the caller's mounts changed");
+        assert_eq!(entries(&root), before.1, "paths left in the root");
+    }
+}

@@ -12,7 +12,7 @@ pub mod mounts;
 pub mod steps;
 
 use crate::error::{failed, failed_on, say, Line, Part, Reported};
-use crate::plan::{ChildFate, Lists, Namespaces, Personality, Plan};
+use crate::plan::{ChildFate, Lists, Mounts, Namespaces, Personality, Plan};
 use crate::signal::Policy;
 use crate::sys;
 use core::ffi::CStr;
@@ -36,11 +36,48 @@ pub enum Role {
 /// `d` or `f`, the path relative to the root, and a NUL.
 const CREATED_CAPACITY: usize = 8192;
 
+/// The sandbox's big buffers, in static storage (`Lists::sandbox`): on the
+/// stack they would take some 24 KiB of it, and `--root` must run with a
+/// 32 KiB stack as every other option does.
+pub struct Scratch<'a> {
+    /// The root as a C string (both ushers).
+    root: [u8; PATH_CAPACITY],
+    /// What the inner usher made, as the outer one reads it.
+    created: [u8; CREATED_CAPACITY],
+    /// The caller's working directory, for `--skip-chdir`.
+    cwd: [u8; PATH_CAPACITY],
+    /// The root's path as the kernel names it.
+    canonical: [u8; PATH_CAPACITY],
+    /// The steps (inner usher).
+    steps: steps::Steps<'a>,
+}
+
+impl Scratch<'_> {
+    pub const fn new() -> Self {
+        Scratch {
+            root: [0; PATH_CAPACITY],
+            created: [0; CREATED_CAPACITY],
+            cwd: [0; PATH_CAPACITY],
+            canonical: [0; PATH_CAPACITY],
+            steps: steps::Steps::new(),
+        }
+    }
+}
+
+impl Default for Scratch<'_> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// Starts the sandbox of `plan` (whose `sandbox.root` is set).
 // Not inlined: keeps the sandbox's code and its path buffers off a plain run's path and stack.
 #[inline(never)]
-pub fn enter(plan: &Plan, lists: &Lists) -> Role {
-    match outer(plan, lists) {
+pub fn enter<'a>(plan: &Plan<'a>, lists: &mut Lists<'a>) -> Role {
+    let Lists {
+        mounts, sandbox, ..
+    } = lists;
+    match outer(plan, mounts, sandbox) {
         Ok(role) => role,
         Err(Reported) => Role::Outer(1),
     }
@@ -70,11 +107,21 @@ fn namespaces(plan: &Plan, root: bool) -> Result<u32, Reported> {
     Ok(flags & !(share.0 & !Namespaces::MOUNT))
 }
 
-fn outer(plan: &Plan, lists: &Lists) -> Result<Role, Reported> {
+fn outer<'a>(
+    plan: &Plan<'a>,
+    mounts: &Mounts<'a>,
+    scratch: &mut Scratch<'a>,
+) -> Result<Role, Reported> {
+    let Scratch {
+        root,
+        created,
+        cwd,
+        canonical,
+        steps,
+    } = scratch;
     let root_path = plan.sandbox.root.unwrap_or(b"/");
-    let mut buffer = [0u8; PATH_CAPACITY];
     // As written: escapes are for the mount lists' twins, not for the root.
-    let root_c = crate::spawn::path::join_path(&mut buffer, b"", root_path)
+    let root_c = crate::spawn::path::join_path(root, b"", root_path)
         .and_then(crate::cstr::until_nul)
         .ok_or(Errno::NAMETOOLONG)
         .map_err(|errno| failed_on(b"root", root_path, errno))?;
@@ -109,9 +156,15 @@ fn outer(plan: &Plan, lists: &Lists) -> Result<Role, Reported> {
         // The inner usher.
         drop((go_write, report_read, signals));
         let user_ns = flags & Namespaces::USER != 0;
+        let buffers = InnerBuffers {
+            cwd,
+            canonical,
+            steps,
+        };
         return match self::inner(
             plan,
-            lists,
+            mounts,
+            buffers,
             &go_read,
             report_write,
             root_c,
@@ -138,7 +191,6 @@ fn outer(plan: &Plan, lists: &Lists) -> Result<Role, Reported> {
     drop(go_write);
     // What the inner usher made, until it closes the pipe (switched, or
     // failed). It refuses to make more than the buffer holds.
-    let mut created = [0u8; CREATED_CAPACITY];
     let mut filled = 0;
     loop {
         match rustix::io::read(&report_read, &mut created[filled..]) {
@@ -169,12 +221,20 @@ fn outer(plan: &Plan, lists: &Lists) -> Result<Role, Reported> {
     }))
 }
 
+/// The inner usher's part of the scratch.
+struct InnerBuffers<'s, 'a> {
+    cwd: &'s mut [u8; PATH_CAPACITY],
+    canonical: &'s mut [u8; PATH_CAPACITY],
+    steps: &'s mut steps::Steps<'a>,
+}
+
 /// The inner usher, before it runs the engine: waits for its maps, makes
 /// the mounts and switches root.
 #[allow(clippy::too_many_arguments)]
-fn inner(
-    plan: &Plan,
-    lists: &Lists,
+fn inner<'a>(
+    plan: &Plan<'a>,
+    mounts: &Mounts<'a>,
+    buffers: InnerBuffers<'_, 'a>,
     go: &OwnedFd,
     report: OwnedFd,
     root: &CStr,
@@ -193,7 +253,11 @@ fn inner(
         sys::unshare_time().map_err(|errno| failed(b"unshare of a time namespace", errno))?;
     }
     let sandbox = &plan.sandbox;
-    let mut cwd_buffer = [0u8; PATH_CAPACITY];
+    let InnerBuffers {
+        cwd: cwd_buffer,
+        canonical,
+        steps,
+    } = buffers;
     let cwd = if sandbox.skip_chdir {
         sys::current_dir(&mut cwd_buffer[..PATH_CAPACITY - 1])
     } else {
@@ -224,22 +288,21 @@ fn inner(
     // Where the root is, as the kernel names it (not as written), and its
     // mount: only a path made on the root's own mount is told to the outer
     // usher for removal (one made in a mount of the sandbox's goes with it).
-    let mut canonical = [0u8; PATH_CAPACITY];
-    let canonical_len = fd_path(root_fd.as_fd(), &mut canonical).map_or(0, <[u8]>::len);
+    let canonical_len = fd_path(root_fd.as_fd(), canonical).map_or(0, <[u8]>::len);
     let root_path = &canonical[..canonical_len];
     let root_mount = mount_id(root_fd.as_fd());
     let mut told = 0;
     // The steps, then the mounts, each made path told to the outer usher.
     let fresh_sysfs = flags & Namespaces::NET != 0 || !user_ns;
-    let mut steps = steps::Steps::new();
-    steps::steps(sandbox, &lists.mounts, fresh_sysfs, &mut steps);
+    steps.clear();
+    steps::steps(sandbox, mounts, fresh_sysfs, steps);
     let mut tell = |parent: BorrowedFd<'_>, name: &[u8], kind: Created| {
         if mount_id(parent) != root_mount {
             return true;
         }
         tell_created(&report, root_path, parent, name, kind, &mut told)
     };
-    for step in &steps {
+    for step in steps.iter() {
         mount_step(root_fd.as_fd(), step, &mut tell)?;
     }
     if let Some(name) = sandbox.hostname {
