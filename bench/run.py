@@ -10,6 +10,7 @@ probe helper (built here with `cargo build --release --example probe`).
 """
 import os
 import random
+import resource
 import re
 import shutil
 import statistics
@@ -372,6 +373,75 @@ def sandbox_times():
     return results
 
 
+STACK_TRIES = 5
+
+
+def smallest_stacks():
+    """The smallest RLIMIT_STACK (KiB) at which each mode runs busybox
+    `true` STACK_TRIES times in a row with exit 0, found by bisection, with
+    a small environment and with 1,000 variables (about 30 KB, which the
+    kernel puts on the same stack). busybox `true` alone is the floor: a
+    plain static program with the same environment."""
+    work = tempfile.mkdtemp(prefix="usher-bench-stack-")
+    os.chmod(work, 0o755)
+    busybox = os.path.join(work, "busybox")
+    shutil.copy(shutil.which("busybox"), busybox)
+    true = [busybox, "true"]
+    root = os.path.join(work, "root")
+    os.makedirs(os.path.join(root, "bin"))
+    shutil.copy(busybox, os.path.join(root, "bin/busybox"))
+    os.symlink("busybox", os.path.join(root, "bin/true"))
+    links = {}
+    for name in ("gosu", "su-exec", "dumb-init", "tini"):
+        links[name] = os.path.join(work, name)
+        os.symlink(USHER, links[name])
+    cases = {
+        "busybox true (the floor)": true,
+        "usher": [USHER, "--", *true],
+        "usher --user 65534": [USHER, "--user", "65534", "--", *true],
+        "usher --env A=1 --unset HOME": [USHER, "--env", "A=1", "--unset", "HOME", "--", *true],
+        "usher --pre true": [USHER, "--pre", busybox + " true", "--", *true],
+        "usher --pty": [USHER, "--pty", "--", *true],
+        "usher --root R": [USHER, "--root", root, "--", "/bin/true"],
+        "usher as gosu": [links["gosu"], "65534", *true],
+        "usher as su-exec": [links["su-exec"], "65534", *true],
+        "usher as dumb-init": [links["dumb-init"], *true],
+        "usher as tini": [links["tini"], "-s", "--", *true],
+        "gosu": ["/usr/sbin/gosu", "65534", *true],
+        "tini-static": ["/usr/bin/tini-static", "-s", "--", *true],
+        "dumb-init": ["/usr/bin/dumb-init", *true],
+    }
+    cases = {name: argv for name, argv in cases.items() if os.path.exists(argv[0])}
+    small = {"PATH": "/usr/bin:/bin"}
+    large = dict(small, **{f"VAR{i:04d}": "x" * 22 for i in range(1000)})
+
+    def runs(argv, env, kib):
+        def limit():
+            resource.setrlimit(resource.RLIMIT_STACK, (kib * 1024, kib * 1024))
+        for _ in range(STACK_TRIES):
+            done = subprocess.run(argv, env=env, preexec_fn=limit, stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if done.returncode != 0:
+                return False
+        return True
+
+    def smallest(argv, env):
+        low, high = 1, 512
+        if not runs(argv, env, high):
+            return None
+        while low < high:
+            middle = (low + high) // 2
+            if runs(argv, env, middle):
+                high = middle
+            else:
+                low = middle + 1
+        return low
+
+    results = {name: (smallest(argv, small), smallest(argv, large)) for name, argv in cases.items()}
+    shutil.rmtree(work)
+    return results
+
+
 def head(names):
     """A table's header lines, for a column per subject."""
     return ["| | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
@@ -413,6 +483,8 @@ def main():
     relay = relay_throughput()
     print("bench: sandboxes ...", flush=True)
     sandboxes = sandbox_times()
+    print("bench: smallest stacks ...", flush=True)
+    stacks = smallest_stacks()
     shutil.rmtree(SWITCH_DIR)
 
     kernel = os.uname().release
@@ -467,6 +539,17 @@ def main():
             f"{sandboxes[who][name]:.2f}" if name in sandboxes.get(who, {}) else "n/a"
             for who in ("root", "uid 65534")) + " |"
         for name in ("usher --root R --no-mounts", "usher --root R", "bwrap, the same mounts", "pychroot R")
+    ] + [
+        "",
+        "The smallest stack limit (`ulimit -s`, KiB) each mode runs busybox `true` with, exit 0",
+        f"{STACK_TRIES} times in a row (bisection), with `PATH` alone and with 1,000 more variables",
+        "(about 30 KB, which the kernel puts on the same stack). busybox `true` alone is the floor:",
+        "",
+        "| | PATH alone | 1,000 variables |",
+        "|---|---:|---:|",
+    ] + [
+        f"| {name} | " + " | ".join("n/a" if kib is None else str(kib) for kib in stacks[name]) + " |"
+        for name in stacks
     ] + [
         "",
         f"Floors: plain `true` takes {true_us:.0f} µs and {true_calls} syscalls; a direct",
