@@ -61,6 +61,7 @@ fn main() {
         Some("signals") => signals(&text[1..]),
         Some("orphans") => orphans(text[1].parse().expect("count"), option(&text, "--linger")),
         Some("pong") => pong(),
+        Some("fill") => fill(),
         Some("args") => print_args(&args[1..]),
         Some("proc") => print_proc(),
         Some("raise") => raise(usher::signal::parse(text[1].as_bytes()).expect("signal")),
@@ -140,6 +141,47 @@ fn signals(args: &[String]) {
         );
     }
     std::process::exit(0)
+}
+
+/// Fills the pid limit: a middle process forks sleepers until fork fails,
+/// then leaves them as orphans of the init; prints `full N` (N sleepers)
+/// and waits for TERM, then exits 0.
+fn fill() {
+    let middle = match fork().expect("fork") {
+        None => {
+            let mut sleepers = 0u32;
+            loop {
+                match fork() {
+                    Ok(None) => loop {
+                        std::thread::sleep(Duration::from_secs(60));
+                    },
+                    Ok(Some(_)) => sleepers += 1,
+                    Err(_) => break,
+                }
+            }
+            // The count goes out as the exit status (at most 255 sleepers).
+            sys::exit(sleepers.min(255) as i32)
+        }
+        Some(pid) => pid,
+    };
+    sys::block_signals(SigSet::FULL).expect("block");
+    let fd = sys::signalfd(SigSet::FULL).expect("signalfd");
+    let status = rustix::process::waitpid(
+        rustix::process::Pid::from_raw(middle),
+        rustix::process::WaitOptions::empty(),
+    )
+    .expect("waitpid")
+    .and_then(|(_, status)| status.exit_status())
+    .expect("the middle process's status");
+    println!("full {status}");
+    std::io::stdout().flush().expect("flush");
+    loop {
+        let mut record = [0u8; SIGNALFD_SIGINFO_SIZE];
+        rustix::io::read(&fd, &mut record).expect("read signalfd");
+        if SignalInfo::from_bytes(&record).signo == 15 {
+            std::process::exit(0);
+        }
+    }
 }
 
 fn orphans(count: usize, linger: Option<String>) {
