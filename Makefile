@@ -9,7 +9,7 @@ CARGO        ?= cargo
 # Drops the section headers of a built binary (see its header comment).
 STRIP_SECTIONS := target/strip-sections
 
-.PHONY: all build demo test deps lint unit e2e integration runc docker hygiene reproducible aarch64 release bench size clean
+.PHONY: all build demo test deps lint unit e2e integration runc docker hygiene reproducible aarch64 release bench fuzz size clean
 
 all: build demo
 
@@ -85,6 +85,26 @@ aarch64-binary: $(STRIP_SECTIONS)
 
 bench: build
 	python3 bench/run.py $(BIN)
+
+# Each fuzz target (fuzz/, src/fuzzing.rs) for FUZZ_SECONDS, from its
+# checked-in corpus; new inputs go to a temporary folder, findings to
+# fuzz/artifacts/. Needs nightly and cargo-fuzz (installed when missing).
+# `make test` replays the corpora on stable.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := command_line user_spec environment
+fuzz:
+	@rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz
+	@failed=; for target in $(FUZZ_TARGETS); do \
+	  new=$$(mktemp -d); log=$$(mktemp); \
+	  (cd fuzz && $(CARGO) +nightly fuzz run $$target $$new corpus/$$target -- \
+	    -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1) >$$log 2>&1 || failed="$$failed $$target"; \
+	  printf '%s: %s runs, %s\n' $$target \
+	    "$$(sed -n 's/^stat::number_of_executed_units: *//p' $$log)" \
+	    "$$(grep -Eo 'cov: [0-9]+ ft: [0-9]+' $$log | tail -1)"; \
+	  grep -E -m3 'panicked at|^an error|Test unit written' $$log || true; \
+	  rm -rf $$new $$log; \
+	done; [ -z "$$failed" ] || { echo "make fuzz: findings in:$$failed (fuzz/artifacts/)"; exit 1; }
 
 size: build
 	@$(CARGO) build --release --target $(AARCH64) >/dev/null 2>&1 && $(STRIP_SECTIONS) $(AARCH64_BIN) || true

@@ -18,6 +18,8 @@ pub mod cli;
 pub mod cstr;
 pub mod env;
 pub mod error;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzzing;
 pub mod plan;
 pub mod pty;
 pub mod setup;
