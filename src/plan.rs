@@ -206,7 +206,7 @@ pub struct Lists<'a> {
     /// Where the child's environment is planned.
     pub planning: PlanStorage,
     /// The sandbox's buffers (`--root`).
-    pub sandbox: crate::setup::sandbox::Scratch<'a>,
+    pub sandbox: SandboxScratch,
 }
 
 impl Lists<'_> {
@@ -215,8 +215,45 @@ impl Lists<'_> {
             edits: Edits::new(),
             mounts: Mounts::new(),
             planning: PlanStorage::new(),
-            sandbox: crate::setup::sandbox::Scratch::new(),
+            sandbox: SandboxScratch::new(),
         }
+    }
+}
+
+/// A path buffer of the sandbox's (PATH_MAX).
+pub const SCRATCH_PATH: usize = 4096;
+/// The paths the inner usher made, as the outer one reads them: for each,
+/// `d` or `f`, the path relative to the root, and a NUL.
+pub const SCRATCH_CREATED: usize = 8192;
+
+/// The sandbox's big buffers, in static storage (`Lists::sandbox`): on the
+/// stack they would take some 20 KiB of it, and `--root` must run with a
+/// 32 KiB stack as every other option does. `setup::sandbox` uses them.
+pub struct SandboxScratch {
+    /// The root as a C string (both ushers).
+    pub root: [u8; SCRATCH_PATH],
+    /// What the inner usher made, as the outer one reads it.
+    pub created: [u8; SCRATCH_CREATED],
+    /// The caller's working directory, for `--skip-chdir`.
+    pub cwd: [u8; SCRATCH_PATH],
+    /// The root's path as the kernel names it.
+    pub canonical: [u8; SCRATCH_PATH],
+}
+
+impl SandboxScratch {
+    pub const fn new() -> Self {
+        SandboxScratch {
+            root: [0; SCRATCH_PATH],
+            created: [0; SCRATCH_CREATED],
+            cwd: [0; SCRATCH_PATH],
+            canonical: [0; SCRATCH_PATH],
+        }
+    }
+}
+
+impl Default for SandboxScratch {
+    fn default() -> Self {
+        Self::new()
     }
 }
 

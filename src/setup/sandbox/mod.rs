@@ -12,7 +12,7 @@ pub mod mounts;
 pub mod steps;
 
 use crate::error::{failed, failed_on, say, Line, Part, Reported};
-use crate::plan::{ChildFate, Lists, Mounts, Namespaces, Personality, Plan};
+use crate::plan::{ChildFate, Lists, Mounts, Namespaces, Personality, Plan, SandboxScratch};
 use crate::signal::Policy;
 use crate::sys;
 use core::ffi::CStr;
@@ -32,43 +32,9 @@ pub enum Role {
     Inner { user_ns: bool },
 }
 
-/// The paths the inner usher made, as the outer one reads them: for each,
-/// `d` or `f`, the path relative to the root, and a NUL.
-const CREATED_CAPACITY: usize = 8192;
-
-/// The sandbox's big buffers, in static storage (`Lists::sandbox`): on the
-/// stack they would take some 24 KiB of it, and `--root` must run with a
-/// 32 KiB stack as every other option does.
-pub struct Scratch<'a> {
-    /// The root as a C string (both ushers).
-    root: [u8; PATH_CAPACITY],
-    /// What the inner usher made, as the outer one reads it.
-    created: [u8; CREATED_CAPACITY],
-    /// The caller's working directory, for `--skip-chdir`.
-    cwd: [u8; PATH_CAPACITY],
-    /// The root's path as the kernel names it.
-    canonical: [u8; PATH_CAPACITY],
-    /// The steps (inner usher).
-    steps: steps::Steps<'a>,
-}
-
-impl Scratch<'_> {
-    pub const fn new() -> Self {
-        Scratch {
-            root: [0; PATH_CAPACITY],
-            created: [0; CREATED_CAPACITY],
-            cwd: [0; PATH_CAPACITY],
-            canonical: [0; PATH_CAPACITY],
-            steps: steps::Steps::new(),
-        }
-    }
-}
-
-impl Default for Scratch<'_> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+/// The outer usher's record of what the inner one made.
+const CREATED_CAPACITY: usize = crate::plan::SCRATCH_CREATED;
+static_assertions::const_assert_eq!(PATH_CAPACITY, crate::plan::SCRATCH_PATH);
 
 /// Starts the sandbox of `plan` (whose `sandbox.root` is set).
 // Not inlined: keeps the sandbox's code and its path buffers off a plain run's path and stack.
@@ -110,14 +76,13 @@ fn namespaces(plan: &Plan, root: bool) -> Result<u32, Reported> {
 fn outer<'a>(
     plan: &Plan<'a>,
     mounts: &Mounts<'a>,
-    scratch: &mut Scratch<'a>,
+    scratch: &mut SandboxScratch,
 ) -> Result<Role, Reported> {
-    let Scratch {
+    let SandboxScratch {
         root,
         created,
         cwd,
         canonical,
-        steps,
     } = scratch;
     let root_path = plan.sandbox.root.unwrap_or(b"/");
     // As written: escapes are for the mount lists' twins, not for the root.
@@ -156,11 +121,7 @@ fn outer<'a>(
         // The inner usher.
         drop((go_write, report_read, signals));
         let user_ns = flags & Namespaces::USER != 0;
-        let buffers = InnerBuffers {
-            cwd,
-            canonical,
-            steps,
-        };
+        let buffers = InnerBuffers { cwd, canonical };
         return match self::inner(
             plan,
             mounts,
@@ -222,10 +183,9 @@ fn outer<'a>(
 }
 
 /// The inner usher's part of the scratch.
-struct InnerBuffers<'s, 'a> {
+struct InnerBuffers<'s> {
     cwd: &'s mut [u8; PATH_CAPACITY],
     canonical: &'s mut [u8; PATH_CAPACITY],
-    steps: &'s mut steps::Steps<'a>,
 }
 
 /// The inner usher, before it runs the engine: waits for its maps, makes
@@ -234,7 +194,7 @@ struct InnerBuffers<'s, 'a> {
 fn inner<'a>(
     plan: &Plan<'a>,
     mounts: &Mounts<'a>,
-    buffers: InnerBuffers<'_, 'a>,
+    buffers: InnerBuffers<'_>,
     go: &OwnedFd,
     report: OwnedFd,
     root: &CStr,
@@ -256,7 +216,6 @@ fn inner<'a>(
     let InnerBuffers {
         cwd: cwd_buffer,
         canonical,
-        steps,
     } = buffers;
     let cwd = if sandbox.skip_chdir {
         sys::current_dir(&mut cwd_buffer[..PATH_CAPACITY - 1])
@@ -294,15 +253,15 @@ fn inner<'a>(
     let mut told = 0;
     // The steps, then the mounts, each made path told to the outer usher.
     let fresh_sysfs = flags & Namespaces::NET != 0 || !user_ns;
-    steps.clear();
-    steps::steps(sandbox, mounts, fresh_sysfs, steps);
+    let mut steps = steps::Steps::new();
+    steps::steps(sandbox, mounts, fresh_sysfs, &mut steps);
     let mut tell = |parent: BorrowedFd<'_>, name: &[u8], kind: Created| {
         if mount_id(parent) != root_mount {
             return true;
         }
         tell_created(&report, root_path, parent, name, kind, &mut told)
     };
-    for step in steps.iter() {
+    for step in &steps {
         mount_step(root_fd.as_fd(), step, &mut tell)?;
     }
     if let Some(name) = sandbox.hostname {
