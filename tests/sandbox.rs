@@ -94,16 +94,27 @@ fn entries(root: &Path) -> Vec<String> {
 /// Runs `usher ARGS` as root or as uid 65534, and checks that the caller's
 /// mounts are unchanged and that nothing new is left in the root's `/`.
 fn run(rootless: bool, root: &Path, args: &[&str]) -> Output {
+    run_with_stack(rootless, root, None, args)
+}
+
+/// `run`, under a stack limit of `stack_kib` (through util-linux's prlimit).
+fn run_with_stack(rootless: bool, root: &Path, stack_kib: Option<u32>, args: &[&str]) -> Output {
     let before = (mountinfo(), entries(root));
     let usher = usher_for_all(root.parent().unwrap());
-    let mut command = if rootless {
-        let mut command = Command::new(which("setpriv"));
-        command.args(["--reuid", "65534", "--regid", "65534", "--clear-groups"]);
-        command.arg(&usher);
-        command
-    } else {
-        Command::new(&usher)
-    };
+    // [prlimit --stack=N --] [setpriv --reuid 65534 ...] usher
+    let mut words: Vec<std::ffi::OsString> = Vec::new();
+    if let Some(kib) = stack_kib {
+        words.push(which("prlimit").into());
+        words.push(format!("--stack={}", kib * 1024).into());
+        words.push("--".into());
+    }
+    if rootless {
+        words.push(which("setpriv").into());
+        words.extend(["--reuid", "65534", "--regid", "65534", "--clear-groups"].map(Into::into));
+    }
+    words.push(usher.into());
+    let mut command = Command::new(&words[0]);
+    command.args(&words[1..]);
     let output = command
         .arg("--root")
         .arg(root)
@@ -598,33 +609,23 @@ fn a_sandbox_runs_on_a_32_kib_stack() {
     let _serial = one_at_a_time();
     for (rootless, owner) in [(false, 0), (true, 65534)] {
         let root = busybox_root(&format!("small-stack-{rootless}"), owner);
-        let before = (mountinfo(), entries(&root));
-        let usher = usher_for_all(root.parent().unwrap());
-        let setpriv = if rootless {
-            format!(
-                "{} --reuid 65534 --regid 65534 --clear-groups ",
-                which("setpriv").display()
-            )
-        } else {
-            String::new()
-        };
-        let line = format!(
-            "ulimit -s 32; exec {setpriv}{} --root {} --skip-chdir -B /tmp:/mnt/host \
-             --env A=1 -- sh -c 'echo $A; id -u; ls -d /mnt/host'",
-            usher.display(),
-            root.display()
+        let output = run_with_stack(
+            rootless,
+            &root,
+            Some(32),
+            &[
+                "--skip-chdir",
+                "-B",
+                "/tmp:/mnt/host",
+                "--env",
+                "A=1",
+                "--",
+                "sh",
+                "-c",
+                "echo $A; id -u; ls -d /mnt/host",
+            ],
         );
-        let output = Command::new("sh")
-            .arg("-c")
-            .arg(&line)
-            .env_clear()
-            .env("PATH", "/bin:/usr/bin")
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        assert_eq!(code(&output), 0, "{line}: {}", stderr(&output));
-        assert_eq!(stdout(&output), "1\n0\n/mnt/host\n", "{line}");
-        assert_eq!(mountinfo(), before.0, "the caller's mounts changed");
-        assert_eq!(entries(&root), before.1, "paths left in the root");
+        assert_eq!(code(&output), 0, "rootless={rootless}: {}", stderr(&output));
+        assert_eq!(stdout(&output), "1\n0\n/mnt/host\n", "rootless={rootless}");
     }
 }
