@@ -206,7 +206,7 @@ pub struct Lists<'a> {
     /// Where the child's environment is planned.
     pub planning: PlanStorage,
     /// The sandbox's buffers (`--root`).
-    pub sandbox: SandboxScratch,
+    pub sandbox: SandboxScratch<'a>,
 }
 
 impl Lists<'_> {
@@ -220,6 +220,40 @@ impl Lists<'_> {
     }
 }
 
+/// The sandbox's mounts as data (`setup::sandbox::steps` makes them).
+/// Where a mount comes from.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Source<'a> {
+    /// A path on the caller's side, as written (a twin's `\,` still in it).
+    Path(&'a [u8]),
+    /// A new filesystem of this type (`proc`, `sysfs`, `tmpfs`).
+    Fresh(&'static [u8]),
+}
+
+/// How a path is mounted.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum How {
+    Bind,
+    Recursive,
+    /// Recursive, and read-only all the way down.
+    ReadOnly,
+}
+
+/// One mount, in order.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Step<'a> {
+    pub source: Source<'a>,
+    /// The path inside the new root, as written.
+    pub dest: &'a [u8],
+    pub how: How,
+    /// Skipped when the source is missing (`/etc/resolv.conf`).
+    pub optional: bool,
+}
+
+/// The default mounts and every mount option.
+pub const STEP_CAPACITY: usize = MOUNT_CAPACITY + 5;
+pub type Steps<'a> = heapless::Vec<Step<'a>, STEP_CAPACITY>;
+
 /// A path buffer of the sandbox's (PATH_MAX).
 pub const SCRATCH_PATH: usize = 4096;
 /// The paths the inner usher made, as the outer one reads them: for each,
@@ -229,7 +263,7 @@ pub const SCRATCH_CREATED: usize = 8192;
 /// The sandbox's big buffers, in static storage (`Lists::sandbox`): on the
 /// stack they would take some 20 KiB of it, and `--root` must run with a
 /// 32 KiB stack as every other option does. `setup::sandbox` uses them.
-pub struct SandboxScratch {
+pub struct SandboxScratch<'a> {
     /// The root as a C string (both ushers).
     pub root: [u8; SCRATCH_PATH],
     /// What the inner usher made, as the outer one reads it.
@@ -238,20 +272,23 @@ pub struct SandboxScratch {
     pub cwd: [u8; SCRATCH_PATH],
     /// The root's path as the kernel names it.
     pub canonical: [u8; SCRATCH_PATH],
+    /// The mount steps (inner usher).
+    pub steps: Steps<'a>,
 }
 
-impl SandboxScratch {
+impl SandboxScratch<'_> {
     pub const fn new() -> Self {
         SandboxScratch {
             root: [0; SCRATCH_PATH],
             created: [0; SCRATCH_CREATED],
             cwd: [0; SCRATCH_PATH],
             canonical: [0; SCRATCH_PATH],
+            steps: Steps::new(),
         }
     }
 }
 
-impl Default for SandboxScratch {
+impl Default for SandboxScratch<'_> {
     fn default() -> Self {
         Self::new()
     }

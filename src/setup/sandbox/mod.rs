@@ -76,13 +76,14 @@ fn namespaces(plan: &Plan, root: bool) -> Result<u32, Reported> {
 fn outer<'a>(
     plan: &Plan<'a>,
     mounts: &Mounts<'a>,
-    scratch: &mut SandboxScratch,
+    scratch: &mut SandboxScratch<'a>,
 ) -> Result<Role, Reported> {
     let SandboxScratch {
         root,
         created,
         cwd,
         canonical,
+        steps,
     } = scratch;
     let root_path = plan.sandbox.root.unwrap_or(b"/");
     // As written: escapes are for the mount lists' twins, not for the root.
@@ -121,7 +122,11 @@ fn outer<'a>(
         // The inner usher.
         drop((go_write, report_read, signals));
         let user_ns = flags & Namespaces::USER != 0;
-        let buffers = InnerBuffers { cwd, canonical };
+        let buffers = InnerBuffers {
+            cwd,
+            canonical,
+            steps,
+        };
         return match self::inner(
             plan,
             mounts,
@@ -183,9 +188,10 @@ fn outer<'a>(
 }
 
 /// The inner usher's part of the scratch.
-struct InnerBuffers<'s> {
+struct InnerBuffers<'s, 'a> {
     cwd: &'s mut [u8; PATH_CAPACITY],
     canonical: &'s mut [u8; PATH_CAPACITY],
+    steps: &'s mut steps::Steps<'a>,
 }
 
 /// The inner usher, before it runs the engine: waits for its maps, makes
@@ -194,7 +200,7 @@ struct InnerBuffers<'s> {
 fn inner<'a>(
     plan: &Plan<'a>,
     mounts: &Mounts<'a>,
-    buffers: InnerBuffers<'_>,
+    buffers: InnerBuffers<'_, 'a>,
     go: &OwnedFd,
     report: OwnedFd,
     root: &CStr,
@@ -216,6 +222,7 @@ fn inner<'a>(
     let InnerBuffers {
         cwd: cwd_buffer,
         canonical,
+        steps,
     } = buffers;
     let cwd = if sandbox.skip_chdir {
         sys::current_dir(&mut cwd_buffer[..PATH_CAPACITY - 1])
@@ -253,15 +260,15 @@ fn inner<'a>(
     let mut told = 0;
     // The steps, then the mounts, each made path told to the outer usher.
     let fresh_sysfs = flags & Namespaces::NET != 0 || !user_ns;
-    let mut steps = steps::Steps::new();
-    steps::steps(sandbox, mounts, fresh_sysfs, &mut steps);
+    steps.clear();
+    steps::steps(sandbox, mounts, fresh_sysfs, steps);
     let mut tell = |parent: BorrowedFd<'_>, name: &[u8], kind: Created| {
         if mount_id(parent) != root_mount {
             return true;
         }
         tell_created(&report, root_path, parent, name, kind, &mut told)
     };
-    for step in &steps {
+    for step in steps.iter() {
         mount_step(root_fd.as_fd(), step, &mut tell)?;
     }
     if let Some(name) = sandbox.hostname {

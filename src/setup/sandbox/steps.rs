@@ -3,40 +3,11 @@
 //! each with its source and its destination inside the new root. Pure: the
 //! list is unit-tested without a kernel, and `mounts` carries it out.
 
-use crate::plan::{MountOpt, Namespaces, Sandbox, MOUNT_CAPACITY};
+use crate::plan::{MountOpt, Namespaces, Sandbox};
 
-/// Where a mount comes from.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Source<'a> {
-    /// A path on the caller's side, as written (a twin's `\,` still in it).
-    Path(&'a [u8]),
-    /// A new filesystem of this type (`proc`, `sysfs`, `tmpfs`).
-    Fresh(&'static [u8]),
-}
-
-/// How a path is mounted.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum How {
-    Bind,
-    Recursive,
-    /// Recursive, and read-only all the way down.
-    ReadOnly,
-}
-
-/// One mount, in order.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub struct Step<'a> {
-    pub source: Source<'a>,
-    /// The path inside the new root, as written.
-    pub dest: &'a [u8],
-    pub how: How,
-    /// Skipped when the source is missing (`/etc/resolv.conf`).
-    pub optional: bool,
-}
-
-/// The default mounts and every mount option.
-pub const STEP_CAPACITY: usize = MOUNT_CAPACITY + 5;
-pub type Steps<'a> = heapless::Vec<Step<'a>, STEP_CAPACITY>;
+// The types live in `plan`, so that `plan::Lists` can keep the steps in
+// static storage.
+pub use crate::plan::{How, Source, Step, Steps, STEP_CAPACITY};
 
 /// The sources `-B` takes as a filesystem type, as pychroot does.
 const FRESH: &[u8] = b"proc\0sysfs\0tmpfs\0";
