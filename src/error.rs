@@ -8,6 +8,9 @@ use rustix::io::Errno;
 /// huge argument can never make a message fail.
 pub const LINE_CAPACITY: usize = 512;
 
+/// The most bytes of one input value that a message quotes.
+pub const QUOTE_LIMIT: usize = 64;
+
 /// One line being built on the stack.
 pub struct Line {
     buf: [u8; LINE_CAPACITY],
@@ -38,21 +41,17 @@ impl Line {
     }
 
     pub fn push(&mut self, bytes: &[u8]) -> &mut Line {
-        const ELLIPSIS: &[u8] = b"...\n";
-        if self.cut {
-            return self;
-        }
         // Keep room for "...\n" so a cut line still ends cleanly.
-        let room = LINE_CAPACITY - ELLIPSIS.len() - self.len;
-        if bytes.len() <= room {
-            self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
-            self.len += bytes.len();
-        } else {
-            self.buf[self.len..self.len + room].copy_from_slice(&bytes[..room]);
-            self.len += room;
-            self.buf[self.len..self.len + 3].copy_from_slice(&ELLIPSIS[..3]);
-            self.len += 3;
-            self.cut = true;
+        const ROOM: usize = LINE_CAPACITY - 4;
+        for &byte in bytes {
+            if self.len < ROOM {
+                self.buf[self.len] = byte;
+                self.len += 1;
+            } else if !self.cut {
+                self.buf[ROOM..ROOM + 3].copy_from_slice(b"...");
+                self.len = ROOM + 3;
+                self.cut = true;
+            }
         }
         self
     }
@@ -85,8 +84,9 @@ impl Line {
         for &byte in template {
             match parts.get(usize::from(byte).wrapping_sub(1)) {
                 Some(&part) if byte <= 5 => match part {
-                    Part::Bytes(bytes) => {
-                        self.push(bytes);
+                    Part::Bytes(bytes) => self.push_quoted(bytes),
+                    Part::Text(text) => {
+                        self.push(text);
                     }
                     Part::Number(value) => {
                         self.push_i64(value);
@@ -100,6 +100,44 @@ impl Line {
             }
         }
         self
+    }
+
+    /// Appends input as a message may quote it: one printable line. Bytes
+    /// outside printable ASCII are escaped (`\\n`, `\\t`, `\\e`, `\\xNN`),
+    /// and a value longer than [`QUOTE_LIMIT`] bytes is cut with `...`.
+    pub fn push_quoted(&mut self, bytes: &[u8]) {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        for (at, &byte) in bytes.iter().enumerate() {
+            if at == QUOTE_LIMIT {
+                self.push(b"...");
+                return;
+            }
+            let mut out = [
+                b'\\',
+                byte,
+                HEX[usize::from(byte >> 4)],
+                HEX[usize::from(byte & 15)],
+            ];
+            let len = match byte {
+                b' '..=b'~' => {
+                    out[0] = byte;
+                    1
+                }
+                b'\n' | b'\t' | 0x1b => {
+                    out[1] = match byte {
+                        b'\n' => b'n',
+                        b'\t' => b't',
+                        _ => b'e',
+                    };
+                    2
+                }
+                _ => {
+                    out[1] = b'x';
+                    4
+                }
+            };
+            self.push(&out[..len]);
+        }
     }
 
     pub fn as_bytes(&self) -> &[u8] {
@@ -120,7 +158,10 @@ impl Line {
 /// What a template's placeholder stands for (see [`Line::push_parts`]).
 #[derive(Clone, Copy, Debug)]
 pub enum Part<'a> {
+    /// Input, or a name made from it: escaped and cut (`Line::push_quoted`).
     Bytes(&'a [u8]),
+    /// usher's own words, as they are.
+    Text(&'static [u8]),
     Number(i64),
     /// A signal, by its conventional name.
     Signal(u32),
@@ -341,6 +382,43 @@ mod tests {
             .push(b" ")
             .push_i64(-42);
         assert_eq!(line.as_bytes(), b"0 18446744073709551615 -42");
+    }
+
+    #[test]
+    fn quoted_input_is_escaped_and_cut() {
+        let mut line = Line::new();
+        line.push_quoted(b"a\nb\tc\x1bd\x00\x7f\xff\\ ~");
+        assert_eq!(line.as_bytes(), b"a\\nb\\tc\\ed\\x00\\x7f\\xff\\ ~");
+        let mut line = Line::new();
+        line.push_quoted(&[b'x'; QUOTE_LIMIT]);
+        assert_eq!(line.as_bytes(), &[b'x'; QUOTE_LIMIT][..]);
+        let mut line = Line::new();
+        line.push_quoted(&[b'y'; QUOTE_LIMIT + 1]);
+        assert_eq!(line.as_bytes().len(), QUOTE_LIMIT + 3);
+        assert!(line.as_bytes().ends_with(b"y..."));
+    }
+
+    #[test]
+    fn only_parts_of_input_are_quoted() {
+        let mut line = Line::new();
+        let own: &'static [u8] =
+            b"(own words\tkept as they are, however long the hint is: 70 bytes)";
+        line.push_parts(b"\x01|\x02\n", &[Part::Bytes(b"in\nput"), Part::Text(own)]);
+        let mut expect = b"in\\nput|".to_vec();
+        expect.extend_from_slice(own);
+        expect.push(b'\n');
+        assert_eq!(line.as_bytes(), &expect[..]);
+    }
+
+    #[test]
+    fn a_full_line_is_cut_once_and_ends_cleanly() {
+        let mut line = Line::new();
+        line.push(&[b'a'; LINE_CAPACITY - 5])
+            .push(b"bc")
+            .push(b"de");
+        assert_eq!(line.as_bytes().len(), LINE_CAPACITY - 1);
+        // write_to's newline still fits.
+        assert!(line.as_bytes().ends_with(b"ab..."));
     }
 
     #[test]

@@ -487,7 +487,7 @@ fn report_child_failure(plan: &Plan, step: ChildStep, errno: Errno, failed: Fail
     let hint = exec
         .then(|| spawn::path::explain(name, search, workdir, errno, &mut head))
         .flatten();
-    let (template, text, path): (&[u8], &[u8], &[u8]) = match hint {
+    let (template, text, path): (&[u8], &'static [u8], &[u8]) = match hint {
         Some(Hint::Interpreter { path, crlf }) => (
             b"\x01 \x02: interpreter \x04 not found\x03",
             if crlf {
@@ -513,7 +513,7 @@ fn report_child_failure(plan: &Plan, step: ChildStep, errno: Errno, failed: Fail
         &[
             Part::Bytes(step_name),
             Part::Bytes(object),
-            Part::Bytes(text),
+            Part::Text(text),
             Part::Bytes(path),
             Part::Errno(errno),
         ],

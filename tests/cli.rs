@@ -455,3 +455,97 @@ fn the_man_page_names_every_option_and_twin_and_is_clean_roff() {
         stderr(&groff)
     );
 }
+
+/// Input quoted in a message is escaped and cut (issue 18): a newline, a
+/// tab, an escape or another control byte in a bad value can never forge a
+/// second line or reach the terminal raw, under any name usher answers to.
+#[test]
+fn quoted_input_is_escaped_into_one_printable_line() {
+    let forged = "1\nusher: child pid 1 exited with status 0";
+    let long = "a".repeat(100);
+    let long_grace = format!("--grace={long}");
+    let cut = format!("usher: bad duration for --grace: '{}...'", "a".repeat(64));
+    type Case<'a> = (&'a str, Vec<&'a str>, Vec<(&'a str, &'a str)>, String, i32);
+    let forged_grace = format!("--grace={forged}");
+    let cases: Vec<Case> = vec![
+        (
+            "usher",
+            vec![forged_grace.as_str(), "true"],
+            vec![],
+            "usher: bad duration for --grace: '1\\nusher: child pid 1 exited with status 0'"
+                .to_string(),
+            1,
+        ),
+        (
+            "usher",
+            vec!["true"],
+            vec![("USHER_NO_SUBREAPER", "\n")],
+            "usher: bad value in USHER_NO_SUBREAPER: '\\n'".to_string(),
+            1,
+        ),
+        (
+            "usher",
+            vec!["-p", "TE\tRM\x1b[2J", "true"],
+            vec![],
+            "usher: bad signal for -p: 'TE\\tRM\\e[2J'".to_string(),
+            1,
+        ),
+        ("usher", vec![long_grace.as_str(), "true"], vec![], cut, 1),
+        (
+            "usher",
+            vec!["--", "no-such-\u{1}command\u{7f}"],
+            vec![],
+            "usher: exec no-such-\\x01command\\x7f: No such file or directory".to_string(),
+            127,
+        ),
+        (
+            "tini",
+            vec!["-e", "1\r", "--", "true"],
+            vec![],
+            "usher: bad exit code for -e: '1\\x0d'".to_string(),
+            1,
+        ),
+        (
+            "dumb-init",
+            vec!["--rewrite", "15:\n", "true"],
+            vec![],
+            "usher: bad signal for --rewrite: '15:\\n'".to_string(),
+            1,
+        ),
+        (
+            "gosu",
+            vec!["no\nbody", "true"],
+            vec![],
+            "usher: no such user no\\nbody".to_string(),
+            1,
+        ),
+    ];
+    for (name, args, env, message, status) in cases {
+        let mut command = Command::new(usher_as(name));
+        command.args(&args);
+        for (key, value) in &env {
+            command.env(key, value);
+        }
+        let output = command.output().unwrap();
+        let text = stderr(&output);
+        let first = text.lines().next().unwrap_or("");
+        assert_eq!(code(&output), status, "{name} {args:?} {env:?}:\n{text}");
+        assert!(
+            first.starts_with(&message),
+            "{name} {args:?} {env:?}:\n{text}"
+        );
+        // Only a usage text may follow the error line, and none of it
+        // carries the input.
+        assert!(
+            output
+                .stderr
+                .iter()
+                .all(|&byte| byte == b'\n' || (0x20..0x7f).contains(&byte)),
+            "{name} {args:?}: {}",
+            output.stderr.escape_ascii()
+        );
+        if name == "usher" {
+            assert_eq!(text.lines().count(), 1, "{text}");
+        }
+    }
+}

@@ -247,7 +247,7 @@ impl<'a> CliError<'a> {
         // A twin's name: the long name in upper case, `_` for `-`.
         let mut twin = [0u8; 32];
         let extra = match self.kind {
-            ErrorKind::BadSignal(text) | ErrorKind::BadForm(text) => Part::Bytes(text),
+            ErrorKind::BadSignal(text) | ErrorKind::BadForm(text) => Part::Text(text),
             ErrorKind::UnknownVariable(long) => {
                 for (to, &from) in twin.iter_mut().zip(long) {
                     *to = if from == b'-' {
