@@ -91,7 +91,7 @@ bench: build
 # fuzz/artifacts/. Needs nightly and cargo-fuzz (installed when missing).
 # `make test` replays the corpora on stable.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := command_line user_spec environment
+FUZZ_TARGETS ?= command_line user_spec environment etc_files values
 fuzz:
 	@rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
 	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz
