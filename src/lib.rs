@@ -80,12 +80,15 @@ pub fn run<'a>(argv: CStrArray<'a>, envp: CStrArray<'a>, lists: &mut Lists<'a>) 
         }
     }
     let Lists {
-        edits, planning, ..
+        edits,
+        planning,
+        user,
+        ..
     } = lists;
     let (plan, edits, command) = (&plan, &*edits, argv.tail(plan.command));
     // gosu and su-exec: the user, HOME, then the command in this process.
     if plan.execs_in_place() {
-        let code = with_credentials(plan, &mut |credentials| {
+        let code = with_credentials(plan, user, &mut |credentials| {
             let storage = &mut *planning;
             with_child_env(
                 plan,
@@ -115,7 +118,7 @@ pub fn run<'a>(argv: CStrArray<'a>, envp: CStrArray<'a>, lists: &mut Lists<'a>) 
     };
     // 3. The user (read from this root's /etc), 4. the pty, 5. the child's
     // environment, then 6. each command, spawned and supervised.
-    let code = with_credentials(plan, &mut |credentials| {
+    let code = with_credentials(plan, user, &mut |credentials| {
         with_relay(plan, &mut |mut relay| {
             let storage = &mut *planning;
             with_child_env(
@@ -153,19 +156,25 @@ fn child_setup<'c>(
 
 /// Phase 3: looks the user up when the plan names one, and runs `then`
 /// with the result; reports a spec that does not resolve (exit 1).
-fn with_credentials(plan: &Plan, then: &mut dyn FnMut(Option<&Credentials>) -> u8) -> u8 {
+/// The credentials and the caller's groups live in `storage` (static).
+fn with_credentials(
+    plan: &Plan,
+    storage: &mut user::Storage,
+    then: &mut dyn FnMut(Option<&Credentials>) -> u8,
+) -> u8 {
     match plan.user {
         None => then(None),
-        Some(spec) => with_looked_up_user(plan, spec, then),
+        Some(spec) => with_looked_up_user(plan, spec, storage, then),
     }
 }
 
 /// The lookup proper.
-// Not inlined: keeps the credentials' buffers off the stack of a run without a user.
+// Not inlined: keeps the passwd and group readers' buffers off the stack of a run without a user.
 #[inline(never)]
 fn with_looked_up_user(
     plan: &Plan,
     spec: &[u8],
+    storage: &mut user::Storage,
     then: &mut dyn FnMut(Option<&Credentials>) -> u8,
 ) -> u8 {
     let split = if plan.personality == Personality::SuExec {
@@ -173,13 +182,14 @@ fn with_looked_up_user(
     } else {
         Split::Gosu
     };
-    let mut credentials = match setup::users::resolve(spec, split) {
-        Ok(credentials) => credentials,
-        Err(error) => {
-            error.report(spec);
-            return 1;
-        }
-    };
+    let user::Storage {
+        credentials,
+        caller_groups,
+    } = storage;
+    if let Err(error) = setup::users::resolve(spec, split, credentials) {
+        error.report(spec);
+        return 1;
+    }
     // A rootless sandbox maps uid 0 and gid 0 alone, and usher is both:
     // that is the one user it can run as, and it already is.
     if plan.sandbox.user_ns {
@@ -194,7 +204,7 @@ fn with_looked_up_user(
     }
     // gosu and su-exec always switch, as their peers do.
     else if !plan.execs_in_place() {
-        match setup::users::switch_needed(&credentials) {
+        match setup::users::switch_needed(credentials, caller_groups) {
             Switch::Already => credentials.switch = false,
             Switch::Permitted => {}
             Switch::NotPermitted(caller) => {
@@ -210,7 +220,7 @@ fn with_looked_up_user(
             }
         }
     }
-    then(Some(&credentials))
+    then(Some(credentials))
 }
 
 /// Phase 4: with `--pty`, opens the relay (the caller's terminal goes raw

@@ -207,6 +207,8 @@ pub struct Lists<'a> {
     pub planning: PlanStorage,
     /// The sandbox's buffers (`--root`).
     pub sandbox: SandboxScratch<'a>,
+    /// The user lookup's (`--user`, gosu, su-exec).
+    pub user: crate::user::Storage,
 }
 
 impl Lists<'_> {
@@ -216,6 +218,7 @@ impl Lists<'_> {
             mounts: Mounts::new(),
             planning: PlanStorage::new(),
             sandbox: SandboxScratch::new(),
+            user: crate::user::Storage::new(),
         }
     }
 }
@@ -274,6 +277,18 @@ pub struct SandboxScratch<'a> {
     pub canonical: [u8; SCRATCH_PATH],
     /// The mount steps (inner usher).
     pub steps: Steps<'a>,
+    /// The paths of one mount step as C strings (inner usher).
+    pub paths: MountPaths,
+}
+
+/// The paths one mount step builds: its source, the part of its
+/// destination being opened, a name being made, and where that name's
+/// parent is (told to the outer usher).
+pub struct MountPaths {
+    pub source: [u8; SCRATCH_PATH],
+    pub prefix: [u8; SCRATCH_PATH],
+    pub name: [u8; SCRATCH_PATH],
+    pub parent: [u8; SCRATCH_PATH],
 }
 
 impl SandboxScratch<'_> {
@@ -284,6 +299,12 @@ impl SandboxScratch<'_> {
             cwd: [0; SCRATCH_PATH],
             canonical: [0; SCRATCH_PATH],
             steps: Steps::new(),
+            paths: MountPaths {
+                source: [0; SCRATCH_PATH],
+                prefix: [0; SCRATCH_PATH],
+                name: [0; SCRATCH_PATH],
+                parent: [0; SCRATCH_PATH],
+            },
         }
     }
 }

@@ -67,11 +67,14 @@ pub enum Switch {
 }
 
 /// Whether this process runs as `credentials` already, or may switch.
-pub fn switch_needed(credentials: &Credentials) -> Switch {
+/// `ours` receives the caller's supplementary groups.
+pub fn switch_needed(
+    credentials: &Credentials,
+    ours: &mut [u32; crate::user::GROUPS_CAPACITY],
+) -> Switch {
     let (uid, gid) = (credentials.uid, credentials.gid);
     let ids = crate::sys::ids();
-    let mut ours = [0u32; crate::user::GROUPS_CAPACITY];
-    let same_groups = crate::sys::groups(&mut ours).is_ok_and(|count| {
+    let same_groups = crate::sys::groups(ours).is_ok_and(|count| {
         let ours = &ours[..count];
         let theirs = &credentials.groups[..];
         ours.iter().all(|gid| theirs.contains(gid)) && theirs.iter().all(|gid| ours.contains(gid))
@@ -88,11 +91,17 @@ pub fn switch_needed(credentials: &Credentials) -> Switch {
     }
 }
 
-/// Resolves `spec` against this system's files, for this caller.
-pub fn resolve(spec: &[u8], how: spec::Split) -> Result<Credentials, SpecError<'_>> {
+/// Resolves `spec` against this system's files, for this caller, into
+/// `credentials`.
+pub fn resolve<'s>(
+    spec: &'s [u8],
+    how: spec::Split,
+    credentials: &mut Credentials,
+) -> Result<(), SpecError<'s>> {
     let caller = Caller {
         uid: getuid().as_raw(),
         gid: getgid().as_raw(),
     };
-    spec::resolve(spec, how, caller, file(c"/etc/passwd"), file(c"/etc/group"))
+    let (passwd, group) = (file(c"/etc/passwd"), file(c"/etc/group"));
+    spec::resolve_into(spec, how, caller, passwd, group, credentials)
 }

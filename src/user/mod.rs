@@ -22,6 +22,29 @@ pub const GROUPS_CAPACITY: usize = 1024;
 /// Largest user or group id accepted, in a spec or in a file: 2^31-1, as gosu.
 pub const MAX_ID: u32 = i32::MAX as u32;
 
+/// The lookup's result and the caller's groups, kept in static storage
+/// (`plan::Lists`) so that neither is on the stack.
+pub struct Storage {
+    pub credentials: spec::Credentials,
+    /// The caller's supplementary groups, read to compare.
+    pub caller_groups: [u32; GROUPS_CAPACITY],
+}
+
+impl Storage {
+    pub const fn new() -> Self {
+        Storage {
+            credentials: spec::Credentials::new(),
+            caller_groups: [0; GROUPS_CAPACITY],
+        }
+    }
+}
+
+impl Default for Storage {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// Where the lines of a file come from: a file descriptor, or a slice in tests.
 pub trait Source {
     /// Fills `buf` from the start; 0 at the end of the file.

@@ -123,6 +123,25 @@ pub struct Credentials {
     pub switch: bool,
 }
 
+impl Credentials {
+    pub const fn new() -> Self {
+        Credentials {
+            uid: 0,
+            gid: 0,
+            groups: Groups::new(),
+            home: heapless::Vec::new(),
+            // All zero, for static storage; `resolve_into` sets it.
+            switch: false,
+        }
+    }
+}
+
+impl Default for Credentials {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// The caller's ids, used when the spec leaves them open.
 #[derive(Clone, Copy)]
 pub struct Caller {
@@ -154,8 +173,9 @@ pub fn split(spec: &[u8], how: Split) -> (&[u8], &[u8]) {
     (user, group)
 }
 
-/// Resolves `spec`, split as `how` says, for `caller` against the passwd
-/// and group files.
+/// [`resolve_into`] a new value (for the tests and the fuzz targets; usher
+/// itself resolves into static storage, off its stack).
+#[cfg(any(test, feature = "fuzzing"))]
 pub fn resolve<'s, P: Source, G: Source>(
     spec: &'s [u8],
     how: Split,
@@ -163,6 +183,20 @@ pub fn resolve<'s, P: Source, G: Source>(
     passwd_file: P,
     group_file: G,
 ) -> Result<Credentials, SpecError<'s>> {
+    let mut credentials = Credentials::new();
+    resolve_into(spec, how, caller, passwd_file, group_file, &mut credentials).map(|()| credentials)
+}
+
+/// Resolves `spec`, split as `how` says, for `caller` against the passwd
+/// and group files, into `credentials` (all of it is set).
+pub fn resolve_into<'s, P: Source, G: Source>(
+    spec: &'s [u8],
+    how: Split,
+    caller: Caller,
+    passwd_file: P,
+    group_file: G,
+    credentials: &mut Credentials,
+) -> Result<(), SpecError<'s>> {
     let (user_text, group_text) = split(spec, how);
     let (user, group) = (parse_field(user_text), parse_field(group_text));
     if user == Field::OutOfRange {
@@ -187,13 +221,11 @@ pub fn resolve<'s, P: Source, G: Source>(
     };
     let entry = passwd::find(&mut Scanner::new(passwd_file, &mut buf), query)
         .map_err(|errno| SpecError::Read(File::Passwd, errno))?;
-    let mut credentials = Credentials {
-        uid: caller.uid,
-        gid: caller.gid,
-        groups: Groups::new(),
-        home: heapless::Vec::new(),
-        switch: true,
-    };
+    credentials.uid = caller.uid;
+    credentials.gid = caller.gid;
+    credentials.groups.clear();
+    credentials.home.clear();
+    credentials.switch = true;
     let mut home: &[u8] = b"/";
     let mut matched_name: &[u8] = b"";
     match (&entry, user) {
@@ -244,7 +276,7 @@ pub fn resolve<'s, P: Source, G: Source>(
     if !fits {
         return Err(SpecError::TooLong);
     }
-    Ok(credentials)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -12,7 +12,9 @@ pub mod mounts;
 pub mod steps;
 
 use crate::error::{failed, failed_on, say, Line, Part, Reported};
-use crate::plan::{ChildFate, Lists, Mounts, Namespaces, Personality, Plan, SandboxScratch};
+use crate::plan::{
+    ChildFate, Lists, MountPaths, Mounts, Namespaces, Personality, Plan, SandboxScratch,
+};
 use crate::signal::Policy;
 use crate::sys;
 use core::ffi::CStr;
@@ -84,6 +86,7 @@ fn outer<'a>(
         cwd,
         canonical,
         steps,
+        paths,
     } = scratch;
     let root_path = plan.sandbox.root.unwrap_or(b"/");
     // As written: escapes are for the mount lists' twins, not for the root.
@@ -126,6 +129,7 @@ fn outer<'a>(
             cwd,
             canonical,
             steps,
+            paths,
         };
         return match self::inner(
             plan,
@@ -180,7 +184,7 @@ fn outer<'a>(
         shut_down: false,
     };
     let fate = crate::supervise::supervise(&outer_plan, &signals, state, None);
-    remove_created(root_fd.as_fd(), &created[..filled]);
+    remove_created(root_fd.as_fd(), &created[..filled], [cwd, canonical]);
     Ok(Role::Outer(match fate {
         ChildFate::Exited(code) => (code & 0xff) as u8,
         ChildFate::Killed(signo) => (128 + signo) as u8,
@@ -192,6 +196,7 @@ struct InnerBuffers<'s, 'a> {
     cwd: &'s mut [u8; PATH_CAPACITY],
     canonical: &'s mut [u8; PATH_CAPACITY],
     steps: &'s mut steps::Steps<'a>,
+    paths: &'s mut MountPaths,
 }
 
 /// The inner usher, before it runs the engine: waits for its maps, makes
@@ -223,7 +228,14 @@ fn inner<'a>(
         cwd: cwd_buffer,
         canonical,
         steps,
+        paths,
     } = buffers;
+    let MountPaths {
+        source,
+        prefix,
+        name: name_buffer,
+        parent: parent_buffer,
+    } = paths;
     let cwd = if sandbox.skip_chdir {
         sys::current_dir(&mut cwd_buffer[..PATH_CAPACITY - 1])
     } else {
@@ -266,10 +278,19 @@ fn inner<'a>(
         if mount_id(parent) != root_mount {
             return true;
         }
-        tell_created(&report, root_path, parent, name, kind, &mut told)
+        tell_created(
+            &report,
+            root_path,
+            parent,
+            name,
+            kind,
+            parent_buffer,
+            &mut told,
+        )
     };
     for step in steps.iter() {
-        mount_step(root_fd.as_fd(), step, &mut tell)?;
+        let buffers = [&mut *source, &mut *prefix, &mut *name_buffer];
+        mount_step(root_fd.as_fd(), step, buffers, &mut tell)?;
     }
     if let Some(name) = sandbox.hostname {
         rustix::system::sethostname(name)
@@ -286,8 +307,7 @@ fn inner<'a>(
     drop(report);
     // `--skip-chdir`: the same directory inside the new root, or `/`.
     if let Some(cwd) = cwd_buffer.get(..cwd_len).filter(|cwd| !cwd.is_empty()) {
-        let mut buffer = [0u8; PATH_CAPACITY];
-        let path = crate::spawn::path::join_path(&mut buffer, b"", cwd);
+        let path = crate::spawn::path::join_path(source, b"", cwd);
         if let Some(path) = path.and_then(crate::cstr::until_nul) {
             let _ = rustix::process::chdir(path);
         }
@@ -330,10 +350,10 @@ fn tell_created(
     parent: BorrowedFd<'_>,
     name: &[u8],
     kind: Created,
+    target: &mut [u8; PATH_CAPACITY],
     told: &mut usize,
 ) -> bool {
-    let mut target = [0u8; PATH_CAPACITY];
-    let Some(parent_path) = fd_path(parent, &mut target) else {
+    let Some(parent_path) = fd_path(parent, target) else {
         return true;
     };
     // Below the root's own path: nothing, or `/` and the rest.
@@ -362,7 +382,9 @@ fn tell_created(
 
 /// Removes what the inner usher made, last first, each only if it is still
 /// empty, relative to the root's descriptor and following no symlink.
-fn remove_created(root: BorrowedFd<'_>, records: &[u8]) {
+/// `buffers` hold a record's parent and name as C strings.
+fn remove_created(root: BorrowedFd<'_>, records: &[u8], buffers: [&mut [u8; PATH_CAPACITY]; 2]) {
+    let [buffer, name_buffer] = buffers;
     use rustix::fs::{openat2, statat, unlinkat, AtFlags};
     // Only whole records (each ends with its NUL).
     let whole = records
@@ -377,12 +399,10 @@ fn remove_created(root: BorrowedFd<'_>, records: &[u8]) {
             Some(slash) => (&path[..slash], &path[slash + 1..]),
             None => (&b""[..], path),
         };
-        let mut buffer = [0u8; PATH_CAPACITY];
-        let mut name_buffer = [0u8; PATH_CAPACITY];
         let join = crate::spawn::path::join_path;
         let (Some(parent), Some(name)) = (
-            join(&mut buffer, b".", parent).and_then(crate::cstr::until_nul),
-            join(&mut name_buffer, b"", name).and_then(crate::cstr::until_nul),
+            join(buffer, b".", parent).and_then(crate::cstr::until_nul),
+            join(name_buffer, b"", name).and_then(crate::cstr::until_nul),
         ) else {
             continue;
         };

@@ -59,17 +59,20 @@ pub enum Created {
 
 /// Carries out one step inside the root `root` (an `O_PATH` descriptor of
 /// the new root's own mount). `created` is told each path made for it.
+/// `buffers` are its three path buffers: the source's, the destination's
+/// part, a name made.
 pub fn mount_step(
     root: BorrowedFd<'_>,
     step: &Step<'_>,
+    buffers: [&mut [u8; PATH_CAPACITY]; 3],
     created: &mut dyn FnMut(BorrowedFd<'_>, &[u8], Created) -> bool,
 ) -> Result<(), Reported> {
-    let mut buffer = [0u8; PATH_CAPACITY];
+    let [buffer, prefix_buffer, name_buffer] = buffers;
     // The source, before anything is made for it.
     let (source, is_dir) = match step.source {
         Source::Path(path) => {
             let fail = |errno| failed_on(b"mount source", path, errno);
-            let source = c_path(&mut buffer, &[path]).map_err(fail)?;
+            let source = c_path(buffer, &[path]).map_err(fail)?;
             // An O_PATH open and fstat, not `stat`: a second caller would take
             // `stat` out of line from installed_setuid, on every run.
             let kind = open(source, OFlags::PATH | OFlags::CLOEXEC, Mode::empty())
@@ -86,10 +89,16 @@ pub fn mount_step(
         }
         Source::Fresh(_) => (None, true),
     };
-    let dest = resolve(root, step.dest, is_dir, created)
-        .map_err(|errno| failed_on(b"mount destination", step.dest, errno))?;
+    let dest = resolve(
+        root,
+        step.dest,
+        is_dir,
+        [prefix_buffer, &mut *name_buffer],
+        created,
+    )
+    .map_err(|errno| failed_on(b"mount destination", step.dest, errno))?;
     let tree = match (step.source, source) {
-        (Source::Fresh(kind), _) => fresh(kind),
+        (Source::Fresh(kind), _) => fresh(kind, name_buffer),
         (_, Some(source)) => bind(source, step.how),
         _ => Err(Errno::INVAL),
     };
@@ -104,9 +113,8 @@ pub fn mount_step(
 }
 
 /// A new, detached filesystem of type `kind`.
-fn fresh(kind: &[u8]) -> Result<OwnedFd, Errno> {
-    let mut buffer = [0u8; PATH_CAPACITY];
-    let name = c_path(&mut buffer, &[kind])?;
+fn fresh(kind: &[u8], buffer: &mut [u8; PATH_CAPACITY]) -> Result<OwnedFd, Errno> {
+    let name = c_path(buffer, &[kind])?;
     let context = fsopen(name, FsOpenFlags::FSOPEN_CLOEXEC)?;
     fsconfig_create(&context)?;
     fsmount(
@@ -138,11 +146,12 @@ fn resolve(
     root: BorrowedFd<'_>,
     dest: &[u8],
     is_dir: bool,
+    buffers: [&mut [u8; PATH_CAPACITY]; 2],
     created: &mut dyn FnMut(BorrowedFd<'_>, &[u8], Created) -> bool,
 ) -> Result<OwnedFd, Errno> {
     let how = ResolveFlags::IN_ROOT | ResolveFlags::NO_MAGICLINKS;
     let flags = OFlags::PATH | OFlags::CLOEXEC;
-    let mut buffer = [0u8; PATH_CAPACITY];
+    let [buffer, name_buffer] = buffers;
     // The end of each part of `dest`, in turn.
     let mut end = 0;
     let mut parent: Option<OwnedFd> = None;
@@ -167,7 +176,7 @@ fn resolve(
                 .position(|&byte| byte == b'/')
                 .unwrap_or(rest.len());
         let last = dest[end..].iter().all(|&byte| byte == b'/');
-        let prefix = c_path(&mut buffer, &[&dest[..end]])?;
+        let prefix = c_path(buffer, &[&dest[..end]])?;
         match openat2(root, prefix, flags, Mode::empty(), how) {
             Ok(fd) => parent = Some(fd),
             Err(Errno::NOENT) => {
@@ -176,8 +185,7 @@ fn resolve(
                     Some(fd) => openat2(fd, c".", OFlags::DIRECTORY | flags, Mode::empty(), how)?,
                     None => openat2(root, c".", OFlags::DIRECTORY | flags, Mode::empty(), how)?,
                 };
-                let mut name_buffer = [0u8; PATH_CAPACITY];
-                let name_c = c_path(&mut name_buffer, &[name])?;
+                let name_c = c_path(name_buffer, &[name])?;
                 // Told before it is made, so that nothing made goes untold
                 // (removing what a failure did not make is harmless).
                 let file = last && !is_dir;
