@@ -95,12 +95,15 @@ fn subreaper(plan: &Plan) -> Result<bool, Reported> {
     if getpid().is_init() {
         return Ok(true);
     }
+    // The kernel reads prctl's argument as a flag: any pid turns it on, so
+    // no second getpid is needed for it.
+    let on = Some(rustix::process::Pid::INIT);
     match plan.subreaper {
         Subreaper::Off => Ok(false),
-        Subreaper::On => set_child_subreaper(Some(getpid()))
+        Subreaper::On => set_child_subreaper(on)
             .map(|()| true)
             .map_err(|errno| failed(b"registering as a child subreaper", errno)),
-        Subreaper::Auto => match set_child_subreaper(Some(getpid())) {
+        Subreaper::Auto => match set_child_subreaper(on) {
             Ok(()) => Ok(true),
             Err(errno) => {
                 if plan.warnings {
