@@ -127,6 +127,37 @@ def idle_memory():
             for name, found in samples.items()}
 
 
+def pause_idle(samples=IDLE_SAMPLES, idle_s=2.0):
+    """usher as `pause` beside `catatonit -P` and usher's own idle (child
+    asleep): VmRSS and Anonymous (median), and the CPU ticks (utime +
+    stime) each spends over `idle_s` seconds of idling, summed."""
+    work = tempfile.mkdtemp(prefix="usher-bench-pause-")
+    pause = os.path.join(work, "pause")
+    os.symlink(USHER, pause)
+    subjects = {"usher as pause": [pause], "usher (child asleep)": [USHER, "sleep", "30"]}
+    if shutil.which("catatonit"):
+        subjects["catatonit -P"] = [shutil.which("catatonit"), "-P"]
+    found = {name: [] for name in subjects}
+    ticks = {name: 0 for name in subjects}
+    for index in range(samples):
+        for name, argv in subjects.items():
+            proc = subprocess.Popen(argv, stderr=subprocess.DEVNULL)
+            time.sleep(0.3)
+            found[name].append(memory_of(proc.pid))
+            if index < 3:
+                def cpu():
+                    fields = open(f"/proc/{proc.pid}/stat").read().rsplit(")", 1)[1].split()
+                    return int(fields[11]) + int(fields[12])
+                before = cpu()
+                time.sleep(idle_s)
+                ticks[name] += cpu() - before
+            proc.kill()
+            proc.wait()
+    shutil.rmtree(work)
+    return {name: (statistics.median(s[0] for s in found[name]),
+                   statistics.median(s[1] for s in found[name]), ticks[name]) for name in subjects}
+
+
 def anonymous_by_kind(pid):
     """Anonymous KiB of a process split into its stack and everything else
     (the data pages of the binary: the relocated RW segment and its .bss)."""
@@ -466,6 +497,8 @@ def main():
     memory = idle_memory()
     floor_rss, floor_anon, floor_min, floor_max = floor_memory(build_floor())
     breakdown = usher_memory_breakdown()
+    print("bench: pause ...", flush=True)
+    paused = pause_idle()
     rw_pages, rw_offset, rw_size = rw_segment_pages(USHER)
     print("bench: CPU per orphan ...", flush=True)
     per_orphan = cpu_per_orphan()
@@ -568,6 +601,15 @@ def main():
         f"| {label} | {m:.0f} | {lo}-{hi} | {st:.0f} | {da:.0f} |"
         for label, (m, lo, hi, st, da) in (("the caller's", breakdown["caller"]),
                                            ("a container's (3 variables)", breakdown["container"]))
+    ] + [
+        "",
+        f"The pause personality beside catatonit's pause mode and usher with a sleeping child",
+        f"(VmRSS and Anonymous: median of {IDLE_SAMPLES}; CPU: clock ticks spent in 3 idle spells of 2 s):",
+        "",
+        "| | VmRSS (KiB) | Anonymous (KiB) | idle CPU (ticks) |",
+        "|---|---:|---:|---:|",
+    ] + [
+        f"| {name} | {rss:.0f} | {anon:.0f} | {ticks} |" for name, (rss, anon, ticks) in paused.items()
     ] + [
         "",
         f"usher's writable segment is {rw_size} bytes at page offset {rw_offset:#x}, so it spans",

@@ -23,7 +23,7 @@ use std::vec::Vec;
 
 /// The names the command line is tried under (the first input byte
 /// picks one).
-const NAMES: [&[u8]; 7] = [
+const NAMES: [&[u8]; 8] = [
     b"usher",
     b"tini",
     b"docker-init",
@@ -31,6 +31,7 @@ const NAMES: [&[u8]; 7] = [
     b"gosu",
     b"su-exec",
     b"/usr/local/bin/usher",
+    b"pause",
 ];
 
 /// Splits `data` at the first `0xff` into two parts.

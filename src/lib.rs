@@ -71,6 +71,10 @@ pub fn run<'a>(argv: CStrArray<'a>, envp: CStrArray<'a>, lists: &mut Lists<'a>) 
             return 1;
         }
     }
+    // pause runs no command: it reaps until it is told to stop.
+    if plan.personality == Personality::Pause {
+        return supervise::pause_mode(&plan);
+    }
     // 1b. --root: the outer usher starts the inner one in the new root and
     // namespaces and ends with its status; the inner one goes on, as PID 1.
     if plan.sandbox.root.is_some() {
@@ -566,6 +570,7 @@ fn print_text(text: Text<'_>, stream: Stream) {
         Text::DumbInitHelp { name } => (cli::dumb_init::HELP_HEAD, name, cli::dumb_init::HELP_BODY),
         Text::DumbInitVersion => (cli::dumb_init::VERSION, b"", ""),
         Text::DumbInitUsage { name } => (cli::dumb_init::USAGE, name, ""),
+        Text::PauseVersion => (cli::pause::VERSION, b"", ""),
     };
     let mut line = Line::new();
     line.push_parts(template.as_bytes(), &[Part::Bytes(name)]);

@@ -19,6 +19,8 @@ pub enum Personality {
     SuExec,
     /// `dumb-init`: setsid by default, TERM to the group at the end.
     DumbInit,
+    /// `pause`: Kubernetes' pod infra process, which runs no command.
+    Pause,
 }
 
 impl Personality {
@@ -29,6 +31,7 @@ impl Personality {
         let (word, personality): (&[u8], Personality) = match name.len() {
             4 if name[0] == b't' => (b"tini", Personality::Tini),
             4 => (b"gosu", Personality::Gosu),
+            5 => (b"pause", Personality::Pause),
             7 => (b"su-exec", Personality::SuExec),
             9 => (b"dumb-init", Personality::DumbInit),
             11 => (b"docker-init", Personality::Tini),
@@ -174,7 +177,7 @@ impl<'a> Plan<'a> {
             (Personality::Native, Errno::NOTDIR) => 127,
             (Personality::Native, _) => 126,
             (Personality::Tini, Errno::ACCESS) => 126,
-            (Personality::Tini, _) => 1,
+            (Personality::Tini | Personality::Pause, _) => 1,
         }
     }
 }

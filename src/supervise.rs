@@ -127,6 +127,33 @@ pub fn supervise(
     fate
 }
 
+/// The pause personality, in place of the command: every child and orphan
+/// is reaped, SIGINT or SIGTERM ends it with status 0 and a line naming the
+/// signal, and any other signal is ignored.
+pub fn pause_mode(plan: &Plan) -> i32 {
+    if !getpid().is_init() {
+        say(
+            b"warning: pause is not PID 1, so orphaned processes will not come to it",
+            &[],
+        );
+    }
+    let Ok((signals, _)) = crate::setup::collect_signals(plan.policy) else {
+        return 1;
+    };
+    loop {
+        match read_signal(&signals).map(|info| info.signo) {
+            Some(SIGCHLD) => {
+                reap_all(plan, 0);
+            }
+            Some(signo @ (crate::signal::SIGINT | SIGTERM)) => {
+                say(b"shutting down on \x01", &[Part::Signal(signo)]);
+                return 0;
+            }
+            _ => {}
+        }
+    }
+}
+
 /// Reports a failed call of the loop, unless `failing` says this run of
 /// failures was reported already.
 #[cold]

@@ -9,6 +9,7 @@ pub mod gosu;
 pub mod native;
 pub mod options;
 pub mod parser;
+pub mod pause;
 pub mod tini;
 
 pub use parser::{Arg, Arguments, CliError, ErrorKind, Opt, Parser};
@@ -58,6 +59,7 @@ pub enum Text<'a> {
     DumbInitUsage {
         name: &'a [u8],
     },
+    PauseVersion,
 }
 
 impl Text<'_> {
@@ -92,6 +94,7 @@ where
         Personality::Native => native::parse(args, env, plan, lists),
         Personality::Tini => tini::parse(args, env, plan, lists),
         Personality::DumbInit => dumb_init::parse(args, env, plan, lists),
+        Personality::Pause => pause::parse(args, plan),
         _ => gosu::parse(args, plan),
     }
 }
