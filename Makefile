@@ -9,7 +9,7 @@ CARGO        ?= cargo
 # Drops the section headers of a built binary (see its header comment).
 STRIP_SECTIONS := target/strip-sections
 
-.PHONY: all build demo test deps lint unit e2e integration runc docker hygiene reproducible aarch64 release bench fuzz size clean
+.PHONY: all build demo test deps lint unit e2e integration runc docker podman hygiene reproducible aarch64 release bench fuzz size clean
 
 all: build demo
 
@@ -53,13 +53,16 @@ e2e: build
 	@flock -s /tmp sh -c 'tmp=$$(mktemp -d /tmp/usher-e2e.XXXXXX) && chmod 755 $$tmp && trap "rm -rf --one-file-system $$tmp" EXIT && \
 	TMPDIR=$$tmp TEST_USHER_BIN=$(CURDIR)/$(BIN) $(CARGO) test --test "*"'
 
-integration: runc docker hygiene
+integration: runc docker podman hygiene
 
 runc: build
 	bash integration/runc.sh $(BIN)
 
 docker: build
 	bash integration/docker.sh $(BIN)
+
+podman: build
+	bash integration/podman.sh $(BIN)
 
 # The container suites twice at once, from two fresh clones, leave nothing
 # behind (integration/hygiene.sh).

@@ -16,7 +16,8 @@ declare -A needs=(
     [tini]=tini [tini-static]=tini [dumb-init]=dumb-init [catatonit]=catatonit
     [qemu-aarch64-static]=qemu-user-static [script]=bsdutils [unshare]=util-linux
     [strace]=strace [valgrind]=valgrind [python3]=python3 [ps]=procps [gosu]=gosu
-    [bwrap]=bubblewrap [setpriv]=util-linux [gcc]=gcc [groff]=groff-base
+    [bwrap]=bubblewrap [setpriv]=util-linux [gcc]=gcc [groff]=groff-base [podman]=podman
+    [flock]=util-linux [nsenter]=util-linux [iptables]=iptables [ip]=iproute2
 )
 missing=()
 for command in "${!needs[@]}"; do

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # hygiene: the container suites leave the machine as they found it, and two
-# runs at once both pass. Runs the docker and runc suites twice at once, each
-# pair from a fresh clone of this repository (its committed state), and
-# compares what the machine shows before and after: the entries of /tmp, the
-# machine's own docker images and containers (or its daemon's absence), the
-# mounts, and the dockerd and containerd processes.
+# runs at once both pass. Runs the docker, runc and podman suites twice at
+# once, each from a fresh clone of this repository (its committed state),
+# and compares what the machine shows before and after: the entries of
+# /tmp, the machine's own docker and podman images, containers and pods (or
+# their absence), the mounts, the network links and firewall rules, the
+# folders podman and CNI write to, podman's cgroups, and the dockerd,
+# containerd and conmon processes.
 set -uo pipefail
 suite=hygiene
 here=$(cd "$(dirname "$0")" && pwd)
@@ -12,7 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 hold_lock -x "$0" "$@"
 usher=$(realpath "${1:?usage: hygiene.sh path/to/usher}")
 [ "$(id -u)" = 0 ] || skip_or_fail "needs root"
-for tool in git docker dockerd runc findmnt; do
+for tool in git docker dockerd runc podman findmnt; do
     command -v "$tool" >/dev/null || skip_or_fail "$tool is not installed (make test installs it)"
 done
 repo=$(cd "$here/.." && pwd)
@@ -27,11 +29,24 @@ snapshot() {
     echo "== the machine's docker"
     env -u DOCKER_HOST docker images -a --format '{{.ID}} {{.Repository}}:{{.Tag}}' 2>&1 | sort
     env -u DOCKER_HOST docker ps -a --format '{{.ID}} {{.Names}}' 2>&1 | sort
+    echo "== the machine's podman"
+    if command -v podman >/dev/null; then
+        podman images -a --format '{{.ID}} {{.Repository}}:{{.Tag}}' 2>&1 | sort
+        podman ps -a --format '{{.ID}} {{.Names}}' 2>&1 | sort
+        podman pod ps --format '{{.ID}} {{.Name}}' 2>&1 | sort
+    fi
     echo "== mounts"
     findmnt -rn -o TARGET,SOURCE,FSTYPE | sort
+    echo "== network"
+    ip -br link 2>&1 | cut -d' ' -f1 | sort
+    iptables -S 2>&1 | sort
+    echo "== podman's and CNI's folders, podman's cgroups"
+    ls -d /var/lib/containers /var/lib/cni /run/netns /run/runc /etc/cni/net.d/* \
+        /sys/fs/cgroup/libpod_parent /sys/fs/cgroup/*/libpod_parent 2>/dev/null
     echo "== daemons"
     pgrep -x dockerd | sort
     pgrep -x containerd | sort
+    pgrep -x conmon | sort
 }
 
 for clone in a b; do
@@ -41,7 +56,7 @@ snapshot >"$clones/before"
 
 pids=()
 for clone in a b; do
-    for which in docker runc; do
+    for which in docker runc podman; do
         bash "$clones/$clone/integration/$which.sh" "$usher" >"$clones/$clone.$which.log" 2>&1 &
         pids+=("$!:$clone.$which")
     done
@@ -57,5 +72,5 @@ done
 snapshot >"$clones/after"
 changes=$(diff "$clones/before" "$clones/after")
 [ -z "$changes" ] || echo "$changes"
-check "the machine is as the suites found it (/tmp, docker, mounts, daemons)" "" "$changes"
+check "the machine is as the suites found it (/tmp, docker, podman, mounts, network, cgroups, daemons)" "" "$changes"
 finish
