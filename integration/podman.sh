@@ -20,24 +20,29 @@ usher=$(realpath "${1:?usage: podman.sh path/to/usher}")
 command -v podman >/dev/null || skip_or_fail "podman is not installed (make test installs it)"
 # podman writes some state where no option moves it: a blob cache in
 # /var/lib/containers, CNI's in /var/lib/cni and /run/netns, runc's in
-# /run/runc, and a bridge
-# and firewall rules for `kube play`'s pod. So the suite runs in mount and
-# network namespaces of its own, with a tmpfs on each of those folders (made
-# for it, and removed after, when missing), and its pods have no network.
+# /run/runc, and a bridge and firewall rules for `kube play`'s pod. So the
+# suite runs in mount and network namespaces of its own, with a tmpfs on
+# each of those folders (made for it, and removed after, when missing), and
+# its pods have no network.
 shadowed=(/var/lib/containers /var/lib/cni /run/netns /run/runc)
-if [ -z "${USHER_PODMAN_NS:-}" ]; then
+case ${USHER_PODMAN_STAGE:-} in
+"")
+    # One podman suite at a time: they share podman's parent cgroups and
+    # those folders, which each removes when it made them (a lock on a
+    # folder leaves no lock file behind).
+    USHER_PODMAN_STAGE=locked exec flock -x /sys/fs/cgroup bash "$0" "$@"
+    ;;
+locked)
     made=()
     for dir in "${shadowed[@]}"; do
         [ -d "$dir" ] || { mkdir -p "$dir" && made+=("$dir"); }
     done
-    # One podman suite at a time: they share podman's parent cgroups,
-    # which each removes when it made them (a lock on a folder leaves no
-    # lock file behind).
-    USHER_PODMAN_NS=1 flock -x /sys/fs/cgroup unshare --mount --net --propagation private bash "$0" "$@"
+    USHER_PODMAN_STAGE=inside unshare --mount --net --propagation private bash "$0" "$@"
     status=$?
     for dir in "${made[@]}"; do rmdir "$dir"; done
     exit "$status"
-fi
+    ;;
+esac
 for dir in "${shadowed[@]}"; do
     mount -t tmpfs -o mode=0700 usher-podman "$dir" || { echo "podman: no tmpfs on $dir"; exit 1; }
 done
