@@ -58,10 +58,18 @@ made_cgroups=()
 for hierarchy in /sys/fs/cgroup /sys/fs/cgroup/*/; do
     [ -d "${hierarchy%/}/libpod_parent" ] || made_cgroups+=("${hierarchy%/}/libpod_parent")
 done
+# Waits up to 10 s for every process that names the suite's folder (conmon
+# and the cleanup commands it starts when a container exits) to be gone.
+wait_gone() {
+    for _ in $(seq 100); do pgrep -f "$work" >/dev/null || return 0; sleep 0.1; done
+    return 1
+}
 cleanup() {
     pm pod rm -af -t 0 >/dev/null 2>&1
     pm rm -af -t 0 >/dev/null 2>&1
+    wait_gone
     pm rmi -af >/dev/null 2>&1
+    wait_gone
     # podman's cgroupfs manager leaves its parent cgroups behind, empty
     # (rmdir takes no cgroup that still has a process or a child).
     for cgroup in "${made_cgroups[@]}"; do
@@ -163,6 +171,7 @@ check "kube: podman pod stop ends the infra with 0" 0 "$(pm inspect -f '{{.State
 pm kube down "$work/pod.yaml" >/dev/null
 check "kube: podman kube down leaves no pod" "" "$(pm pod ps -q)"
 check "kube: podman kube down leaves no container" "" "$(pm ps -aq)"
-check "kube: no process of the pod is left" "" "$(pgrep -f "$work" | tr '\n' ' ')"
+wait_gone
+check "kube: no process of the pod is left" "" "$(pgrep -af "$work" | tr '\n' ' ')"
 
 finish
