@@ -25,19 +25,23 @@ command -v podman >/dev/null || skip_or_fail "podman is not installed (make test
 # each of those folders (made for it, and removed after, when missing), and
 # its pods have no network.
 shadowed=(/var/lib/containers /var/lib/cni /run/netns /run/runc)
-case ${USHER_PODMAN_STAGE:-} in
+case ${PODMAN_SUITE_STAGE:-} in
 "")
     # One podman suite at a time: they share podman's parent cgroups and
     # those folders, which each removes when it made them (a lock on a
     # folder leaves no lock file behind).
-    USHER_PODMAN_STAGE=locked exec flock -x /sys/fs/cgroup bash "$0" "$@"
+    PODMAN_SUITE_STAGE=locked exec flock -x /sys/fs/cgroup bash "$0" "$@"
     ;;
 locked)
     made=()
     for dir in "${shadowed[@]}"; do
         [ -d "$dir" ] || { mkdir -p "$dir" && made+=("$dir"); }
     done
-    USHER_PODMAN_STAGE=inside unshare --mount --net --propagation private bash "$0" "$@"
+    # Under usher itself, as a subreaper that waits for every descendant:
+    # conmon double-forks, and its orphans would otherwise outlive the
+    # suite as zombies until the machine's init reaps them.
+    PODMAN_SUITE_STAGE=inside "$usher" --wait-all -- \
+        unshare --mount --net --propagation private bash "$0" "$@"
     status=$?
     for dir in "${made[@]}"; do rmdir "$dir"; done
     exit "$status"
