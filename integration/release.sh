@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # make release: dist/ with, for each architecture built here, the static
 # binary usher-VERSION-linux-ARCH and a Debian package usher_VERSION_ARCH.deb
-# (/usr/bin/usher and its man page; no personality names, which would clash
-# with the tini, dumb-init and gosu packages), the man page, and SHA256SUMS
+# (/usr/bin/usher and its man page, a Debian changelog, the copyright and
+# lintian overrides; no personality names, which would clash with the tini,
+# dumb-init and gosu packages), the man page, and SHA256SUMS
 # over all of it. Everything is reproducible: no build path is embedded, and
 # the packages' times are the commit's (SOURCE_DATE_EPOCH).
 #
@@ -16,6 +17,8 @@ export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$top" log -1 --format=%c
 rm -rf "$dist"
 mkdir -p "$dist"
 cp "$top/docs/usher.1" "$dist/usher.1"
+maintainer_address=usher@localhost
+maintainer="usher developers <$maintainer_address>"
 work=$(mktemp -d /tmp/usher-release.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 # ARCH name, Debian architecture, binary.
@@ -25,21 +28,47 @@ for entry in "x86_64 amd64 $2" "aarch64 arm64 $3"; do
     cp "$binary" "$dist/usher-$version-linux-$arch"
     chmod 755 "$dist/usher-$version-linux-$arch"
     root=$work/deb-$debian
-    mkdir -p "$root/DEBIAN" "$root/usr/bin" "$root/usr/share/man/man1" "$root/usr/share/doc/usher"
+    mkdir -p "$root/DEBIAN" "$root/usr/bin" "$root/usr/share/man/man1" "$root/usr/share/doc/usher" \
+        "$root/usr/share/lintian/overrides"
     install -m 755 "$binary" "$root/usr/bin/usher"
     gzip -9n <"$top/docs/usher.1" >"$root/usr/share/man/man1/usher.1.gz"
-    gzip -9n <"$top/CHANGELOG.md" >"$root/usr/share/doc/usher/changelog.gz"
+    # A native package's changelog.gz is a Debian changelog: one entry for
+    # this version, which points at the project's own, shipped beside it.
+    gzip -9n <"$top/CHANGELOG.md" >"$root/usr/share/doc/usher/CHANGELOG.md.gz"
+    gzip -9n >"$root/usr/share/doc/usher/changelog.gz" <<EOF
+usher ($version) unstable; urgency=medium
+
+  * usher $version; what changed is in /usr/share/doc/usher/CHANGELOG.md.gz.
+
+ -- $maintainer  $(date -u -R -d "@$SOURCE_DATE_EPOCH")
+EOF
     cat >"$root/usr/share/doc/usher/copyright" <<EOF
 Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
 Upstream-Name: usher
+
 Files: *
+Copyright: the usher developers
 License: MIT or Apache-2.0
+
+License: MIT
+$(sed 's/^$/./; s/^/ /' "$top/LICENSE-MIT")
+
+License: Apache-2.0
+ On Debian systems, the full text of the Apache License, Version 2.0, is in
+ /usr/share/common-licenses/Apache-2.0.
+EOF
+    # lintian takes a static-pie executable (ET_DYN, no interpreter) for a
+    # shared library; and the project has no mail host of its own yet.
+    cat >"$root/usr/share/lintian/overrides/usher" <<EOF
+usher: shared-library-lacks-prerequisites [usr/bin/usher]
+usher: bogus-mail-host Maintainer $maintainer_address
+usher: bogus-mail-host-in-debian-changelog $maintainer_address *
 EOF
     cat >"$root/DEBIAN/control" <<EOF
 Package: usher
 Version: $version
 Architecture: $debian
-Maintainer: usher developers <usher@localhost>
+Maintainer: $maintainer
 Section: admin
 Priority: optional
 Installed-Size: $(( ($(stat -c %s "$binary") + 1023) / 1024 + 8 ))

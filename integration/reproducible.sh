@@ -3,7 +3,7 @@
 # commit. Two fresh clones in two different folders build the x86_64 and
 # aarch64 binaries and the release's packages, and every file of the two
 # dist/ folders must be identical; then one .deb is inspected and installed
-# into a throwaway root, and SHA256SUMS is checked.
+# into a throwaway root, lintian checks both, and SHA256SUMS is checked.
 set -uo pipefail
 suite=reproducible
 here=$(cd "$(dirname "$0")" && pwd)
@@ -42,6 +42,12 @@ dpkg --root="$root" --force-script-chrootless -i "$deb" >/dev/null 2>&1
 check "dpkg --root installs it" 0 "$?"
 check "the installed usher runs" "usher" "$("$root/usr/bin/usher" --version | cut -d' ' -f1)"
 check "the man page is installed" yes "$([ -f "$root/usr/share/man/man1/usher.1.gz" ] && echo yes)"
+# lintian has nothing to say of either package (its overrides, shipped in
+# the package, say why for the two tags that do not apply).
+for package in "$one"/usher_*.deb; do
+    check "lintian passes $(basename "$package")" "" \
+        "$(lintian --fail-on error,warning --tag-display-limit 0 "$package" 2>&1 | grep -v 'root privileges')"
+done
 check "no personality names are installed" "usher" \
     "$(ls "$root/usr/bin" "$root/usr/sbin" 2>/dev/null | grep -v ':$' | grep -v '^$' | tr '\n' ' ' | sed 's/ $//')"
 finish
