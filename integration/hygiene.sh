@@ -30,7 +30,8 @@ snapshot() {
     env -u DOCKER_HOST docker images -a --format '{{.ID}} {{.Repository}}:{{.Tag}}' 2>&1 | sort
     env -u DOCKER_HOST docker ps -a --format '{{.ID}} {{.Names}}' 2>&1 | sort
     echo "== the machine's podman"
-    if command -v podman >/dev/null; then
+    # Only when podman has storage here: asking would make it.
+    if command -v podman >/dev/null && [ -d /var/lib/containers/storage ]; then
         podman images -a --format '{{.ID}} {{.Repository}}:{{.Tag}}' 2>&1 | sort
         podman ps -a --format '{{.ID}} {{.Names}}' 2>&1 | sort
         podman pod ps --format '{{.ID}} {{.Name}}' 2>&1 | sort
