@@ -17,7 +17,7 @@ declare -A needs=(
     [qemu-aarch64-static]=qemu-user-static [script]=bsdutils [unshare]=util-linux
     [strace]=strace [valgrind]=valgrind [python3]=python3 [ps]=procps [gosu]=gosu
     [bwrap]=bubblewrap [setpriv]=util-linux [gcc]=gcc [groff]=groff-base [podman]=podman
-    [lintian]=lintian [flock]=util-linux [nsenter]=util-linux [iptables]=iptables [ip]=iproute2
+    [lintian]=lintian [buildah]=buildah [flock]=util-linux [nsenter]=util-linux [iptables]=iptables [ip]=iproute2
 )
 missing=()
 for command in "${!needs[@]}"; do

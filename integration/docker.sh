@@ -121,6 +121,43 @@ check "--init with usher as docker-init is PID 1" "usher" \
 docker stop "usher-init-$$" >/dev/null
 check "docker stop through usher as docker-init" 44 "$(docker inspect -f '{{.State.ExitCode}}' "usher-init-$$")"
 
+# README's recipes, exactly as written, FROM the image that `make release`
+# writes (integration/image.sh), loaded for this machine's architecture:
+# the application image (its my-server, a static program, prints its uid
+# and gid), and the pod infra image (usher as /pause, which TERM ends with
+# status 0).
+version=$(grep -m1 '^version' "$here/../Cargo.toml" | cut -d'"' -f2)
+case $(uname -m) in x86_64) arch=amd64 ;; aarch64) arch=arm64 ;; *) arch=$(uname -m) ;; esac
+bash "$here/image.sh" "$work/usher.oci.tar" "$version" "$arch=$usher"
+bash "$here/image.sh" --load "$work/usher.oci.tar" "$version"
+check "make release's image loads as usher:$version" "/usher" \
+    "$(docker image inspect -f '{{index .Config.Entrypoint 0}}' "usher:$version" 2>&1)"
+printf '#include <stdio.h>\n#include <unistd.h>\nint main(void) { printf("served as %%d:%%d\\n", (int)getuid(), (int)getgid()); return 0; }\n' \
+    >"$work/my-server.c"
+gcc -static -O2 -o "$work/my-server" "$work/my-server.c" || { echo "FAIL gcc -static"; exit 1; }
+awk '/^```dockerfile$/ {n++; keep=1; next} /^```$/ {keep=0} keep {print > (dir "/recipe" n ".Dockerfile")}' \
+    dir="$work" "$here/../README.md"
+for recipe in "$work"/recipe*.Dockerfile; do
+    mkdir -p "$work/recipe"
+    cp "$work/my-server" "$work/recipe/my-server"
+    cp "$recipe" "$work/recipe/Dockerfile"
+    name=usher-recipe-$(basename "$recipe" .Dockerfile)-$$
+    DOCKER_BUILDKIT=0 docker build -q -t "$name" "$work/recipe" >/dev/null 2>"$work/build.log"
+    built=$?
+    [ "$built" = 0 ] || cat "$work/build.log"
+    check "README's $(basename "$recipe" .Dockerfile) builds as written" 0 "$built"
+    if grep -q '/pause' "$recipe"; then
+        docker run -d --name "$name" "$name" >/dev/null
+        sleep 0.3
+        docker stop "$name" >/dev/null
+        check "README's infra image: pause ends on TERM with 0" 0 \
+            "$(docker inspect -f '{{.State.ExitCode}}' "$name")"
+    else
+        check "README's application image runs my-server as 1000:1000" "served as 1000:1000" \
+            "$(docker run --rm "$name" 2>&1)"
+    fi
+done
+
 # docker info shows the init's commit, read from its --version (` - git.`
 # and a commit without a dot): as docker-init (tini's line) and as usher.
 commit=$("$usher" --version | sed -n 's/.* - git\.//p')

@@ -3,9 +3,10 @@
 # binary usher-VERSION-linux-ARCH and a Debian package usher_VERSION_ARCH.deb
 # (/usr/bin/usher and its man page, a Debian changelog, the copyright and
 # lintian overrides; no personality names, which would clash with the tini,
-# dumb-init and gosu packages), the man page, and SHA256SUMS
-# over all of it. Everything is reproducible: no build path is embedded, and
-# the packages' times are the commit's (SOURCE_DATE_EPOCH).
+# dumb-init and gosu packages), the man page, the image usher:VERSION as
+# an OCI archive (integration/image.sh), and SHA256SUMS over all of it.
+# Everything is reproducible: no build path is embedded, and the packages'
+# and the image's times are the commit's (SOURCE_DATE_EPOCH).
 #
 #   bash integration/release.sh DIST X86_64_BINARY AARCH64_BINARY
 set -euo pipefail
@@ -82,5 +83,7 @@ EOF
     find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
     dpkg-deb --root-owner-group -Zxz --build "$root" "$dist/usher_${version}_$debian.deb" >/dev/null
 done
+# The image usher:VERSION, an OCI archive of both architectures.
+bash "$here/image.sh" "$dist/usher-$version.oci.tar" "$version" "amd64=$2" "arm64=$3"
 (cd "$dist" && sha256sum -- * | grep -v ' SHA256SUMS$' >SHA256SUMS)
 ls -l "$dist"
