@@ -48,6 +48,29 @@ for package in "$one"/usher_*.deb; do
     check "lintian passes $(basename "$package")" "" \
         "$(lintian --fail-on error,warning --tag-display-limit 0 "$package" 2>&1 | grep -v 'root privileges')"
 done
+# The image: an index of one image per architecture, each holding /usher
+# alone, as its entrypoint.
+check "the image holds /usher alone, for amd64 and arm64" \
+    "amd64:['usher']:['/usher'] arm64:['usher']:['/usher']" \
+    "$(python3 - "$one"/usher-*.oci.tar <<'EOF'
+import io, json, sys, tarfile
+archive = tarfile.open(sys.argv[1])
+def blob(digest):
+    return archive.extractfile("./blobs/" + digest.replace(":", "/")).read()
+index = json.loads(archive.extractfile("./index.json").read())
+images = json.loads(blob(index["manifests"][0]["digest"]))["manifests"]
+found = []
+for entry in images:
+    manifest = json.loads(blob(entry["digest"]))
+    config = json.loads(blob(manifest["config"]["digest"]))
+    files = []
+    for layer in manifest["layers"]:
+        with tarfile.open(fileobj=io.BytesIO(blob(layer["digest"]))) as tar:
+            files += [member.name.lstrip("./") for member in tar if not member.isdir()]
+    found.append(f"{entry['platform']['architecture']}:{files}:{config['config']['Entrypoint']}")
+print(" ".join(sorted(found)))
+EOF
+)"
 check "no personality names are installed" "usher" \
     "$(ls "$root/usr/bin" "$root/usr/sbin" 2>/dev/null | grep -v ':$' | grep -v '^$' | tr '\n' ' ' | sed 's/ $//')"
 finish
