@@ -199,31 +199,46 @@ fn fixture_users_resolve_as_gosu_does() {
         return;
     }
     let rootfs = Rootfs::new("resolve");
-    // (spec, uid, gid, the Groups line as the kernel sorts it, HOME)
-    let cases: &[(&str, u32, u32, &str, &str)] = &[
-        ("root", 0, 0, "10", "/root"),
-        ("multi", 1100, 1100, "10 29 100", "/home/multi"),
-        ("multi:audio", 1100, 29, "", "/home/multi"),
-        ("orphan", 1200, 4242, "", "/home/orphan"),
-        ("nohome", 1300, 1300, "", ""),
-        ("dup", 1400, 1400, "", "/home/dup1"),
-        ("1401", 1401, 1401, "", "/home/dup2"),
-        ("7eleven", 1500, 1500, "10", "/home/7eleven"),
+    // (spec, uid, gid, the Groups line as the kernel sorts it, HOME, and
+    // su-exec's Groups line: musl's getgrouplist puts the gid in use
+    // first, and a group given or a uid without an entry is that gid alone)
+    let cases: &[(&str, u32, u32, &str, &str, &str)] = &[
+        ("root", 0, 0, "10", "/root", "0 10"),
+        (
+            "multi",
+            1100,
+            1100,
+            "10 29 100",
+            "/home/multi",
+            "10 29 100 1100",
+        ),
+        ("multi:audio", 1100, 29, "", "/home/multi", "29"),
+        ("orphan", 1200, 4242, "", "/home/orphan", "4242"),
+        ("nohome", 1300, 1300, "", "", "1300"),
+        ("dup", 1400, 1400, "", "/home/dup1", "1400"),
+        ("1401", 1401, 1401, "", "/home/dup2", "1401"),
+        ("7eleven", 1500, 1500, "10", "/home/7eleven", "10 1500"),
         // All digits is a uid, though a user named 2000 exists.
-        ("2000", 2000, 0, "", "/"),
-        ("1600", 1600, 1600, "", "/home/digits"),
-        ("2000:2000", 2000, 2000, "", "/"),
-        ("4000", 4000, 0, "", "/"),
-        ("4000:5", 4000, 5, "", "/"),
-        ("spaced", 1700, 1700, "", "/home/spaced"),
-        ("nobody:wheel", 65534, 10, "", "/nonexistent"),
-        ("", 0, 0, "10", "/root"),
-        (":29", 0, 29, "", "/root"),
+        ("2000", 2000, 0, "", "/", "0"),
+        ("1600", 1600, 1600, "", "/home/digits", "1600"),
+        ("2000:2000", 2000, 2000, "", "/", "2000"),
+        ("4000", 4000, 0, "", "/", "0"),
+        ("4000:5", 4000, 5, "", "/", "5"),
+        ("spaced", 1700, 1700, "", "/home/spaced", "1700"),
+        ("nobody:wheel", 65534, 10, "", "/nonexistent", "10"),
+        ("", 0, 0, "10", "/root", "0 10"),
+        (":29", 0, 29, "", "/root", "29"),
     ];
     let real = real_gosu().is_some();
-    for &(spec, uid, gid, groups, home) in cases {
+    for &(spec, uid, gid, groups, home, su_exec_groups) in cases {
         let want = expected(uid, gid, groups, home);
+        let su_exec_want = expected(uid, gid, su_exec_groups, home);
         for switcher in [&["/usher", "--user"][..], &["/gosu"], &["/su-exec"]] {
+            let want = if switcher[0] == "/su-exec" {
+                &su_exec_want
+            } else {
+                &want
+            };
             let (status, out, err) = identity(&rootfs, switcher, spec);
             assert_eq!(
                 (status, out.as_str()),

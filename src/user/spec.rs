@@ -270,6 +270,16 @@ pub fn resolve_into<'s, P: Source, G: Source>(
         Field::Absent | Field::OutOfRange => {}
     }
 
+    if how == Split::SuExec {
+        // su-exec's groups are musl's getgrouplist's: the gid in use first,
+        // then, for a user of passwd given no group, each group that lists
+        // them (gosu's lists neither that gid nor, for a uid or a group
+        // given, any group).
+        credentials
+            .groups
+            .insert(0, credentials.gid)
+            .map_err(|_| SpecError::TooManyGroups)?;
+    }
     let fits = credentials.home.extend_from_slice(b"HOME=").is_ok()
         && credentials.home.extend_from_slice(home).is_ok()
         && credentials.home.push(0).is_ok();
@@ -401,6 +411,30 @@ wheel:x:10:root,app,9lives
             Err(SpecError::NoSuchGroup(b"root:"))
         );
         assert_eq!(su_exec(b"::"), Err(SpecError::NoSuchGroup(b":")));
+    }
+
+    #[test]
+    fn su_exec_sets_the_gid_in_use_first_as_musls_getgrouplist_does() {
+        let groups = |spec, caller| {
+            resolve(spec, Split::SuExec, caller, PASSWD, GROUP).map(|c| (c.gid, c.groups.to_vec()))
+        };
+        // In passwd, no group given: the primary gid, then each group that
+        // lists the user, in file order.
+        assert_eq!(
+            groups(b"app", CALLER),
+            Ok((1100, vec![1100, 100, 10, 5678]))
+        );
+        assert_eq!(groups(b"root", CALLER), Ok((0, vec![0, 0, 10])));
+        // A group given: that one gid alone.
+        assert_eq!(groups(b"app:wheel", CALLER), Ok((10, vec![10])));
+        assert_eq!(groups(b"app:7", CALLER), Ok((7, vec![7])));
+        // A uid with no passwd entry: the gid in use alone.
+        let caller = Caller { uid: 0, gid: 77 };
+        assert_eq!(groups(b"4000", caller), Ok((77, vec![77])));
+        assert_eq!(groups(b"4000:5", caller), Ok((5, vec![5])));
+        // gosu's lists are unchanged.
+        assert_eq!(ids(b"app:wheel").map(|found| found.2), Ok(vec![]));
+        assert_eq!(ids(b"app").map(|found| found.2), Ok(vec![100, 10, 5678]));
     }
 
     #[test]
