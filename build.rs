@@ -17,12 +17,14 @@ fn main() {
     println!("cargo:rerun-if-changed=linker/layout.ld");
     commit();
     let target = std::env::var("TARGET").unwrap_or_default();
-    if target.ends_with("-linux-musl") {
+    // powerpc64's TOC must sit by its GOT, which the layout moves: it keeps
+    // lld's own layout.
+    if target.contains("-linux-musl") && !target.starts_with("powerpc64") {
         let script = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("manifest dir"))
             .join("linker/layout.ld");
         println!("cargo:rustc-link-arg-bins=-T{}", script.display());
     }
-    if !target.ends_with("-linux-musl") {
+    if !target.contains("-linux-musl") {
         return;
     }
     let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
@@ -35,11 +37,17 @@ fn main() {
             .expect("utf-8 sysroot")
             .trim(),
     );
-    let musl = sysroot
-        .join("lib/rustlib")
-        .join(&target)
-        .join("lib/self-contained");
-    if target == "aarch64-unknown-linux-musl" {
+    // The other architectures' musl comes from Debian's musl-dev for them
+    // (integration/cross.sh), as rustup ships it only for these two.
+    println!("cargo:rerun-if-env-changed=USHER_MUSL_DIR");
+    let musl = match std::env::var_os("USHER_MUSL_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => sysroot
+            .join("lib/rustlib")
+            .join(&target)
+            .join("lib/self-contained"),
+    };
+    if target != "x86_64-unknown-linux-musl" {
         for arg in ["-pie", "--no-dynamic-linker", "-z", "text"] {
             println!("cargo:rustc-link-arg={arg}");
         }

@@ -12,6 +12,12 @@
 // Unsafe code lives in `sys` (syscalls), `cstr` (the C-string boundary) and
 // the binary's `main.rs`, each block with its SAFETY argument.
 #![deny(unsafe_code)]
+// powerpc64's and s390x's inline assembly (src/sys/raw.rs) is unstable; the
+// release builds them with RUSTC_BOOTSTRAP, as it builds their `core`.
+#![cfg_attr(
+    any(target_arch = "powerpc64", target_arch = "s390x"),
+    feature(asm_experimental_arch)
+)]
 
 pub mod cli;
 #[allow(unsafe_code)]

@@ -10,6 +10,24 @@ use core::ffi::CStr;
 use rustix::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use rustix::io::Errno;
 
+// `syscall!(NAME, args...)`: a raw syscall, its arguments as words; the
+// kernel's word back (`-errno` on failure). On x86_64 and aarch64 it is
+// sc's. sc's other architectures use the `llvm_asm!` that rustc no longer
+// has, or are missing, so there `raw` makes the call (rustix's own raw
+// syscalls are private).
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+use sc::syscall;
+
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+macro_rules! syscall {
+    ($nr:ident $(, $arg:expr)* $(,)?) => {
+        raw::syscall(raw::nr::$nr, &[$($arg as usize),*])
+    };
+}
+
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+mod raw;
+
 /// Turns a raw syscall return value into a `Result`, as the kernel encodes
 /// errors: a value in `-4095..=-1` is `-errno`.
 #[inline(always)]
@@ -53,7 +71,7 @@ pub fn block_signals(set: SigSet) -> Result<SigSet, Errno> {
     let mut old = SigSet::EMPTY;
     // SAFETY: both pointers are to live 8-byte sigsets and the size passed is 8.
     check(unsafe {
-        sc::syscall!(
+        syscall!(
             RT_SIGPROCMASK,
             SIG_BLOCK,
             &set as *const SigSet,
@@ -68,7 +86,7 @@ pub fn block_signals(set: SigSet) -> Result<SigSet, Errno> {
 pub fn set_signal_mask(set: SigSet) -> Result<(), Errno> {
     // SAFETY: the pointer is to a live 8-byte sigset; the old-set pointer is NULL.
     check(unsafe {
-        sc::syscall!(
+        syscall!(
             RT_SIGPROCMASK,
             SIG_SETMASK,
             &set as *const SigSet,
@@ -95,10 +113,14 @@ const SIG_IGN: usize = 1;
 /// The kernel's `struct sigaction` as rt_sigaction reads it, with the handler
 /// as a plain word so that SIG_DFL and SIG_IGN can be written without pretending
 /// they are functions.
-#[repr(C)]
+/// Packed to 4 so that the 32-bit architectures' 4-byte-aligned mask fits
+/// with no padding (the 64-bit layout is the same either way); riscv64 and
+/// loongarch64 have no restorer.
+#[repr(C, packed(4))]
 struct KernelSigaction {
     handler: usize,
     flags: usize,
+    #[cfg(not(any(target_arch = "riscv64", target_arch = "loongarch64")))]
     restorer: usize,
     mask: SigSet,
 }
@@ -110,6 +132,7 @@ impl KernelSigaction {
         KernelSigaction {
             handler,
             flags: 0,
+            #[cfg(not(any(target_arch = "riscv64", target_arch = "loongarch64")))]
             restorer: 0,
             mask: SigSet::EMPTY,
         }
@@ -122,7 +145,7 @@ pub fn disposition(signo: u32) -> Result<Disposition, Errno> {
     // SAFETY: the new-action pointer is NULL (query only) and the old-action
     // pointer is to a live KernelSigaction, whose layout is the kernel's.
     check(unsafe {
-        sc::syscall!(
+        syscall!(
             RT_SIGACTION,
             signo as usize,
             0usize,
@@ -146,7 +169,7 @@ pub fn set_disposition(signo: u32, to: Disposition) -> Result<(), Errno> {
     // SAFETY: the action pointer is to a live KernelSigaction holding only
     // SIG_DFL or SIG_IGN, no flags and no restorer; the old-action pointer is NULL.
     check(unsafe {
-        sc::syscall!(
+        syscall!(
             RT_SIGACTION,
             signo as usize,
             &action as *const KernelSigaction,
@@ -163,7 +186,7 @@ const SFD_CLOEXEC: usize = linux_raw_sys::general::O_CLOEXEC as usize;
 pub fn signalfd(set: SigSet) -> Result<OwnedFd, Errno> {
     // SAFETY: fd -1 asks for a new signalfd; the mask pointer is to a live sigset.
     let fd = check(unsafe {
-        sc::syscall!(
+        syscall!(
             SIGNALFD4,
             -1isize,
             &set as *const SigSet,
@@ -199,7 +222,12 @@ pub unsafe fn clone(flags: u32) -> Result<Option<i32>, Errno> {
     let flags = flags as usize | linux_raw_sys::general::SIGCHLD as usize;
     // SAFETY: with no CLONE_VM and a NULL stack, clone behaves as fork: the
     // child gets a copy of our address space and continues from here.
-    let pid = check(unsafe { sc::syscall!(CLONE, flags, 0usize, 0usize, 0usize, 0usize) })?;
+    // s390x's clone takes the stack first, then the flags.
+    #[cfg(not(target_arch = "s390x"))]
+    let pid = check(unsafe { syscall!(CLONE, flags, 0usize, 0usize, 0usize, 0usize) })?;
+    #[cfg(target_arch = "s390x")]
+    // SAFETY: as above.
+    let pid = check(unsafe { syscall!(CLONE, 0usize, flags, 0usize, 0usize, 0usize) })?;
     Ok(if pid == 0 { None } else { Some(pid as i32) })
 }
 
@@ -227,7 +255,7 @@ pub fn mount_read_only(fd: BorrowedFd<'_>, recursive: bool) -> Result<(), Errno>
     // SAFETY: the path is a static empty C string, the attr pointer is to a
     // live mount_attr of the size passed; the kernel only reads both.
     check(unsafe {
-        sc::syscall!(
+        syscall!(
             MOUNT_SETATTR,
             fd.as_raw_fd() as usize,
             c"".as_ptr(),
@@ -245,7 +273,7 @@ pub fn mount_read_only(fd: BorrowedFd<'_>, recursive: bool) -> Result<(), Errno>
 pub fn unshare_time() -> Result<(), Errno> {
     // SAFETY: unshare takes an integer; a new time namespace changes no
     // memory of ours, nor this process's own clocks.
-    check(unsafe { sc::syscall!(UNSHARE, 0x80usize) })?;
+    check(unsafe { syscall!(UNSHARE, 0x80usize) })?;
     Ok(())
 }
 
@@ -269,7 +297,7 @@ pub fn loopback_up() -> Result<(), Errno> {
         linux_raw_sys::net::SOCK_DGRAM as usize | linux_raw_sys::general::O_CLOEXEC as usize,
     );
     // SAFETY: socket takes integers; the kernel returns a descriptor we own.
-    let socket = check(unsafe { sc::syscall!(SOCKET, domain, kind, 0usize) })?;
+    let socket = check(unsafe { syscall!(SOCKET, domain, kind, 0usize) })?;
     // SAFETY: the kernel just returned this descriptor; nothing else owns it.
     let socket = unsafe { OwnedFd::from_raw_fd(socket as i32) };
     let raw = socket.as_raw_fd() as usize;
@@ -277,10 +305,10 @@ pub fn loopback_up() -> Result<(), Errno> {
     const SIOCSIFFLAGS: usize = 0x8914;
     const IFF_UP: u16 = 1;
     // SAFETY: both ioctls read and write one live `struct ifreq` (40 bytes).
-    check(unsafe { sc::syscall!(IOCTL, raw, SIOCGIFFLAGS, &mut request as *mut IfReq) })?;
+    check(unsafe { syscall!(IOCTL, raw, SIOCGIFFLAGS, &mut request as *mut IfReq) })?;
     request.flags |= IFF_UP;
     // SAFETY: as above.
-    check(unsafe { sc::syscall!(IOCTL, raw, SIOCSIFFLAGS, &mut request as *mut IfReq) })?;
+    check(unsafe { syscall!(IOCTL, raw, SIOCSIFFLAGS, &mut request as *mut IfReq) })?;
     Ok(())
 }
 
@@ -288,7 +316,7 @@ pub fn loopback_up() -> Result<(), Errno> {
 /// does not fit or is unreachable.
 pub fn current_dir(buffer: &mut [u8]) -> Option<&[u8]> {
     // SAFETY: getcwd writes at most `len` bytes into a live buffer.
-    let len = check(unsafe { sc::syscall!(GETCWD, buffer.as_mut_ptr(), buffer.len()) }).ok()?;
+    let len = check(unsafe { syscall!(GETCWD, buffer.as_mut_ptr(), buffer.len()) }).ok()?;
     // The kernel counts the NUL; an unreachable directory starts with '('.
     let path = buffer.get(..len.checked_sub(1)?)?;
     path.starts_with(b"/").then_some(path)
@@ -299,7 +327,7 @@ pub fn execve(path: &CStr, argv: CStrArray<'_>, envp: CStrArray<'_>) -> Errno {
     // SAFETY: `path` is a C string; `argv` and `envp` are NULL-terminated
     // arrays of C strings, alive for the call (CStrArray's invariant). A NULL
     // envp is accepted by Linux as an empty environment.
-    let ret = unsafe { sc::syscall!(EXECVE, path.as_ptr(), argv.as_ptr(), envp.as_ptr()) };
+    let ret = unsafe { syscall!(EXECVE, path.as_ptr(), argv.as_ptr(), envp.as_ptr()) };
     match check(ret) {
         Err(errno) => errno,
         Ok(_) => Errno::INVAL,
@@ -310,7 +338,7 @@ pub fn execve(path: &CStr, argv: CStrArray<'_>, envp: CStrArray<'_>) -> Errno {
 pub fn exit(code: i32) -> ! {
     loop {
         // SAFETY: exit_group takes an int and does not return.
-        unsafe { sc::syscall!(EXIT_GROUP, code as isize) };
+        unsafe { syscall!(EXIT_GROUP, code as isize) };
     }
 }
 
@@ -325,7 +353,7 @@ pub fn monotonic_ms() -> u64 {
     // SAFETY: clock_gettime writes one kernel timespec through a pointer to
     // our local, and cannot fail for CLOCK_MONOTONIC with a valid pointer.
     unsafe {
-        sc::syscall!(
+        syscall!(
             CLOCK_GETTIME,
             linux_raw_sys::general::CLOCK_MONOTONIC as usize,
             &mut now as *mut linux_raw_sys::general::__kernel_timespec
@@ -338,7 +366,7 @@ pub fn monotonic_ms() -> u64 {
 /// pid form (`-pgid` for a group, `-1` for everything we may signal).
 pub fn kill(pid: i32, signo: u32) -> Result<(), Errno> {
     // SAFETY: kill takes two integers and touches no memory of ours.
-    check(unsafe { sc::syscall!(KILL, pid as isize, signo as usize) })?;
+    check(unsafe { syscall!(KILL, pid as isize, signo as usize) })?;
     Ok(())
 }
 
@@ -349,7 +377,7 @@ pub fn kill(pid: i32, signo: u32) -> Result<(), Errno> {
 pub fn detach_terminal(fd: BorrowedFd<'_>) -> Result<(), Errno> {
     const TIOCNOTTY: u32 = linux_raw_sys::ioctl::TIOCNOTTY;
     // SAFETY: TIOCNOTTY takes no argument and writes no memory of ours.
-    check(unsafe { sc::syscall!(IOCTL, fd.as_raw_fd() as usize, TIOCNOTTY as usize, 0usize) })?;
+    check(unsafe { syscall!(IOCTL, fd.as_raw_fd() as usize, TIOCNOTTY as usize, 0usize) })?;
     Ok(())
 }
 
@@ -359,15 +387,11 @@ pub fn detach_terminal(fd: BorrowedFd<'_>) -> Result<(), Errno> {
 /// nothing, and writing back what `TCGETS` read restores it exactly.
 pub type Termios = linux_raw_sys::general::termios;
 
-/// Modes of nothing, to be filled by `terminal_modes`.
-pub const NO_MODES: Termios = Termios {
-    c_iflag: 0,
-    c_oflag: 0,
-    c_cflag: 0,
-    c_lflag: 0,
-    c_line: 0,
-    c_cc: [0; 19],
-};
+/// Modes of nothing, to be filled by `terminal_modes`. Zeroed: the fields
+/// differ between architectures (powerpc64 has speeds of its own).
+// SAFETY: termios is integers and arrays of them, for which all zero bits
+// are a value.
+pub const NO_MODES: Termios = unsafe { core::mem::zeroed() };
 
 /// What `terminal_modes` does.
 #[derive(Clone, Copy)]
@@ -389,7 +413,7 @@ pub fn terminal_modes(fd: BorrowedFd<'_>, what: Modes, modes: &mut Termios) -> R
     // linux-raw-sys mirrors) to the pointer; TCSETS and TCSETSW read one.
     // It points to a live one we may write.
     check(unsafe {
-        sc::syscall!(
+        syscall!(
             IOCTL,
             fd.as_raw_fd() as usize,
             what as usize,
@@ -408,13 +432,13 @@ pub fn fill_closed_stdio() {
         // SAFETY: fcntl(F_GETFD) takes integers; open reads a static C
         // string. Nothing of ours is touched.
         unsafe {
-            if check(sc::syscall!(
+            if check(syscall!(
                 FCNTL,
                 fd,
                 linux_raw_sys::general::F_GETFD as usize
             )) == Err(Errno::BADF)
             {
-                sc::syscall!(
+                syscall!(
                     OPENAT,
                     linux_raw_sys::general::AT_FDCWD as isize as usize,
                     c"/dev/null".as_ptr(),
@@ -435,9 +459,9 @@ pub fn dup_onto_stdio(fd: BorrowedFd<'_>) -> Result<(), Errno> {
         // 2, and keeping `fd` across the exec, is the point.
         check(unsafe {
             if raw == target {
-                sc::syscall!(FCNTL, raw, linux_raw_sys::general::F_SETFD as usize, 0usize)
+                syscall!(FCNTL, raw, linux_raw_sys::general::F_SETFD as usize, 0usize)
             } else {
-                sc::syscall!(DUP3, raw, target, 0usize)
+                syscall!(DUP3, raw, target, 0usize)
             }
         })?;
     }
@@ -451,7 +475,7 @@ pub fn close_on_exec_from(first: u32) -> Result<(), Errno> {
     const CLOSE_RANGE_CLOEXEC: usize = 1 << 2;
     // SAFETY: close_range takes integers and touches no memory of ours.
     check(unsafe {
-        sc::syscall!(
+        syscall!(
             CLOSE_RANGE,
             first as usize,
             u32::MAX as usize,
@@ -468,7 +492,7 @@ const PR_SET_PDEATHSIG: usize = linux_raw_sys::prctl::PR_SET_PDEATHSIG as usize;
 pub fn set_pdeathsig(signo: u32) -> Result<(), Errno> {
     // SAFETY: this prctl takes one integer argument and touches no memory.
     check(unsafe {
-        sc::syscall!(
+        syscall!(
             PRCTL,
             PR_SET_PDEATHSIG,
             signo as usize,
@@ -484,7 +508,7 @@ pub fn set_pdeathsig(signo: u32) -> Result<(), Errno> {
 /// wrapper takes `Gid`s, which would need a copy of the list.
 pub fn set_groups(groups: &[u32]) -> Result<(), Errno> {
     // SAFETY: the kernel reads `len` u32s from a valid slice.
-    check(unsafe { sc::syscall!(SETGROUPS, groups.len(), groups.as_ptr()) })?;
+    check(unsafe { syscall!(SETGROUPS, groups.len(), groups.as_ptr()) })?;
     Ok(())
 }
 
@@ -492,7 +516,7 @@ pub fn set_groups(groups: &[u32]) -> Result<(), Errno> {
 /// are. EINVAL when they do not fit.
 pub fn groups(groups: &mut [u32]) -> Result<usize, Errno> {
     // SAFETY: the kernel writes at most `len` u32s to a valid slice.
-    check(unsafe { sc::syscall!(GETGROUPS, groups.len(), groups.as_mut_ptr()) })
+    check(unsafe { syscall!(GETGROUPS, groups.len(), groups.as_mut_ptr()) })
 }
 
 /// The real, effective and saved user ids, then the same for groups
@@ -503,13 +527,13 @@ pub fn ids() -> [u32; 6] {
     // SAFETY: each call writes three u32s through pointers to our locals,
     // and cannot fail with valid pointers.
     unsafe {
-        sc::syscall!(
+        syscall!(
             GETRESUID,
             ruid as *mut u32,
             euid as *mut u32,
             suid as *mut u32
         );
-        sc::syscall!(
+        syscall!(
             GETRESGID,
             rgid as *mut u32,
             egid as *mut u32,
