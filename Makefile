@@ -8,8 +8,14 @@ AARCH64_BIN  := target/$(AARCH64)/release/usher
 CARGO        ?= cargo
 # Drops the section headers of a built binary (see its header comment).
 STRIP_SECTIONS := target/strip-sections
+# The architectures of a release (integration/arches): x86_64 and aarch64
+# from rustup's targets, the others built by integration/cross.sh.
+RELEASE_ARCHES ?= x86_64 aarch64 armv7 armel i686 riscv64 powerpc64le s390x
+CROSS_ARCHES := $(filter-out x86_64 aarch64,$(RELEASE_ARCHES))
+CROSS_DIR    := target/cross
+binary_of = $(if $(filter x86_64,$(1)),$(BIN),$(if $(filter aarch64,$(1)),$(AARCH64_BIN),$(CROSS_DIR)/usher-$(1)))
 
-.PHONY: all build demo test deps lint unit e2e integration runc docker podman hygiene reproducible aarch64 release bench fuzz size clean
+.PHONY: all build demo test deps lint unit e2e integration runc docker podman hygiene reproducible aarch64 arches cross release bench fuzz size clean
 
 all: build demo
 
@@ -27,7 +33,7 @@ demo: build
 
 # Everything: formatting, lints, unit and end-to-end tests, runc and docker,
 # the aarch64 build under qemu, and the release's reproducibility.
-test: deps build lint unit e2e integration aarch64 reproducible
+test: deps build lint unit e2e integration aarch64 arches reproducible
 	@echo "make test: all passed"
 
 deps:
@@ -71,11 +77,27 @@ hygiene: build
 
 aarch64: aarch64-binary
 	$(CARGO) test --lib --target $(AARCH64)
-	bash integration/aarch64-smoke.sh $(AARCH64_BIN)
+	bash integration/qemu-smoke.sh qemu-aarch64-static $(AARCH64_BIN)
 
-# dist/: the static binaries, the man page, the .deb packages, SHA256SUMS.
-release: build aarch64-binary
-	bash integration/release.sh dist $(BIN) $(AARCH64_BIN)
+# The other architectures: each built, then its smoke test under qemu.
+arches: cross
+	@for arch in $(CROSS_ARCHES); do \
+	  qemu=$$(awk -v a=$$arch '$$1 == a {print $$5}' integration/arches); \
+	  bash integration/qemu-smoke.sh $$qemu $(CROSS_DIR)/usher-$$arch || exit 1; \
+	done
+
+cross: $(STRIP_SECTIONS)
+	@mkdir -p $(CROSS_DIR)
+	@for arch in $(CROSS_ARCHES); do \
+	  set -- $$(grep "^$$arch " integration/arches); \
+	  echo "cross: $$arch ($$2, musl from Debian $$4's musl-dev:$$3)"; \
+	  bash integration/cross.sh $$2 $$3 $$4 $(CROSS_DIR)/usher-$$arch || exit 1; \
+	done
+
+# dist/: the static binaries, the man page, the .deb packages, the image,
+# SHA256SUMS.
+release: build aarch64-binary cross
+	bash integration/release.sh dist $(foreach arch,$(RELEASE_ARCHES),$(arch)=$(call binary_of,$(arch)))
 
 # Two clones in two folders make the same release, byte for byte.
 reproducible:
@@ -111,7 +133,7 @@ fuzz:
 
 size: build
 	@$(CARGO) build --release --target $(AARCH64) >/dev/null 2>&1 && $(STRIP_SECTIONS) $(AARCH64_BIN) || true
-	@for f in $(BIN) $(AARCH64_BIN); do [ -f $$f ] && printf '%-50s %7d bytes\n' $$f $$(stat -c %s $$f); done; true
+	@for f in $(BIN) $(AARCH64_BIN) $(wildcard $(CROSS_DIR)/usher-*); do [ -f $$f ] && printf '%-50s %7d bytes\n' $$f $$(stat -c %s $$f); done; true
 
 clean:
 	$(CARGO) clean

@@ -127,8 +127,8 @@ check "docker stop through usher as docker-init" 44 "$(docker inspect -f '{{.Sta
 # and gid), and the pod infra image (usher as /pause, which TERM ends with
 # status 0).
 version=$(grep -m1 '^version' "$here/../Cargo.toml" | cut -d'"' -f2)
-case $(uname -m) in x86_64) arch=amd64 ;; aarch64) arch=arm64 ;; *) arch=$(uname -m) ;; esac
-bash "$here/image.sh" "$work/usher.oci.tar" "$version" "$arch=$usher"
+platform=$(awk -v arch="$(uname -m)" '$1 == arch {print $6}' "$here/arches")
+bash "$here/image.sh" "$work/usher.oci.tar" "$version" "$platform=$usher"
 bash "$here/image.sh" --load "$work/usher.oci.tar" "$version"
 check "make release's image loads as usher:$version" "/usher" \
     "$(docker image inspect -f '{{index .Config.Entrypoint 0}}' "usher:$version" 2>&1)"

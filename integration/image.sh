@@ -5,7 +5,9 @@
 # images' times are SOURCE_DATE_EPOCH's, and the archive is a tar of the OCI
 # layout with fixed names, order, owners and times.
 #
-#   bash integration/image.sh OUT.tar VERSION DEBIAN_ARCH=BINARY...
+#   bash integration/image.sh OUT.tar VERSION PLATFORM=BINARY...
+#
+# PLATFORM is os/arch[/variant], as `linux/arm/v7`.
 #   bash integration/image.sh --load ARCHIVE.tar VERSION
 #
 # --load puts the image of this machine's architecture from ARCHIVE into
@@ -19,8 +21,8 @@
 set -euo pipefail
 load=
 [ "${1:-}" != --load ] || { load=--load; shift; }
-out=$(realpath -m "${1:?usage: image.sh [--load] OUT.tar VERSION ARCH=BINARY...}")
-version=${2:?usage: image.sh [--load] OUT.tar VERSION ARCH=BINARY...}
+out=$(realpath -m "${1:?usage: image.sh [--load] OUT.tar VERSION PLATFORM=BINARY...}")
+version=${2:?usage: image.sh [--load] OUT.tar VERSION PLATFORM=BINARY...}
 shift 2
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-0}
 case ${IMAGE_STAGE:-} in
@@ -50,12 +52,15 @@ if [ -n "$load" ]; then
 fi
 b manifest create "usher:$version" >/dev/null
 for spec in "$@"; do
-    arch=${spec%%=*} binary=${spec#*=}
-    container=$(b from --arch "$arch" --os linux scratch)
+    platform=${spec%%=*} binary=${spec#*=}
+    IFS=/ read -r os arch variant <<<"$platform"
+    name=usher-$arch${variant:+-$variant}:$version
+    container=$(b from --os "$os" --arch "$arch" ${variant:+--variant "$variant"} scratch)
     b copy --chmod 0755 "$container" "$binary" /usher >/dev/null
-    b config --arch "$arch" --os linux --entrypoint '["/usher"]' --created-by "COPY usher /usher" "$container"
-    b commit -q --timestamp "$SOURCE_DATE_EPOCH" "$container" "usher-$arch:$version" >/dev/null
-    b manifest add "usher:$version" "containers-storage:localhost/usher-$arch:$version" >/dev/null
+    b config --os "$os" --arch "$arch" ${variant:+--variant "$variant"} --entrypoint '["/usher"]' \
+        --created-by "COPY usher /usher" "$container"
+    b commit -q --timestamp "$SOURCE_DATE_EPOCH" "$container" "$name" >/dev/null
+    b manifest add "usher:$version" "containers-storage:localhost/$name" >/dev/null
 done
 b manifest push -q --all --format oci "usher:$version" "oci:$work/layout:$version"
 tar --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numeric-owner \

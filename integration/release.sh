@@ -8,9 +8,13 @@
 # Everything is reproducible: no build path is embedded, and the packages'
 # and the image's times are the commit's (SOURCE_DATE_EPOCH).
 #
-#   bash integration/release.sh DIST X86_64_BINARY AARCH64_BINARY
+#   bash integration/release.sh DIST NAME=BINARY...
+#
+# NAME is an architecture of integration/arches, which gives its Debian
+# architecture and its image platform.
 set -euo pipefail
-dist=${1:?usage: release.sh DIST X86_64_BINARY AARCH64_BINARY}
+dist=${1:?usage: release.sh DIST NAME=BINARY...}
+shift
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 version=$(grep -m1 '^version' "$top/Cargo.toml" | cut -d'"' -f2)
@@ -22,10 +26,13 @@ maintainer_address=usher@localhost
 maintainer="usher developers <$maintainer_address>"
 work=$(mktemp -d /tmp/usher-release.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-# ARCH name, Debian architecture, binary.
-for entry in "x86_64 amd64 $2" "aarch64 arm64 $3"; do
-    read -r arch debian binary <<<"$entry"
-    [ -f "$binary" ] || { echo "release: $binary is missing (make build, make aarch64)"; exit 1; }
+platforms=()
+for spec in "$@"; do
+    arch=${spec%%=*} binary=${spec#*=}
+    read -r _ _ debian _ _ platform < <(grep "^$arch " "$here/arches") ||
+        { echo "release: $arch is not in integration/arches"; exit 1; }
+    platforms+=("$platform=$binary")
+    [ -f "$binary" ] || { echo "release: $binary is missing (make release builds it)"; exit 1; }
     cp "$binary" "$dist/usher-$version-linux-$arch"
     chmod 755 "$dist/usher-$version-linux-$arch"
     root=$work/deb-$debian
@@ -84,6 +91,6 @@ EOF
     dpkg-deb --root-owner-group -Zxz --build "$root" "$dist/usher_${version}_$debian.deb" >/dev/null
 done
 # The image usher:VERSION, an OCI archive of both architectures.
-bash "$here/image.sh" "$dist/usher-$version.oci.tar" "$version" "amd64=$2" "arm64=$3"
+bash "$here/image.sh" "$dist/usher-$version.oci.tar" "$version" "${platforms[@]}"
 (cd "$dist" && sha256sum -- * | grep -v ' SHA256SUMS$' >SHA256SUMS)
 ls -l "$dist"
