@@ -108,7 +108,7 @@ aarch64-binary: $(STRIP_SECTIONS)
 	$(CARGO) build --release --target $(AARCH64)
 	$(STRIP_SECTIONS) $(AARCH64_BIN)
 
-bench: build
+bench: build aarch64-binary cross
 	python3 bench/run.py $(BIN)
 
 # Each fuzz target (fuzz/, src/fuzzing.rs) for FUZZ_SECONDS, from its

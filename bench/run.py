@@ -158,6 +158,23 @@ def pause_idle(samples=IDLE_SAMPLES, idle_s=2.0):
                    statistics.median(s[1] for s in found[name]), ticks[name]) for name in subjects}
 
 
+def architecture_sizes():
+    """The size of each architecture's binary (integration/arches), from
+    where `make build`, `make aarch64-binary` and `make cross` leave them;
+    None for one not built."""
+    found = {}
+    for line in open(os.path.join(ROOT, "integration/arches")):
+        if line.startswith("#") or not line.strip():
+            continue
+        name, target = line.split()[:2]
+        if name in ("x86_64", "aarch64"):
+            path = os.path.join(ROOT, "target", target, "release/usher")
+        else:
+            path = os.path.join(ROOT, "target/cross", "usher-" + name)
+        found[name] = os.path.getsize(path) if os.path.exists(path) else None
+    return found
+
+
 def anonymous_by_kind(pid):
     """Anonymous KiB of a process split into its stack and everything else
     (the data pages of the binary: the relocated RW segment and its .bss)."""
@@ -491,6 +508,7 @@ def main():
     for name in ("gosu", "su-exec", "dumb-init"):
         os.symlink(USHER, os.path.join(SWITCH_DIR, name))
     sizes = {name: os.path.getsize(binary) for name, (binary, _) in SUBJECTS.items()}
+    arch_sizes = architecture_sizes()
     print("bench: exec overhead ...", flush=True)
     overhead, true_us = exec_overhead()
     print("bench: idle memory ...", flush=True)
@@ -601,6 +619,15 @@ def main():
         f"| {label} | {m:.0f} | {lo}-{hi} | {st:.0f} | {da:.0f} |"
         for label, (m, lo, hi, st, da) in (("the caller's", breakdown["caller"]),
                                            ("a container's (3 variables)", breakdown["container"]))
+    ] + [
+        "",
+        "usher's binary for each architecture of a release (bytes; `make build`,",
+        "`make aarch64-binary` and `make cross` build them; the budget is x86_64's):",
+        "",
+        "| architecture | size |",
+        "|---|---:|",
+    ] + [
+        f"| {name} | {'not built' if size is None else f'{size:,}'} |" for name, size in arch_sizes.items()
     ] + [
         "",
         f"The pause personality beside catatonit's pause mode and usher with a sleeping child",
