@@ -1,14 +1,16 @@
-//! For both musl targets, links the usher binary with linker/layout.ld: no
-//! unwind tables or .comment notes (test harnesses keep theirs, since they
-//! unwind), and the writable data first, so that it takes one page.
+//! For every musl target, links the usher binary with linker/layout.ld (but
+//! on powerpc64, whose TOC needs lld's own layout): no unwind tables or
+//! .comment notes (test harnesses keep theirs, since they unwind), and the
+//! writable data first, so that it takes one page.
 //!
-//! Also for both, links musl's start files itself (`link-self-contained=no`
-//! in .cargo/config.toml): the self-relocating `rcrt1.o`, `crti.o`, libc and
-//! `crtn.o`, from the self-contained musl that rustc ships for the target.
-//! rustc would add the compiler's `crtbeginS.o`/`crtendS.o` too, whose only
-//! work is C++ destructors and registering unwind tables: about 300 bytes
-//! that usher never runs. On aarch64 this also makes the binary static-pie,
-//! where rustc would use musl's non-PIE `crt1.o`.
+//! Also for each, links musl's start files itself (`link-self-contained=no`):
+//! the self-relocating `rcrt1.o`, `crti.o`, libc and `crtn.o`, from the
+//! self-contained musl that rustc ships for x86_64 and aarch64, or from
+//! `USHER_MUSL_DIR` (Debian's musl-dev, integration/cross.sh) for the
+//! others. rustc would add the compiler's `crtbeginS.o`/`crtendS.o` too,
+//! whose only work is C++ destructors and registering unwind tables: about
+//! 300 bytes that usher never runs. Beyond x86_64 this also makes the
+//! binary static-pie, where rustc would use musl's non-PIE `crt1.o`.
 use std::path::PathBuf;
 use std::process::Command;
 
