@@ -5,9 +5,9 @@
 //! file through the same functions on stable, so a fixed finding stays
 //! fixed. Never part of the binary.
 //!
-//! The contract: a command line gives a Plan, a text to print, or one
-//! error, whose message is one line of printable bytes that starts with
-//! `usher: `; a user spec gives credentials or one such line; the
+//! The contract: a command line gives a Plan with a command (none for
+//! pause), a text to print, or one error, whose message is one line of
+//! printable bytes that starts with `usher: `; a user spec gives credentials or one such line; the
 //! environment planner gives a bounded list or an error, never a panic.
 
 extern crate std;
@@ -83,6 +83,9 @@ pub fn command_line(data: &[u8]) {
     match action {
         crate::cli::Action::Fail { error, .. } => check_line(error.line().as_bytes()),
         crate::cli::Action::Print { .. } => {}
+        crate::cli::Action::Run if plan.personality == Personality::Pause => {
+            assert_eq!(plan.command, argv.len(), "pause runs one of its arguments");
+        }
         crate::cli::Action::Run => {
             assert!(plan.command < argv.len(), "a Plan without a command");
             if plan.sandbox.root.is_some() {
