@@ -32,9 +32,11 @@ case ${IMAGE_STAGE:-} in
 locked)
     made=
     [ -d /var/lib/containers ] || { mkdir -p /var/lib/containers && made=yes; }
+    trap '[ -z "$made" ] || rmdir /var/lib/containers' EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
     status=0
     IMAGE_STAGE=inside unshare --mount --propagation private bash "$0" $load "$out" "$version" "$@" || status=$?
-    [ -z "$made" ] || rmdir /var/lib/containers
     exit "$status"
     ;;
 esac

@@ -39,8 +39,9 @@ locked)
     done
     # Under usher itself, as a subreaper that waits for every descendant:
     # conmon double-forks, and its orphans would otherwise outlive the
-    # suite as zombies until the machine's init reaps them.
-    PODMAN_SUITE_STAGE=inside "$usher" --wait-all -- \
+    # suite as zombies until the machine's init reaps them. Whatever is
+    # left 10 s after the suite gets TERM, then KILL, so the lock is freed.
+    PODMAN_SUITE_STAGE=inside "$usher" --wait-all --grace 10s -- \
         unshare --mount --net --propagation private bash "$0" "$@"
     status=$?
     for dir in "${made[@]}"; do rmdir "$dir"; done

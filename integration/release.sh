@@ -90,7 +90,7 @@ EOF
     find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
     dpkg-deb --root-owner-group -Zxz --build "$root" "$dist/usher_${version}_$debian.deb" >/dev/null
 done
-# The image usher:VERSION, an OCI archive of both architectures.
+# The image usher:VERSION, an OCI archive of every architecture given.
 bash "$here/image.sh" "$dist/usher-$version.oci.tar" "$version" "${platforms[@]}"
 (cd "$dist" && sha256sum -- * | grep -v ' SHA256SUMS$' >SHA256SUMS)
 ls -l "$dist"

@@ -351,14 +351,33 @@ pub fn monotonic_ms() -> u64 {
         tv_nsec: 0,
     };
     // SAFETY: clock_gettime writes one kernel timespec through a pointer to
-    // our local, and cannot fail for CLOCK_MONOTONIC with a valid pointer.
-    unsafe {
+    // our local, and cannot fail for CLOCK_MONOTONIC with a valid pointer
+    // (but for ENOSYS, below).
+    let ret = unsafe {
         syscall!(
             CLOCK_GETTIME,
             linux_raw_sys::general::CLOCK_MONOTONIC as usize,
             &mut now as *mut linux_raw_sys::general::__kernel_timespec
         )
     };
+    // A 32-bit kernel before 5.1 has no clock_gettime64: the old call, with
+    // its 32-bit seconds, which monotonic time does not outgrow.
+    #[cfg(target_pointer_width = "32")]
+    if check(ret) == Err(Errno::NOSYS) {
+        let mut old = [0i32; 2];
+        // SAFETY: the old clock_gettime writes two 32-bit words (seconds,
+        // nanoseconds) through a pointer to our local array.
+        unsafe {
+            syscall!(
+                CLOCK_GETTIME32,
+                linux_raw_sys::general::CLOCK_MONOTONIC as usize,
+                old.as_mut_ptr()
+            )
+        };
+        now.tv_sec = i64::from(old[0]);
+        now.tv_nsec = i64::from(old[1]);
+    }
+    let _ = ret;
     now.tv_sec as u64 * 1000 + now.tv_nsec as u64 / 1_000_000
 }
 

@@ -54,7 +54,7 @@ fn as_pid_1_it_reaps_orphans_ignores_hup_and_ends_on_term_or_int() {
         // leaves its sleep to PID 1.
         let made = Command::new("nsenter")
             .args(["-t", &pid.to_string(), "-p", "sh", "-c"])
-            .arg("for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do sh -c 'sleep 0.3 &'; done")
+            .arg("for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do sh -c 'sleep 2 &'; done")
             .status()
             .unwrap();
         assert!(made.success());

@@ -43,6 +43,8 @@ pub mod nr {
     mod narrow {
         use super::g;
         pub const CLOCK_GETTIME: usize = g::__NR_clock_gettime64 as usize;
+        /// Before Linux 5.1 (32-bit seconds).
+        pub const CLOCK_GETTIME32: usize = g::__NR_clock_gettime as usize;
         pub const FCNTL: usize = g::__NR_fcntl64 as usize;
         pub const GETRESUID: usize = g::__NR_getresuid32 as usize;
         pub const GETRESGID: usize = g::__NR_getresgid32 as usize;
@@ -58,6 +60,9 @@ pub mod nr {
 /// arguments, as for any syscall.
 #[inline(always)]
 pub unsafe fn syscall(nr: usize, args: &[usize]) -> usize {
+    // x86 has no register left for a sixth word (see its `call`).
+    #[cfg(target_arch = "x86")]
+    debug_assert!(args.len() <= 5);
     let mut words = [0usize; 6];
     words[..args.len()].copy_from_slice(args);
     let [a, b, c, d, e, f] = words;
