@@ -109,6 +109,7 @@ aarch64-binary: $(STRIP_SECTIONS)
 	$(STRIP_SECTIONS) $(AARCH64_BIN)
 
 bench: build aarch64-binary cross
+	bash bench/pychroot.sh
 	python3 bench/run.py $(BIN)
 
 # Each fuzz target (fuzz/, src/fuzzing.rs) for FUZZ_SECONDS, from its

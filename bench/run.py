@@ -384,7 +384,7 @@ def sandbox_times():
     shutil.copy(USHER, usher)
     os.chmod(usher, 0o755)
     bwrap = shutil.which("bwrap")
-    # pychroot, when a venv of it is at target/pychroot (not installed here yet).
+    # pychroot, from the venv that bench/pychroot.sh makes at target/pychroot.
     pychroot = os.path.join(ROOT, "target/pychroot/venv/bin/pychroot")
     mounts = ["--dev-bind", "/dev", "/dev", "--proc", "/proc", "--ro-bind", "/sys", "/sys",
               "--tmpfs", "/dev/shm", "--ro-bind", "/etc/resolv.conf", "/etc/resolv.conf"]
