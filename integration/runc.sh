@@ -11,8 +11,11 @@ usher=$(realpath "${1:?usage: runc.sh path/to/usher}")
 command -v runc >/dev/null || skip_or_fail "runc is not installed (make test installs it)"
 
 work=$(mktemp -d /tmp/usher-runc.XXXXXX)
-# A container name unique to this run: two runs at once do not meet.
+# A container name unique to this run: two runs at once do not meet. runc
+# keeps its state in the run's folder, not in /run/runc, which it would make.
 name=usher-t-$$
+state=$work/state
+runc() { command runc --root "$state" "$@"; }
 trap 'runc delete -f "$name" >/dev/null 2>&1; rm -rf --one-file-system "$work"' EXIT
 make_rootfs "$work/rootfs" "$usher"
 
@@ -30,7 +33,7 @@ PY
     if [ "${2:-}" = terminal ]; then
         # runc gives the container its own stdin's terminal: `script` plays
         # the user's, with a size.
-        script -qec "stty rows 30 cols 100; cd '$work' && runc run $name" /dev/null </dev/null
+        script -qec "stty rows 30 cols 100; cd '$work' && runc --root '$state' run $name" /dev/null </dev/null
     else
         (cd "$work" && runc run $name)
     fi
