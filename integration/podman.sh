@@ -19,12 +19,12 @@ usher=$(realpath "${1:?usage: podman.sh path/to/usher}")
 [ "$(id -u)" = 0 ] || skip_or_fail "needs root"
 command -v podman >/dev/null || skip_or_fail "podman is not installed (make test installs it)"
 # podman writes some state where no option moves it: a blob cache in
-# /var/lib/containers, CNI's in /var/lib/cni and /run/netns, runc's in
-# /run/runc, and a bridge and firewall rules for `kube play`'s pod. So the
-# suite runs in mount and network namespaces of its own, with a tmpfs on
-# each of those folders (made for it, and removed after, when missing), and
-# its pods have no network.
-shadowed=(/var/lib/containers /var/lib/cni /run/netns /run/runc)
+# /var/lib/containers, CNI's in /var/lib/cni and /run/netns and a lock in
+# /etc/cni/net.d, runc's in /run/runc, and a bridge and firewall rules for
+# `kube play`'s pod. So the suite runs in mount and network namespaces of
+# its own, with a tmpfs on each of those folders (made for it, and removed
+# after, when missing), and its pods have no network.
+shadowed=(/var/lib/containers /var/lib/cni /run/netns /run/runc /etc/cni/net.d)
 case ${PODMAN_SUITE_STAGE:-} in
 "")
     # One podman suite at a time: they share podman's parent cgroups and
