@@ -15,9 +15,10 @@
 # docker archive and `docker load`).
 #
 # buildah keeps its storage in a temporary folder, and runs in a mount
-# namespace of its own with a tmpfs on /var/lib/containers (made for it,
-# and removed after, when missing), where it keeps a cache whatever its
-# options say; one at a time with the podman suite, which does the same.
+# namespace of its own with a tmpfs on /var/lib/containers and on CNI's
+# folders (made for it, and removed after, when missing), where it keeps a
+# cache and a lock whatever its options say; one at a time with the podman
+# suite, which does the same.
 set -euo pipefail
 load=
 [ "${1:-}" != --load ] || { load=--load; shift; }
@@ -25,14 +26,16 @@ out=$(realpath -m "${1:?usage: image.sh [--load] OUT.tar VERSION PLATFORM=BINARY
 version=${2:?usage: image.sh [--load] OUT.tar VERSION PLATFORM=BINARY...}
 shift 2
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-0}
+shadowed=(/var/lib/containers /etc/cni/net.d /var/lib/cni)
 case ${IMAGE_STAGE:-} in
 "")
     IMAGE_STAGE=locked exec flock -x /sys/fs/cgroup bash "$0" $load "$out" "$version" "$@"
     ;;
 locked)
-    made=
-    [ -d /var/lib/containers ] || { mkdir -p /var/lib/containers && made=yes; }
-    trap '[ -z "$made" ] || rmdir /var/lib/containers' EXIT
+    . "$(dirname "$0")/lib.sh"
+    made_dirs=()
+    make_missing_dirs "${shadowed[@]}"
+    trap remove_made_dirs EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
     status=0
@@ -40,7 +43,9 @@ locked)
     exit "$status"
     ;;
 esac
-mount -t tmpfs -o mode=0700 usher-image /var/lib/containers
+for dir in "${shadowed[@]}"; do
+    mount -t tmpfs -o mode=0700 usher-image "$dir"
+done
 work=$(mktemp -d /tmp/usher-image.XXXXXX)
 trap 'rm -rf --one-file-system "$work"' EXIT
 export TMPDIR=$work/tmp

@@ -43,3 +43,20 @@ make_rootfs() { # make_rootfs DIR USHER
     for applet in sh sleep cat grep kill ps seq echo true wc ls stty tty; do ln -sf busybox "$1/bin/$applet"; done
     cp "$2" "$1/usher"
 }
+
+# make_missing_dirs DIR...: makes each missing DIR and its missing parents,
+# and appends each folder it made, outermost first, to the array
+# made_dirs; remove_made_dirs removes them again, innermost first.
+make_missing_dirs() {
+    local dir created
+    for dir in "$@"; do
+        while IFS= read -r created; do
+            made_dirs+=("$created")
+        done < <(mkdir -pv "$dir" | sed -n "s/^mkdir: created directory '\(.*\)'\$/\1/p")
+    done
+}
+remove_made_dirs() {
+    local i
+    for ((i = ${#made_dirs[@]} - 1; i >= 0; i--)); do rmdir "${made_dirs[i]}"; done
+    made_dirs=()
+}

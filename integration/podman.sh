@@ -33,10 +33,8 @@ case ${PODMAN_SUITE_STAGE:-} in
     PODMAN_SUITE_STAGE=locked exec flock -x /sys/fs/cgroup bash "$0" "$@"
     ;;
 locked)
-    made=()
-    for dir in "${shadowed[@]}"; do
-        [ -d "$dir" ] || { mkdir -p "$dir" && made+=("$dir"); }
-    done
+    made_dirs=()
+    make_missing_dirs "${shadowed[@]}"
     # Under usher itself, as a subreaper that waits for every descendant:
     # conmon double-forks, and its orphans would otherwise outlive the
     # suite as zombies until the machine's init reaps them. Whatever is
@@ -44,7 +42,7 @@ locked)
     PODMAN_SUITE_STAGE=inside "$usher" --wait-all --grace 10s -- \
         unshare --mount --net --propagation private bash "$0" "$@"
     status=$?
-    for dir in "${made[@]}"; do rmdir "$dir"; done
+    remove_made_dirs
     exit "$status"
     ;;
 esac
