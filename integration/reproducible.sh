@@ -50,6 +50,8 @@ check "the man page is installed" yes "$([ -f "$root/usr/share/man/man1/usher.1.
 # the package, say why for the two tags that do not apply). Its TMPDIR is
 # ours: it leaves files in it.
 for package in "$one"/usher_*.deb; do
+    check "dpkg-deb --info reads $(basename "$package")" "usher $(basename "$package" .deb | cut -d_ -f3)" \
+        "$(dpkg-deb --info "$package" | awk '$1 == "Package:" {p = $2} $1 == "Architecture:" {a = $2} END {print p, a}')"
     check "lintian passes $(basename "$package")" "" \
         "$(TMPDIR=$work lintian --fail-on error,warning --tag-display-limit 0 "$package" 2>&1 | grep -v 'root privileges')"
 done
