@@ -84,7 +84,7 @@ def build_floor():
     out = os.path.join(ROOT, "target/bench-floor")
     subprocess.run(["rustc", "--edition", "2021", "--target", "x86_64-unknown-linux-musl", "-C", "opt-level=s",
                     "-C", "panic=abort", "-C", "linker=rust-lld", "-C", "relocation-model=pic",
-                    "-C", "target-feature=+crt-static", "-C", "link-arg=-znorelro",
+                    "-C", "target-feature=+crt-static", "-C", "link-self-contained=no", "-C", "link-arg=-znorelro",
                     "-C", "link-arg=-zpack-relative-relocs", "-C", "link-arg=--hash-style=gnu",
                     os.path.join(ROOT, "bench/floor.rs"), "-o", out], check=True)
     return out

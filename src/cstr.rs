@@ -37,7 +37,7 @@ fn has_nul(bytes: &[u8]) -> bool {
 }
 
 /// A NULL-terminated array of C strings, borrowed for `'a`: the `argv` and
-/// `envp` that the C start hands to `main`, or a [`CStrList`]'s array. Its
+/// `envp` that the kernel leaves on the stack, or a [`CStrList`]'s array. Its
 /// tails are still NULL-terminated arrays, which is how the command's argv
 /// reaches `execve` without a copy.
 #[derive(Clone, Copy)]

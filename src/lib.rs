@@ -6,8 +6,9 @@
 //! environment; spawn each command and supervise it. The phases that need
 //! big buffers run inside scoped helpers (`with_credentials`, `with_relay`,
 //! `with_child_env`), so that a plain run never carries those buffers on its
-//! stack. `main.rs` only turns the C start's arrays into `CStrArray`s and
-//! hands over the storage for the environment options.
+//! stack. `main.rs` only starts the process (relocation, argv and envp), turns
+//! argv and envp into `CStrArray`s and hands over the storage for the
+//! environment options.
 #![cfg_attr(not(test), no_std)]
 // Unsafe code lives in `sys` (syscalls), `cstr` (the C-string boundary) and
 // the binary's `main.rs`, each block with its SAFETY argument.

@@ -1,41 +1,176 @@
-//! The binary: no std, no allocator, no Rust runtime. musl's C start calls
-//! `main`, which hands argv, envp and the storage for the environment
-//! options to `usher::run` and exits with its code.
+//! The binary: no std, no allocator, no Rust runtime. On x86_64 and
+//! aarch64 usher has its own start (`usher_start` below, the entry): it applies the
+//! static-pie relocations and calls `entry` with the kernel's stack. On the
+//! other architectures (and in a glibc build for the tests) the C start does that and calls `main`. Either way
+//! argv, envp and the storage for the environment options go to
+//! `usher::run`, and the process exits with its code. musl's `libc.a` still
+//! gives `memcpy` and friends.
 #![no_std]
 #![no_main]
 
-use core::ffi::{c_char, c_int};
+use core::ffi::c_char;
 use usher::cstr::CStrArray;
 use usher::plan::Lists;
 use usher::sys;
 
-// musl's static C start, memcpy and friends.
+// musl's memcpy and friends, and its C start where usher has none.
 #[link(name = "c")]
 extern "C" {}
 
+/// Runs usher with the process's argv and envp, and exits.
+///
 /// # Safety
-/// Called only by the C start, with the process's own argv and envp.
-#[no_mangle]
-pub unsafe extern "C" fn main(
-    _argc: c_int,
-    argv: *const *const c_char,
-    envp: *const *const c_char,
-) -> c_int {
-    // SAFETY: the C start passes argv and envp as NULL-terminated arrays of
-    // NUL-terminated strings that stay valid and unchanged for the whole
-    // process; usher never writes to them.
+/// Called once, on the only thread, with NULL-terminated arrays of
+/// NUL-terminated strings that stay valid and unchanged for the whole
+/// process.
+unsafe fn run(argv: *const *const c_char, envp: *const *const c_char) -> ! {
+    // SAFETY: as this function's contract says; usher never writes to them.
     let (argv, envp) = unsafe { (CStrArray::from_raw(argv), CStrArray::from_raw(envp)) };
     // The environment options and the mounts, in static storage: zero-fill
     // pages that cost nothing until an option is pushed, where a stack frame
     // would take its whole size from every run's stack. Their section is a
-    // segment of its own (linker/layout.ld), apart from the data musl's
-    // start writes.
+    // segment of its own (linker/layout.ld), apart from the data that the
+    // start relocates and writes.
     #[link_section = ".bss.usher_storage"]
     static mut LISTS: Lists<'static> = Lists::new();
-    // SAFETY: `main` runs once, on usher's only thread, so this is the one
+    // SAFETY: `run` runs once, on usher's only thread, so this is the one
     // reference to LISTS there will ever be.
     let lists = unsafe { &mut *core::ptr::addr_of_mut!(LISTS) };
     sys::exit(usher::run(argv, envp, lists))
+}
+
+/// # Safety
+/// Called only by the C start, with the process's own argv and envp.
+#[cfg(not(all(
+    target_env = "musl",
+    any(target_arch = "x86_64", target_arch = "aarch64")
+)))]
+#[no_mangle]
+pub unsafe extern "C" fn main(
+    _argc: core::ffi::c_int,
+    argv: *const *const c_char,
+    envp: *const *const c_char,
+) -> core::ffi::c_int {
+    // SAFETY: the C start passes the process's argv and envp.
+    unsafe { run(argv, envp) }
+}
+
+// The process's first instructions (build.rs makes them the entry). The kernel leaves argc, then argv's
+// pointers, a NULL, envp's pointers and a NULL at the stack pointer, which
+// is kept in a callee-saved register across `relocate`. The addresses of
+// `_DYNAMIC` and of the ELF header (the load base: the image is linked at
+// 0) are PC-relative, so they need no relocation themselves. Calling
+// `relocate` and `entry` from here keeps every read of relocated data after
+// the relocation, where the compiler cannot reorder it.
+#[cfg(all(target_env = "musl", target_arch = "x86_64"))]
+core::arch::global_asm!(
+    ".globl usher_start",
+    ".type usher_start, @function",
+    "usher_start:",
+    "xor ebp, ebp",
+    "mov rbx, rsp",
+    "and rsp, -16",
+    "lea rdi, [rip + _DYNAMIC]",
+    "lea rsi, [rip + __ehdr_start]",
+    "call {relocate}",
+    "mov rdi, rbx",
+    "call {entry}",
+    "ud2",
+    relocate = sym relocate,
+    entry = sym entry,
+);
+
+#[cfg(all(target_env = "musl", target_arch = "aarch64"))]
+core::arch::global_asm!(
+    ".globl usher_start",
+    ".type usher_start, %function",
+    "usher_start:",
+    "mov x29, #0",
+    "mov x30, #0",
+    "mov x19, sp",
+    "adrp x0, _DYNAMIC",
+    "add x0, x0, :lo12:_DYNAMIC",
+    "adrp x1, __ehdr_start",
+    "add x1, x1, :lo12:__ehdr_start",
+    "bl {relocate}",
+    "mov x0, x19",
+    "bl {entry}",
+    "brk #0",
+    relocate = sym relocate,
+    entry = sym entry,
+);
+
+/// Applies the static-pie's relative relocations: the RELR list that
+/// `-zpack-relative-relocs` makes (lld writes every relative relocation
+/// there), the way musl's start does.
+///
+/// # Safety
+/// Called once by `usher_start`, before any code reads a relocated pointer,
+/// with the run-time addresses of `_DYNAMIC` and of the image's start.
+#[cfg(all(
+    target_env = "musl",
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
+unsafe extern "C" fn relocate(dynamic: *const usize, base: usize) {
+    const DT_RELRSZ: usize = 35;
+    const DT_RELR: usize = 36;
+    let (mut table, mut size) = (0, 0);
+    let mut entry = dynamic;
+    // SAFETY: `_DYNAMIC` is an array of (tag, value) pairs ended by tag 0,
+    // and DT_RELR's entries lie in the image; each address that the list
+    // names is a word of the writable segment, inside the image.
+    unsafe {
+        while *entry != 0 {
+            match *entry {
+                DT_RELR => table = *entry.add(1),
+                DT_RELRSZ => size = *entry.add(1),
+                _ => {}
+            }
+            entry = entry.add(2);
+        }
+        let mut next = (base + table) as *const usize;
+        let end = (base + table + size) as *const usize;
+        let mut word: *mut usize = core::ptr::null_mut();
+        while next < end {
+            let item = *next;
+            if item & 1 == 0 {
+                // An address: relocate that word; a bitmap may follow.
+                word = (base + item) as *mut usize;
+                *word += base;
+                word = word.add(1);
+            } else {
+                // A bitmap of the next 63 (or 31) words after the last.
+                let mut bits = item >> 1;
+                let mut at = word;
+                while bits != 0 {
+                    if bits & 1 != 0 {
+                        *at += base;
+                    }
+                    bits >>= 1;
+                    at = at.add(1);
+                }
+                word = word.add(usize::BITS as usize - 1);
+            }
+            next = next.add(1);
+        }
+    }
+}
+
+/// # Safety
+/// Called once by `usher_start`, after `relocate`, with the kernel's stack
+/// pointer.
+#[cfg(all(
+    target_env = "musl",
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
+unsafe extern "C" fn entry(stack: *const usize) -> ! {
+    // SAFETY: the kernel's stack starts with argc, then argc argv pointers
+    // and a NULL, then envp's pointers.
+    unsafe {
+        let argc = *stack;
+        let argv = stack.add(1) as *const *const c_char;
+        run(argv, argv.add(argc + 1))
+    }
 }
 
 #[panic_handler]

@@ -1,7 +1,7 @@
 //! The release binary itself, read from its program headers: static-pie
 //! (ET_DYN, no interpreter), and its writable data in one segment on one
 //! page, as linker/layout.ld lays it out. Every page of that segment is
-//! dirtied by musl's start and stays resident for the whole run. usher's
+//! dirtied by the start's relocation and stays resident for the whole run. usher's
 //! own storage (the environment options) is a zero-fill segment of its own,
 //! which a plain run never touches: it is checked in a running usher.
 
