@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # podman (issue 16): usher as podman's init (`podman run --init
-# --init-path`, where it runs as /run/podman-init) and as a pod's infra
-# process (the pause personality), in a pod made with `podman pod create`
-# and in one made by `podman kube play` from a Kubernetes Pod manifest with
-# `shareProcessNamespace: true`, the manifest of README's "Pods".
+# --init-path`, where it runs as /run/podman-init, the catatonit
+# personality) and as a pod's infra process: the pause personality, in a
+# pod made with `podman pod create` and in one made by `podman kube play`
+# from a Kubernetes Pod manifest with `shareProcessNamespace: true`, the
+# manifest of README's "Pods"; and `catatonit -P` in podman's own pause
+# image, which podman builds from the usher it finds as `catatonit`.
 #
 # podman runs with its storage, run state, temporary files and
 # containers.conf in a temporary folder of its own (vfs storage, no
@@ -82,7 +84,7 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -p "$work/tmp"
-settings() { # settings [INFRA_IMAGE]
+settings() { # settings [INFRA_IMAGE [HELPER_DIR]]
     cat <<EOF
 [containers]
 default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
@@ -90,9 +92,10 @@ netns = "none"
 
 [network]
 network_config_dir = "$work/networks"
-${1:+
+
 [engine]
-infra_image = \"$1\"}
+${1:+infra_image = \"$1\"}
+${2:+helper_binaries_dir = [\"$2\", \"/usr/libexec/podman\", \"/usr/lib/podman\"]}
 EOF
 }
 settings >"$CONTAINERS_CONF"
@@ -130,6 +133,8 @@ sleep 0.3
 pm stop -t 10 "usher-init-$$" >/dev/null
 check "--init: podman stop delivers TERM (143)" 143 "$(pm inspect -f '{{.State.ExitCode}}' "usher-init-$$")"
 pm rm -f "usher-init-$$" >/dev/null
+check "--init: usher leaves its directory for /, the command keeps it" "/ /home/app" \
+    "$(pm run --rm --network none -w /home/app "${init[@]}" "$app" sh -c 'echo "$(readlink /proc/1/cwd) $PWD"')"
 
 # 2. usher as the infra of a pod that shares its pid namespace.
 pod=usher-pod-$$
@@ -146,7 +151,29 @@ pm pod stop -t 10 "$pod" >/dev/null 2>&1
 check "pod: podman pod stop ends the infra with 0" 0 "$(pm inspect -f '{{.State.ExitCode}}' "$infra_id")"
 pm pod rm -f "$pod" >/dev/null
 
-# 3. podman kube play of README's manifest, with usher as the infra
+# 3. usher as podman's own pause image: podman builds it from the
+# `catatonit` it finds in helper_binaries_dir and runs `/catatonit -P`.
+mkdir -p "$work/helpers"
+cp "$usher" "$work/helpers/catatonit"
+settings "" "$work/helpers" >"$CONTAINERS_CONF"
+pod=usher-pod-pause-$$
+pm pod create --name "$pod" --share pid --network none >/dev/null ||
+    { echo "podman pod create (podman's pause image) failed"; exit 1; }
+pm run -d --name "$pod-app" --pod "$pod" "$app" sh -c 'sh -c "sleep 0.2 &"; exec sleep 100' >/dev/null
+sleep 0.8
+check "pause image: PID 1 is /catatonit -P" "/catatonit -P " \
+    "$(pm exec "$pod-app" sh -c 'tr "\0" " " </proc/1/cmdline')"
+check "pause image: /catatonit is this usher" "$("$usher" --version)" \
+    "$(pm exec "$pod-app" /proc/1/exe --version)"
+check "pause image: the orphan was reaped by PID 1 (zombies left)" 0 \
+    "$(pm exec "$pod-app" sh -c 'cat /proc/[0-9]*/stat | grep -c ") Z "')"
+infra_id=$(pm pod inspect -f '{{.InfraContainerID}}' "$pod")
+pm pod stop -t 10 "$pod" >/dev/null 2>&1
+check "pause image: podman pod stop ends the infra with 0" 0 "$(pm inspect -f '{{.State.ExitCode}}' "$infra_id")"
+pm pod rm -f "$pod" >/dev/null
+settings "$infra" >"$CONTAINERS_CONF"
+
+# 4. podman kube play of README's manifest, with usher as the infra
 # (infra_image in containers.conf) and as the app's entrypoint.
 sed -n '/^```yaml$/,/^```$/p' "$here/../README.md" | sed '1d;$d' | sed "s#image: usher-app#image: $app#" >"$work/pod.yaml"
 grep -q 'shareProcessNamespace: true' "$work/pod.yaml" || { echo "README's Pod manifest is missing"; exit 1; }

@@ -78,8 +78,8 @@ pub fn run<'a>(argv: CStrArray<'a>, envp: CStrArray<'a>, lists: &mut Lists<'a>) 
             return 1;
         }
     }
-    // pause runs no command: it reaps until it is told to stop.
-    if plan.personality == Personality::Pause {
+    // pause and catatonit -P run no command: they reap until told to stop.
+    if plan.pause {
         return supervise::pause_mode(&plan);
     }
     // 1b. --root: the outer usher starts the inner one in the new root and
@@ -448,9 +448,17 @@ fn spawn_and_supervise(
             ],
         );
     }
-    if plan.personality == Personality::DumbInit {
-        // dumb-init's habit: keep no directory busy; the child kept ours.
+    if matches!(
+        plan.personality,
+        Personality::DumbInit | Personality::Catatonit
+    ) {
+        // dumb-init's and catatonit's habit: keep no directory busy (podman
+        // unmounts the one it started in); the child kept ours.
         let _ = rustix::process::chdir(c"/");
+    }
+    if plan.personality == Personality::Catatonit {
+        // catatonit's too: hold none of the descriptors it was given.
+        sys::close_all_but(3, &usher.signals);
     }
     let supervision = supervise::Supervision {
         child,
@@ -578,6 +586,9 @@ fn print_text(text: Text<'_>, stream: Stream) {
         Text::DumbInitVersion => (cli::dumb_init::VERSION, b"", ""),
         Text::DumbInitUsage { name } => (cli::dumb_init::USAGE, name, ""),
         Text::PauseVersion => (cli::pause::VERSION, b"", ""),
+        Text::CatatonitUsage => (cli::catatonit::USAGE, b"", ""),
+        Text::CatatonitHelp => (cli::catatonit::USAGE, b"", cli::catatonit::HELP_BODY),
+        Text::CatatonitVersion => (CATATONIT_VERSION, b"", ""),
     };
     let mut line = Line::new();
     line.push_parts(template.as_bytes(), &[Part::Bytes(name)]);
@@ -591,6 +602,15 @@ const NATIVE_VERSION: &str = concat!(
     "usher ",
     env!("CARGO_PKG_VERSION"),
     " - git.",
+    env!("BUILD_COMMIT"),
+    "\n"
+);
+
+/// catatonit's `-V`: tini's form, which Docker and podman parse.
+const CATATONIT_VERSION: &str = concat!(
+    "tini version ",
+    env!("CARGO_PKG_VERSION"),
+    "_catatonit - git.",
     env!("BUILD_COMMIT"),
     "\n"
 );

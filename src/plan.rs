@@ -21,6 +21,8 @@ pub enum Personality {
     DumbInit,
     /// `pause`: Kubernetes' pod infra process, which runs no command.
     Pause,
+    /// `catatonit` or `podman-init`: podman's init.
+    Catatonit,
 }
 
 impl Personality {
@@ -33,7 +35,9 @@ impl Personality {
             4 => (b"gosu", Personality::Gosu),
             5 => (b"pause", Personality::Pause),
             7 => (b"su-exec", Personality::SuExec),
+            9 if name[0] == b'c' => (b"catatonit", Personality::Catatonit),
             9 => (b"dumb-init", Personality::DumbInit),
+            11 if name[0] == b'p' => (b"podman-init", Personality::Catatonit),
             11 => (b"docker-init", Personality::Tini),
             _ => return Personality::Native,
         };
@@ -111,6 +115,9 @@ pub struct Plan<'a> {
     pub wait_all: bool,
     /// The command gets a new pseudo-terminal, relayed to usher's stdio.
     pub pty: bool,
+    /// No command runs: usher reaps until SIGINT or SIGTERM (pause, and
+    /// catatonit's `-P`).
+    pub pause: bool,
     /// The child's environment or arguments are edited (an environment
     /// option, or `USHER_` variables to leave out): planned before the spawn.
     pub edits_env: bool,
@@ -139,6 +146,7 @@ impl<'a> Plan<'a> {
             grace_ms: 0,
             wait_all: false,
             pty: false,
+            pause: false,
             edits_env: false,
             sandbox: Sandbox {
                 root: None,
@@ -171,7 +179,7 @@ impl<'a> Plan<'a> {
     /// usher's exit code when the command could not be executed.
     pub fn exec_failure_code(&self, errno: Errno) -> u8 {
         match (self.personality, errno) {
-            (Personality::Gosu | Personality::SuExec, _) => 1,
+            (Personality::Gosu | Personality::SuExec | Personality::Catatonit, _) => 1,
             (Personality::DumbInit, _) => 2,
             (_, Errno::NOENT) => 127,
             (Personality::Native, Errno::NOTDIR) => 127,

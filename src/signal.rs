@@ -283,6 +283,9 @@ pub enum Policy {
     /// itself as they would on tini; SIGTTIN and SIGTTOU are read and dropped
     /// (tini ignores them).
     Tini,
+    /// catatonit: everything is read, as natively, and SIGTSTP, SIGTTIN and
+    /// SIGTTOU are dropped (they would stop a background init).
+    Catatonit,
 }
 
 const TINI_UNBLOCKED: [u32; 7] = [SIGFPE, SIGILL, SIGSEGV, SIGBUS, SIGABRT, SIGTRAP, SIGSYS];
@@ -291,7 +294,7 @@ impl Policy {
     /// The signals usher blocks and reads from its signalfd.
     pub fn collected(self) -> SigSet {
         match self {
-            Policy::Native => SigSet::FULL,
+            Policy::Native | Policy::Catatonit => SigSet::FULL,
             Policy::Tini => TINI_UNBLOCKED
                 .iter()
                 .fold(SigSet::FULL, |set, &signo| set.without(signo)),
@@ -303,6 +306,7 @@ impl Policy {
             (_, SIGCHLD) => SignalAction::Reap,
             (_, SIGKILL | SIGSTOP) => SignalAction::Ignore,
             (Policy::Tini, SIGTTIN | SIGTTOU) => SignalAction::Ignore,
+            (Policy::Catatonit, SIGTSTP | SIGTTIN | SIGTTOU) => SignalAction::Ignore,
             _ => SignalAction::Forward,
         }
     }

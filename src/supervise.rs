@@ -131,7 +131,14 @@ pub fn supervise(
 /// is reaped, SIGINT or SIGTERM ends it with status 0 and a line naming the
 /// signal, and any other signal is ignored.
 pub fn pause_mode(plan: &Plan) -> i32 {
-    if !getpid().is_init() {
+    // pause warns and goes on; catatonit -P is a subreaper, or stops, and
+    // says nothing when it is told to stop.
+    let pause = plan.personality == Personality::Pause;
+    if !pause {
+        if crate::setup::subreaper(plan).is_err() {
+            return 1;
+        }
+    } else if !getpid().is_init() {
         say(
             b"warning: pause is not PID 1, so orphaned processes will not come to it",
             &[],
@@ -146,7 +153,9 @@ pub fn pause_mode(plan: &Plan) -> i32 {
                 reap_all(plan, 0);
             }
             Some(signo @ (crate::signal::SIGINT | SIGTERM)) => {
-                say(b"shutting down on \x01", &[Part::Signal(signo)]);
+                if pause {
+                    say(b"shutting down on \x01", &[Part::Signal(signo)]);
+                }
                 return 0;
             }
             _ => {}

@@ -487,6 +487,22 @@ pub fn dup_onto_stdio(fd: BorrowedFd<'_>) -> Result<(), Errno> {
     Ok(())
 }
 
+/// Closes every descriptor from `first` on but `keep` (`close_range`).
+pub fn close_all_but(first: u32, keep: &OwnedFd) {
+    let keep = keep.as_raw_fd() as usize;
+    for (from, to) in [
+        (first as usize, keep.wrapping_sub(1)),
+        (keep + 1, u32::MAX as usize),
+    ] {
+        if from <= to {
+            // SAFETY: close_range takes integers; the descriptors it closes
+            // are none that usher uses past this point (it keeps `keep`,
+            // its signalfd, and its stdio).
+            unsafe { syscall!(CLOSE_RANGE, from, to, 0usize) };
+        }
+    }
+}
+
 /// Marks every descriptor from `first` on close-on-exec (`close_range` with
 /// CLOSE_RANGE_CLOEXEC, Linux 5.11), so none of them reaches the command,
 /// while the error pipe to the parent still works until the exec.

@@ -4,6 +4,7 @@
 //! personality has a file. Nothing here makes a syscall.
 
 pub mod c_numbers;
+pub mod catatonit;
 pub mod dumb_init;
 pub mod gosu;
 pub mod native;
@@ -60,15 +61,21 @@ pub enum Text<'a> {
         name: &'a [u8],
     },
     PauseVersion,
+    /// catatonit's usage line.
+    CatatonitUsage,
+    /// catatonit's `-h`: the usage and the options, on stderr.
+    CatatonitHelp,
+    /// `tini version X_catatonit`, the form Docker and podman parse.
+    CatatonitVersion,
 }
 
 impl Text<'_> {
     /// usher's exit status after printing this text on `stream`: 0 after
-    /// stdout, 1 after stderr, except dumb-init's help and version, which
-    /// go to stderr with status 0.
+    /// stdout, 1 after stderr, except dumb-init's help and version and
+    /// catatonit's help, which go to stderr with status 0.
     pub fn status(self, stream: Stream) -> i32 {
         match self {
-            Text::DumbInitHelp { .. } | Text::DumbInitVersion => 0,
+            Text::DumbInitHelp { .. } | Text::DumbInitVersion | Text::CatatonitHelp => 0,
             _ => i32::from(stream == Stream::Stderr),
         }
     }
@@ -95,6 +102,7 @@ where
         Personality::Tini => tini::parse(args, env, plan, lists),
         Personality::DumbInit => dumb_init::parse(args, env, plan, lists),
         Personality::Pause => pause::parse(args, plan),
+        Personality::Catatonit => catatonit::parse(args, plan, lists),
         _ => gosu::parse(args, plan),
     }
 }

@@ -31,32 +31,34 @@ pub const PTY: usize = 13;
 pub const NO_MOUNTS: usize = 14;
 pub const SKIP_CHDIR: usize = 15;
 pub const RO_ROOT: usize = 16;
-const FIRST_VALUED: usize = 17;
-pub const PDEATHSIG: usize = 17;
-pub const REMAP_EXIT: usize = 18;
-pub const USER: usize = 19;
-pub const REWRITE: usize = 20;
-pub const GRACE: usize = 21;
-pub const ROOT: usize = 22;
-pub const HOSTNAME: usize = 23;
-pub const SHARE: usize = 24;
-pub const UNSHARE: usize = 25;
+/// catatonit's `-P`.
+pub const PAUSE_MODE: usize = 17;
+const FIRST_VALUED: usize = 18;
+pub const PDEATHSIG: usize = 18;
+pub const REMAP_EXIT: usize = 19;
+pub const USER: usize = 20;
+pub const REWRITE: usize = 21;
+pub const GRACE: usize = 22;
+pub const ROOT: usize = 23;
+pub const HOSTNAME: usize = 24;
+pub const SHARE: usize = 25;
+pub const UNSHARE: usize = 26;
 /// The mount options, in `MountOpt`'s order.
-pub const BIND: usize = 26;
-pub const RBIND: usize = 27;
-pub const RO: usize = 28;
-pub const TMPFS: usize = 29;
+pub const BIND: usize = 27;
+pub const RBIND: usize = 28;
+pub const RO: usize = 29;
+pub const TMPFS: usize = 30;
 /// The environment options, in `EnvEdit`'s order from ENV on.
-pub const ENV: usize = 30;
-pub const UNSET: usize = 31;
-pub const ARG_ENV: usize = 32;
-pub const OPT_ENV: usize = 33;
-pub const REQUIRE_ENV: usize = 34;
-pub const PRE: usize = 35;
-pub const WORKDIR: usize = 36;
-pub const VENV: usize = 37;
+pub const ENV: usize = 31;
+pub const UNSET: usize = 32;
+pub const ARG_ENV: usize = 33;
+pub const OPT_ENV: usize = 34;
+pub const REQUIRE_ENV: usize = 35;
+pub const PRE: usize = 36;
+pub const WORKDIR: usize = 37;
+pub const VENV: usize = 38;
 /// How many ids there are.
-pub const OPTION_COUNT: usize = 38;
+pub const OPTION_COUNT: usize = 39;
 
 /// A set of option ids, one bit each.
 type IdSet = u64;
@@ -312,6 +314,10 @@ pub fn parse_argv<'a, A: Arguments<'a> + ?Sized>(
             }
             RO_ROOT => {
                 plan.sandbox.ro_root = true;
+                continue;
+            }
+            PAUSE_MODE => {
+                plan.pause = true;
                 continue;
             }
             CLEAR_ENV => b"",
@@ -708,11 +714,11 @@ mod tests {
 
     #[test]
     fn tables_are_built_one_line_per_option() {
-        assert_eq!(NATIVE.shorts, b"hV-s-gwv-----t---peur-----BR--------C-");
+        assert_eq!(NATIVE.shorts, b"hV-s-gwv-----t----peur-----BR--------C-");
         assert_eq!(
             NATIVE.longs,
             &b"help\0version\0\0subreaper\0no-subreaper\0pgroup\0warn-reaped\0verbose\0\
-no-new-privs\0setsid\0wait-all\0\0clear-env\0pty\0no-mounts\0skip-chdir\0ro-root\0\
+no-new-privs\0setsid\0wait-all\0\0clear-env\0pty\0no-mounts\0skip-chdir\0ro-root\0\0\
 pdeathsig\0remap-exit\0user\0rewrite\0grace\0root\0hostname\0share\0unshare\0\
 bind\0rbind\0ro\0tmpfs\0env\0unset\0arg-env\0opt-env\0require-env\0pre\0workdir\0venv\0"[..]
         );

@@ -15,6 +15,7 @@ pub fn parse<'a, A: Arguments<'a> + ?Sized>(args: &A, plan: &mut Plan<'a>) -> Ac
         };
     }
     plan.command = args.count();
+    plan.pause = true;
     Action::Run
 }
 

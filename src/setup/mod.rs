@@ -91,7 +91,7 @@ fn parent_death_signal(signo: u32) -> Result<(), Reported> {
 
 /// Registers as a child subreaper when not PID 1, as the plan says. Returns
 /// whether orphans will come to usher.
-fn subreaper(plan: &Plan) -> Result<bool, Reported> {
+pub(crate) fn subreaper(plan: &Plan) -> Result<bool, Reported> {
     if getpid().is_init() {
         return Ok(true);
     }
