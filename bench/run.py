@@ -214,7 +214,7 @@ def usher_memory_breakdown(samples=15):
 
 def rw_segment_pages(binary):
     """Pages the writable LOAD segment spans in memory (each one a dirty page
-    once musl's start has applied the relocations and touched .bss)."""
+    once the start has applied the relocations and usher touched .bss)."""
     data = open(binary, "rb").read()
     phoff, = struct.unpack_from("<Q", data, 0x20)
     entsize, count = struct.unpack_from("<HH", data, 0x36)
@@ -604,11 +604,11 @@ def main():
     ] + [
         "",
         f"Floors: plain `true` takes {true_us:.0f} µs and {true_calls} syscalls; a direct",
-        f"kill-to-read round trip takes {direct_us:.1f} µs. An empty musl static-pie program built",
-        f"like usher (`bench/floor.rs`, blocked in read) idles at VmRSS {floor_rss:.0f} KiB and Anonymous",
-        f"{floor_anon:.0f} KiB (median of 9, range {floor_min}-{floor_max}): one data page that musl's start",
-        "dirties, the kernel's stack page of argv/env/auxv, and the page where the randomized stack",
-        "pointer lands. usher's own idle memory is measured against that floor.",
+        f"kill-to-read round trip takes {direct_us:.1f} µs. An empty static-pie program built like",
+        f"usher with a start of its own (`bench/floor.rs`, blocked in read, no data) idles at VmRSS",
+        f"{floor_rss:.0f} KiB and Anonymous {floor_anon:.0f} KiB (median of 9, range {floor_min}-{floor_max}): the kernel's stack",
+        "page of argv/env/auxv and the page where the randomized stack pointer lands. usher's own",
+        "idle memory is measured against that floor.",
         "",
         "usher's idle Anonymous (KiB, 15 runs each: median, range; then the median split into",
         "stack and data pages):",
