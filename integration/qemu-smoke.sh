@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The end-to-end smoke test of a binary for another architecture, under
 # qemu-user-static: exit codes, a signal forwarded, an orphan reaped, --pty,
-# a user switch, and the tini and gosu personalities.
+# a user switch, and the tini, gosu and catatonit personalities.
 # qemu-user 7.2 rejects PR_SET_CHILD_SUBREAPER, so native mode's automatic
 # subreaper registration is expected to fail softly here, and the subreaper
 # and TCGETS2 tests are skipped; the orphan is reaped by usher as PID 1.
@@ -61,6 +61,12 @@ if [ "$(id -u)" = 0 ]; then
     check "tini personality: the status passes through" 3 "$?"
     check "tini personality: its version line" "tini version 0.19.0" \
         "$($qemu "$links/tini" --version | cut -d' ' -f1-3)"
+    # As PID 1: catatonit must be a subreaper otherwise, which qemu rejects.
+    ln -s "$usher" "$links/catatonit"
+    unshare --pid --fork $qemu "$links/catatonit" -g -- sh -c 'exit 6'
+    check "catatonit personality (PID 1): the status passes through" 6 "$?"
+    check "catatonit personality: its version line" "tini version $(grep -m1 '^version' "$here/../Cargo.toml" | cut -d'"' -f2)_catatonit" \
+        "$($qemu "$links/catatonit" -V | cut -d' ' -f1-3)"
     rm -rf "$links"
 else
     skip_case "user switching needs root"
