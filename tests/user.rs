@@ -720,6 +720,7 @@ fn every_mode_runs_on_a_32_kib_stack() {
     let usher = usher.display();
     let gosu = usher_as("gosu");
     let su_exec = usher_as("su-exec");
+    let catatonit = usher_as("catatonit");
     let cases = [
         (format!("{usher} -- id -u"), "0"),
         (format!("{usher} --user 65534 -- id -u"), "65534"),
@@ -733,6 +734,7 @@ fn every_mode_runs_on_a_32_kib_stack() {
         (format!("{usher} --pty --user 65534 -- id -u"), "65534"),
         (format!("{} 65534 id -u", gosu.display()), "65534"),
         (format!("{} nobody id -u", su_exec.display()), "65534"),
+        (format!("{} -g -- id -u", catatonit.display()), "0"),
     ];
     for (line, expected) in cases {
         let output = Command::new("sh")
