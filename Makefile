@@ -77,6 +77,7 @@ hygiene: build
 
 aarch64: aarch64-binary
 	$(CARGO) test --lib --target $(AARCH64)
+	TEST_USHER_BIN=$(CURDIR)/$(AARCH64_BIN) $(CARGO) test --test binary what_the_start_relies_on
 	bash integration/qemu-smoke.sh qemu-aarch64-static $(AARCH64_BIN)
 
 # The other architectures: each built, then its smoke test under qemu.

@@ -70,7 +70,11 @@ fn main() {
     // with it as the entry, nothing refers to musl's start, and the linker
     // drops it with all that only it uses. The test harnesses keep musl's.
     if target.starts_with("x86_64-") || target.starts_with("aarch64-") {
+        println!("cargo:rerun-if-changed=linker/own-start.ld");
+        let script = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("manifest dir"))
+            .join("linker/own-start.ld");
         println!("cargo:rustc-link-arg-bins=--entry=usher_start");
+        println!("cargo:rustc-link-arg-bins=-T{}", script.display());
     }
 }
 

@@ -18,6 +18,7 @@ declare -A needs=(
     [strace]=strace [valgrind]=valgrind [python3]=python3 [ps]=procps [gosu]=gosu
     [bwrap]=bubblewrap [setpriv]=util-linux [gcc]=gcc [groff]=groff-base [podman]=podman
     [lintian]=lintian [buildah]=buildah [flock]=util-linux [nsenter]=util-linux [iptables]=iptables [ip]=iproute2
+    [setcap]=libcap2-bin
 )
 missing=()
 for command in "${!needs[@]}"; do

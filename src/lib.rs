@@ -53,11 +53,20 @@ use spawn::{ChildSetup, ChildStep, SpawnError};
 use user::spec::{Credentials, Split};
 
 /// Runs usher and returns its exit code. `lists` is empty storage for the
-/// environment options and the mounts, which parsing fills.
-pub fn run<'a>(argv: CStrArray<'a>, envp: CStrArray<'a>, lists: &mut Lists<'a>) -> i32 {
-    if setup::installed_setuid() {
+/// environment options and the mounts, which parsing fills. `secure` is the
+/// kernel's AT_SECURE: the exec raised privileges (set-id bits or file
+/// capabilities).
+pub fn run<'a>(
+    argv: CStrArray<'a>,
+    envp: CStrArray<'a>,
+    lists: &mut Lists<'a>,
+    secure: bool,
+) -> i32 {
+    // File capabilities would let any caller switch to any user, as the
+    // set-id bits would.
+    if secure || setup::installed_setuid() {
         say(
-            b"refusing to run from a setuid or setgid file; reinstall without those bits (chmod ug-s)",
+            b"refusing to run from a setuid, setgid or file-capability file; reinstall without them (chmod ug-s; setcap -r)",
             &[],
         );
         return 1;
@@ -448,17 +457,12 @@ fn spawn_and_supervise(
             ],
         );
     }
-    if matches!(
-        plan.personality,
-        Personality::DumbInit | Personality::Catatonit
-    ) {
-        // dumb-init's and catatonit's habit: keep no directory busy (podman
-        // unmounts the one it started in); the child kept ours.
+    if plan.personality == Personality::DumbInit {
+        // dumb-init's habit: keep no directory busy; the child kept ours.
         let _ = rustix::process::chdir(c"/");
     }
     if plan.personality == Personality::Catatonit {
-        // catatonit's too: hold none of the descriptors it was given.
-        sys::close_all_but(3, &usher.signals);
+        supervise::let_go_as_catatonit(&usher.signals);
     }
     let supervision = supervise::Supervision {
         child,

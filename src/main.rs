@@ -13,17 +13,21 @@ use usher::cstr::CStrArray;
 use usher::plan::Lists;
 use usher::sys;
 
+/// The auxiliary vector's entry that says the exec raised privileges.
+const AT_SECURE: core::ffi::c_ulong = 23;
+
 // musl's memcpy and friends, and its C start where usher has none.
 #[link(name = "c")]
 extern "C" {}
 
-/// Runs usher with the process's argv and envp, and exits.
+/// Runs usher with the process's argv and envp, and exits. `secure` is the
+/// kernel's AT_SECURE.
 ///
 /// # Safety
 /// Called once, on the only thread, with NULL-terminated arrays of
 /// NUL-terminated strings that stay valid and unchanged for the whole
 /// process.
-unsafe fn run(argv: *const *const c_char, envp: *const *const c_char) -> ! {
+unsafe fn run(argv: *const *const c_char, envp: *const *const c_char, secure: bool) -> ! {
     // SAFETY: as this function's contract says; usher never writes to them.
     let (argv, envp) = unsafe { (CStrArray::from_raw(argv), CStrArray::from_raw(envp)) };
     // The environment options and the mounts, in static storage: zero-fill
@@ -36,7 +40,7 @@ unsafe fn run(argv: *const *const c_char, envp: *const *const c_char) -> ! {
     // SAFETY: `run` runs once, on usher's only thread, so this is the one
     // reference to LISTS there will ever be.
     let lists = unsafe { &mut *core::ptr::addr_of_mut!(LISTS) };
-    sys::exit(usher::run(argv, envp, lists))
+    sys::exit(usher::run(argv, envp, lists, secure))
 }
 
 /// # Safety
@@ -51,8 +55,12 @@ pub unsafe extern "C" fn main(
     argv: *const *const c_char,
     envp: *const *const c_char,
 ) -> core::ffi::c_int {
-    // SAFETY: the C start passes the process's argv and envp.
-    unsafe { run(argv, envp) }
+    extern "C" {
+        fn getauxval(kind: core::ffi::c_ulong) -> core::ffi::c_ulong;
+    }
+    // SAFETY: the C start passes the process's argv and envp; getauxval
+    // reads the auxiliary vector that the C start recorded.
+    unsafe { run(argv, envp, getauxval(AT_SECURE) != 0) }
 }
 
 // The process's first instructions (build.rs makes them the entry). The kernel leaves argc, then argv's
@@ -165,11 +173,23 @@ unsafe extern "C" fn relocate(dynamic: *const usize, base: usize) {
 ))]
 unsafe extern "C" fn entry(stack: *const usize) -> ! {
     // SAFETY: the kernel's stack starts with argc, then argc argv pointers
-    // and a NULL, then envp's pointers.
+    // and a NULL, then envp's pointers and a NULL, then the auxiliary
+    // vector's (type, value) pairs, ended by type 0.
     unsafe {
         let argc = *stack;
         let argv = stack.add(1) as *const *const c_char;
-        run(argv, argv.add(argc + 1))
+        let envp = argv.add(argc + 1);
+        let mut aux = envp;
+        while !(*aux).is_null() {
+            aux = aux.add(1);
+        }
+        let mut aux = aux.add(1) as *const usize;
+        let mut secure = false;
+        while *aux != 0 {
+            secure |= *aux == AT_SECURE as usize && *aux.add(1) != 0;
+            aux = aux.add(2);
+        }
+        run(argv, envp, secure)
     }
 }
 

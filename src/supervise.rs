@@ -147,6 +147,9 @@ pub fn pause_mode(plan: &Plan) -> i32 {
     let Ok((signals, _)) = crate::setup::collect_signals(plan.policy) else {
         return 1;
     };
+    if !pause {
+        let_go_as_catatonit(&signals);
+    }
     loop {
         match read_signal(&signals).map(|info| info.signo) {
             Some(SIGCHLD) => {
@@ -161,6 +164,15 @@ pub fn pause_mode(plan: &Plan) -> i32 {
             _ => {}
         }
     }
+}
+
+/// catatonit's habits once its program runs, or in `-P` mode once its
+/// signals are set up: keep no directory busy (podman unmounts the one it
+/// started in; the program kept it), and hold none of the descriptors it
+/// was given (the program kept those too), but its stdio and `signals`.
+pub fn let_go_as_catatonit(signals: &OwnedFd) {
+    let _ = rustix::process::chdir(c"/");
+    sys::close_all_but(3, signals);
 }
 
 /// Reports a failed call of the loop, unless `failing` says this run of

@@ -487,18 +487,23 @@ pub fn dup_onto_stdio(fd: BorrowedFd<'_>) -> Result<(), Errno> {
     Ok(())
 }
 
-/// Closes every descriptor from `first` on but `keep` (`close_range`).
+/// Closes every descriptor from `first` on but `keep` (`close_range`,
+/// Linux 5.9).
 pub fn close_all_but(first: u32, keep: &OwnedFd) {
-    let keep = keep.as_raw_fd() as usize;
-    for (from, to) in [
-        (first as usize, keep.wrapping_sub(1)),
-        (keep + 1, u32::MAX as usize),
-    ] {
+    let keep = keep.as_raw_fd() as u32;
+    // Below `keep` and above it, or all from `first` on when `keep` lies
+    // below it (a signalfd on a closed stdin).
+    let ranges = if keep < first {
+        [(first, u32::MAX), (1, 0)]
+    } else {
+        [(first, keep - 1), (keep + 1, u32::MAX)]
+    };
+    for (from, to) in ranges {
         if from <= to {
             // SAFETY: close_range takes integers; the descriptors it closes
             // are none that usher uses past this point (it keeps `keep`,
-            // its signalfd, and its stdio).
-            unsafe { syscall!(CLOSE_RANGE, from, to, 0usize) };
+            // its signalfd, and its stdio, below `first`).
+            unsafe { syscall!(CLOSE_RANGE, from as usize, to as usize, 0usize) };
         }
     }
 }

@@ -10,6 +10,7 @@ mod common;
 use common::usher;
 
 const PT_LOAD: u32 = 1;
+const PT_DYNAMIC: u32 = 2;
 const PT_INTERP: u32 = 3;
 const PF_W: u32 = 2;
 const PAGE: u64 = 4096;
@@ -17,6 +18,7 @@ const PAGE: u64 = 4096;
 struct Segment {
     kind: u32,
     flags: u32,
+    offset: u64,
     vaddr: u64,
     filesz: u64,
     memsz: u64,
@@ -34,6 +36,7 @@ fn segments(elf: &[u8]) -> (u16, Vec<Segment>) {
             Segment {
                 kind: u32_at(at),
                 flags: u32_at(at + 4),
+                offset: u64_at(at + 8),
                 vaddr: u64_at(at + 16),
                 filesz: u64_at(at + 32),
                 memsz: u64_at(at + 40),
@@ -68,6 +71,55 @@ fn static_pie_with_its_writable_data_on_one_page() {
         data.vaddr % PAGE,
         last - first + 1
     );
+}
+
+/// What usher's own start (src/main.rs) relies on: the image is linked at
+/// address 0 with its ELF header loaded (`__ehdr_start` is the load base),
+/// every relocation is in the RELR list it applies, and there is no
+/// constructor, which it would not run.
+#[test]
+fn what_the_start_relies_on() {
+    let elf = std::fs::read(usher()).expect("the release binary (run make)");
+    let (_, segments) = segments(&elf);
+    let first = segments
+        .iter()
+        .find(|segment| segment.kind == PT_LOAD)
+        .expect("a PT_LOAD");
+    assert_eq!(
+        (first.vaddr, first.offset),
+        (0, 0),
+        "the first PT_LOAD holds the header at 0"
+    );
+    let dynamic = segments
+        .iter()
+        .find(|segment| segment.kind == PT_DYNAMIC)
+        .expect("a PT_DYNAMIC (static-pie)");
+    let u64_at = |at: usize| u64::from_le_bytes(elf[at..at + 8].try_into().unwrap());
+    let tags: Vec<u64> = (0..dynamic.filesz as usize / 16)
+        .map(|index| u64_at(dynamic.offset as usize + index * 16))
+        .take_while(|&tag| tag != 0)
+        .collect();
+    const DT_RELA: u64 = 7;
+    const DT_REL: u64 = 17;
+    const DT_TEXTREL: u64 = 22;
+    const DT_JMPREL: u64 = 23;
+    const DT_INIT_ARRAY: u64 = 25;
+    const DT_PREINIT_ARRAY: u64 = 32;
+    const DT_RELR: u64 = 36;
+    for (tag, name) in [
+        (DT_RELA, "DT_RELA"),
+        (DT_REL, "DT_REL"),
+        (DT_TEXTREL, "DT_TEXTREL"),
+        (DT_JMPREL, "DT_JMPREL"),
+        (DT_INIT_ARRAY, "DT_INIT_ARRAY"),
+        (DT_PREINIT_ARRAY, "DT_PREINIT_ARRAY"),
+    ] {
+        assert!(
+            !tags.contains(&tag),
+            "{name} in the dynamic section: {tags:?}"
+        );
+    }
+    assert!(tags.contains(&DT_RELR), "RELR relocations: {tags:?}");
 }
 
 /// The zero-fill segments: writable, with nothing in the file.

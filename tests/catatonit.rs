@@ -263,6 +263,12 @@ fn pause_mode_reaps_orphans_and_ends_quietly_on_term_or_int() {
                 || children_of(pid).is_empty().then_some(()),
                 &format!("{} -P to reap every orphan", program.display()),
             );
+            std::thread::sleep(Duration::from_millis(100));
+            assert!(
+                matches!(state(pid), 'S' | 'R'),
+                "{} -P ended on HUP or USR1",
+                program.display()
+            );
             send(pid, signo);
             let output = finish(running);
             assert_eq!(shape(&output), (0, true, true), "{}", program.display());
@@ -309,46 +315,77 @@ fn fds_of(pid: i32) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// usher's directory is `/`; catatonit 0.1.7 keeps the one it started in
+/// (an intended difference: podman unmounts the directory it started in).
+fn assert_left_its_directory(index: usize, program: &Path, init: i32, dir: &Path) {
+    let cwd = std::fs::read_link(format!("/proc/{init}/cwd")).unwrap();
+    let expected = if index == 0 { Path::new("/") } else { dir };
+    assert_eq!(cwd, expected, "{}", program.display());
+}
+
 #[test]
 fn it_closes_what_it_was_given_and_usher_leaves_its_directory() {
     if !root_or_skip("it_closes_what_it_was_given_and_usher_leaves_its_directory") {
         return;
     }
     let dir = scratch("cat-fds");
+    let has = |pid: i32, fd: &str| fds_of(pid).contains(&fd.to_string());
     for (index, program) in both().iter().enumerate() {
-        let (out, args) = recorder(&format!("cat-fds-{index}"), &["--"], &[]);
-        let line = format!(
-            "exec 7</etc/passwd; exec {} {}",
-            program.display(),
-            args.join(" ")
-        );
+        // With a program, and with stdin closed (usher's signalfd is then
+        // fd 0: stdout and stderr stay).
+        for (case, redirect) in [("", ""), ("-closed", "exec 0<&-; ")] {
+            let (out, args) = recorder(&format!("cat-fds{case}-{index}"), &["--"], &[]);
+            let line = format!(
+                "exec 7</etc/passwd; {redirect}exec {} {}",
+                program.display(),
+                args.join(" ")
+            );
+            let mut child = Command::new("sh")
+                .args(["-c", &line])
+                .current_dir(&dir)
+                .stdin(Stdio::null())
+                .spawn()
+                .expect("spawn");
+            let init = child.id() as i32;
+            wait_lines(&out, 1);
+            let program_pid = first_child_of(init).expect("the program");
+            // Both close fd 7 after the spawn; the program still has it.
+            wait_for(
+                || (!has(init, "7")).then_some(()),
+                &format!("{}{case} to close fd 7", program.display()),
+            );
+            assert!(has(program_pid, "7"), "{}{case}", program.display());
+            assert!(
+                has(init, "1") && has(init, "2"),
+                "{}{case}: its stdout and stderr: {:?}",
+                program.display(),
+                fds_of(init)
+            );
+            assert_left_its_directory(index, program, init, &dir);
+            let program_cwd = std::fs::read_link(format!("/proc/{program_pid}/cwd")).unwrap();
+            assert_eq!(program_cwd, dir, "{}", program.display());
+            send(init, 15);
+            assert!(child.wait().unwrap().success(), "{}", program.display());
+        }
+        // In pause mode, once its signals are set up.
         let mut child = Command::new("sh")
-            .args(["-c", &line])
+            .args([
+                "-c",
+                &format!("exec 7</etc/passwd; exec {} -P", program.display()),
+            ])
             .current_dir(&dir)
             .stdin(Stdio::null())
             .spawn()
             .expect("spawn");
         let init = child.id() as i32;
-        wait_lines(&out, 1);
-        let program_pid = first_child_of(init).expect("the program");
-        // Both close fd 7 after the spawn; the program still has it.
+        wait_blocked(init);
         wait_for(
-            || (!fds_of(init).contains(&"7".to_string())).then_some(()),
-            &format!("{} to close fd 7", program.display()),
+            || (!has(init, "7")).then_some(()),
+            &format!("{} -P to close fd 7", program.display()),
         );
-        assert!(fds_of(program_pid).contains(&"7".to_string()));
-        // usher leaves its directory for /; catatonit 0.1.7 keeps it (an
-        // intended difference: podman unmounts the directory it started in).
-        let cwd = std::fs::read_link(format!("/proc/{init}/cwd")).unwrap();
-        if index == 0 {
-            assert_eq!(cwd, Path::new("/"));
-        } else {
-            assert_eq!(cwd, dir);
-        }
-        let program_cwd = std::fs::read_link(format!("/proc/{program_pid}/cwd")).unwrap();
-        assert_eq!(program_cwd, dir, "{}", program.display());
+        assert_left_its_directory(index, program, init, &dir);
         send(init, 15);
-        assert!(child.wait().unwrap().success(), "{}", program.display());
+        assert!(child.wait().unwrap().success(), "{} -P", program.display());
     }
 }
 

@@ -626,11 +626,7 @@ fn setuid_or_setgid_installs_refuse_to_run() {
             let program = format!("/{dir}/{name}");
             let output = rootfs.run(&[&program, "nobody", "touch", "/tmp/ran"]);
             assert_eq!(code(&output), 1, "{program}");
-            assert_eq!(
-                stderr(&output),
-                "usher: refusing to run from a setuid or setgid file; reinstall without those bits (chmod ug-s)\n",
-                "{program}"
-            );
+            assert_eq!(stderr(&output), REFUSAL, "{program}");
             assert!(!rootfs.dir.join("tmp/ran").exists());
             // Not even --version gets through.
             let output = rootfs.run(&[&program, "--version"]);
@@ -641,7 +637,49 @@ fn setuid_or_setgid_installs_refuse_to_run() {
             );
         }
     }
+    // File capabilities that raise a caller's privileges (the kernel's
+    // AT_SECURE): nobody running a copy with CAP_SETUID and CAP_SETGID
+    // would otherwise switch to root.
+    let bin = rootfs.dir.join("caps");
+    fs::create_dir(&bin).unwrap();
+    fs::copy(usher(), bin.join("usher")).unwrap();
+    let setcap = Command::new("setcap")
+        .args(["cap_setuid,cap_setgid+ep"])
+        .arg(bin.join("usher"))
+        .status()
+        .expect("setcap (libcap2-bin; make test installs it)");
+    assert!(setcap.success());
+    symlink("usher", bin.join("gosu")).unwrap();
+    for args in [
+        &["/caps/usher", "--user", "0", "--", "touch", "/tmp/ran"][..],
+        &["/caps/gosu", "0", "touch", "/tmp/ran"],
+        &["/caps/usher", "--version"],
+    ] {
+        let output = Command::new(which("chroot"))
+            .arg("--userspec=65534:65534")
+            .arg(&rootfs.dir)
+            .args(args)
+            .env_clear()
+            .env("PATH", "/bin")
+            .output()
+            .unwrap();
+        assert_eq!(
+            (
+                code(&output),
+                stdout(&output).as_str(),
+                stderr(&output).as_str()
+            ),
+            (1, "", REFUSAL),
+            "{args:?}"
+        );
+        assert!(!rootfs.dir.join("tmp/ran").exists(), "{args:?}");
+    }
+    // Root gains nothing from them: it runs.
+    let output = rootfs.run(&["/caps/usher", "--", "id", "-u"]);
+    assert_eq!(stdout(&output), "0\n", "{}", stderr(&output));
 }
+
+const REFUSAL: &str = "usher: refusing to run from a setuid, setgid or file-capability file; reinstall without them (chmod ug-s; setcap -r)\n";
 
 /// `--user` when the caller already is that user (Kubernetes' runAsUser, or
 /// `docker run --user` with an image whose entrypoint says `--user app`):
