@@ -12,11 +12,12 @@
 //! 300 bytes that usher never runs. Beyond x86_64 this also makes the
 //! binary static-pie, where rustc would use musl's non-PIE `crt1.o`.
 //!
-//! On x86_64 and aarch64 the binary's entry is usher's own start
+//! But on powerpc64 and s390x the binary's entry is usher's own start
 //! (`usher_start`, src/main.rs), so musl's start and all that only it uses
 //! (its relocation, libc and TLS set-up, atexit) are left out by the linker,
-//! which keeps only memcpy and friends from libc. The test harnesses there,
-//! and every binary elsewhere, keep musl's start.
+//! which keeps only memcpy and friends from libc. The test harnesses, and
+//! the binaries on powerpc64 and s390x (where rustix calls musl), keep
+//! musl's start.
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -66,10 +67,11 @@ fn main() {
     println!("cargo:rustc-link-arg=-L{}", musl.display());
     println!("cargo:rustc-link-arg=-lc");
     println!("cargo:rustc-link-arg={}", musl.join("crtn.o").display());
-    // x86_64 and aarch64 binaries have usher's own start (src/main.rs):
-    // with it as the entry, nothing refers to musl's start, and the linker
-    // drops it with all that only it uses. The test harnesses keep musl's.
-    if target.starts_with("x86_64-") || target.starts_with("aarch64-") {
+    // The binaries have usher's own start (src/main.rs) but on powerpc64
+    // and s390x: with it as the entry, nothing refers to musl's start, and
+    // the linker drops it with all that only it uses. The test harnesses
+    // keep musl's.
+    if !target.starts_with("powerpc64") && !target.starts_with("s390x") {
         println!("cargo:rerun-if-changed=linker/own-start.ld");
         let script = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("manifest dir"))
             .join("linker/own-start.ld");

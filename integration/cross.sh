@@ -35,11 +35,26 @@ if [ ! -f "$musl/.complete" ]; then
 fi
 libdir=$(dirname "$(find "$musl" -name rcrt1.o | head -1)")
 rustup component list --installed 2>/dev/null | grep -q '^rust-src' || rustup component add rust-src
-# As the two rustup targets are linked (.cargo/config.toml), but without
-# RELR relocations: bookworm's musl 1.2.3 does not apply them.
+# As the two rustup targets are linked (.cargo/config.toml). usher's own
+# start applies RELR relocations; powerpc64 and s390x keep musl's start
+# (src/main.rs says why), and bookworm's musl 1.2.3 applies no RELR, so
+# they are linked without.
+relr=-zpack-relative-relocs
+case $target in powerpc64* | s390x*) relr=-znopack-relative-relocs ;; esac
 variable=$(echo "$target" | tr 'a-z-' 'A-Z_')
 export "CARGO_TARGET_${variable}_LINKER=rust-lld"
-export "CARGO_TARGET_${variable}_RUSTFLAGS=-C relocation-model=pic -C target-feature=+crt-static -C link-arg=-znorelro -C link-self-contained=no -C link-arg=--hash-style=gnu -C link-arg=--icf=all"
+export "CARGO_TARGET_${variable}_RUSTFLAGS=-C relocation-model=pic -C target-feature=+crt-static -C link-arg=-znorelro -C link-self-contained=no -C link-arg=$relr -C link-arg=--hash-style=gnu -C link-arg=--icf=all"
 USHER_MUSL_DIR=$libdir RUSTC_BOOTSTRAP=1 cargo build -q --release -Zbuild-std=core \
     --manifest-path "$top/Cargo.toml" --target "$target"
 cp "$top/target/$target/release/usher" "$out"
+# What usher's own start relies on (tests/binary.rs checks the 64-bit
+# rustup builds): no relocation outside RELR, no constructor.
+case $target in
+powerpc64* | s390x*) ;;
+*)
+    if readelf -dW "$out" | grep -E '\((REL|RELA|TEXTREL|JMPREL|INIT_ARRAY|PREINIT_ARRAY)\)'; then
+        echo "cross: $target: a relocation or constructor that usher's start does not handle"
+        exit 1
+    fi
+    ;;
+esac

@@ -1,10 +1,11 @@
-//! The binary: no std, no allocator, no Rust runtime. On x86_64 and
-//! aarch64 usher has its own start (`usher_start` below, the entry): it applies the
-//! static-pie relocations and calls `entry` with the kernel's stack. On the
-//! other architectures (and in a glibc build for the tests) the C start does that and calls `main`. Either way
-//! argv, envp and the storage for the environment options go to
-//! `usher::run`, and the process exits with its code. musl's `libc.a` still
-//! gives `memcpy` and friends.
+//! The binary: no std, no allocator, no Rust runtime. usher has its own
+//! start (`usher_start` below, the entry that build.rs sets): it applies the
+//! static-pie relocations and calls `entry` with the kernel's stack. On
+//! powerpc64 and s390x, where rustix calls musl's functions (its raw
+//! backend needs an unstable asm there), musl's C start sets musl up and
+//! calls `main`. Either way argv, envp and the storage for the environment
+//! options go to `usher::run`, and the process exits with its code. musl's
+//! `libc.a` still gives `memcpy` and friends.
 #![no_std]
 #![no_main]
 
@@ -44,10 +45,11 @@ unsafe fn run(argv: *const *const c_char, envp: *const *const c_char, secure: bo
 }
 
 /// # Safety
-/// Called only by the C start, with the process's own argv and envp.
+/// Called only by the C start (musl's on powerpc64 and s390x, glibc's in
+/// the tests' host build), with the process's own argv and envp.
 #[cfg(not(all(
     target_env = "musl",
-    any(target_arch = "x86_64", target_arch = "aarch64")
+    not(any(target_arch = "powerpc64", target_arch = "s390x"))
 )))]
 #[no_mangle]
 pub unsafe extern "C" fn main(
@@ -63,9 +65,10 @@ pub unsafe extern "C" fn main(
     unsafe { run(argv, envp, getauxval(AT_SECURE) != 0) }
 }
 
-// The process's first instructions (build.rs makes them the entry). The kernel leaves argc, then argv's
-// pointers, a NULL, envp's pointers and a NULL at the stack pointer, which
-// is kept in a callee-saved register across `relocate`. The addresses of
+// The process's first instructions (build.rs makes them the entry). The
+// kernel leaves argc, then argv's pointers, a NULL, envp's pointers and a
+// NULL at the stack pointer, which is kept in a callee-saved register
+// across `relocate`. The addresses of
 // `_DYNAMIC` and of the ELF header (the load base: the image is linked at
 // 0) are PC-relative, so they need no relocation themselves. Calling
 // `relocate` and `entry` from here keeps every read of relocated data after
@@ -108,6 +111,86 @@ core::arch::global_asm!(
     entry = sym entry,
 );
 
+// i686: cdecl, arguments on the stack, which is 16-byte aligned at each
+// call; the PC comes from a call to the next instruction.
+#[cfg(all(target_env = "musl", target_arch = "x86"))]
+core::arch::global_asm!(
+    ".globl usher_start",
+    ".type usher_start, @function",
+    "usher_start:",
+    "xorl %ebp, %ebp",
+    "movl %esp, %esi",
+    "andl $-16, %esp",
+    "call .Lusher_pc",
+    ".Lusher_pc:",
+    "popl %ebx",
+    "leal _DYNAMIC-.Lusher_pc(%ebx), %eax",
+    "leal __ehdr_start-.Lusher_pc(%ebx), %ecx",
+    "subl $8, %esp",
+    "pushl %ecx",
+    "pushl %eax",
+    "call {relocate}",
+    "movl %esi, (%esp)",
+    "call {entry}",
+    "ud2",
+    relocate = sym relocate,
+    entry = sym entry,
+    options(att_syntax),
+);
+
+// 32-bit ARM (ARM state): each address is an offset from the PC, which reads
+// as the instruction's own address plus 8.
+#[cfg(all(target_env = "musl", target_arch = "arm"))]
+core::arch::global_asm!(
+    ".globl usher_start",
+    ".type usher_start, %function",
+    "usher_start:",
+    "mov fp, #0",
+    "mov lr, #0",
+    "mov r4, sp",
+    "bic r0, r4, #15",
+    "mov sp, r0",
+    "ldr r0, .Lusher_dynamic",
+    "ldr r1, .Lusher_header",
+    ".Lusher_pc0:",
+    "add r0, pc, r0",
+    ".Lusher_pc1:",
+    "add r1, pc, r1",
+    "bl {relocate}",
+    "mov r0, r4",
+    "bl {entry}",
+    "b .",
+    ".Lusher_dynamic:",
+    ".word _DYNAMIC - (.Lusher_pc0 + 8)",
+    ".Lusher_header:",
+    ".word __ehdr_start - (.Lusher_pc1 + 8)",
+    relocate = sym relocate,
+    entry = sym entry,
+);
+
+// riscv64: no linker relaxation here, since gp is not set up.
+#[cfg(all(target_env = "musl", target_arch = "riscv64"))]
+core::arch::global_asm!(
+    ".globl usher_start",
+    ".type usher_start, @function",
+    "usher_start:",
+    ".option push",
+    ".option norelax",
+    "li s0, 0",
+    "li ra, 0",
+    "mv s1, sp",
+    "andi sp, sp, -16",
+    "lla a0, _DYNAMIC",
+    "lla a1, __ehdr_start",
+    "call {relocate}",
+    "mv a0, s1",
+    "call {entry}",
+    "unimp",
+    ".option pop",
+    relocate = sym relocate,
+    entry = sym entry,
+);
+
 /// Applies the static-pie's relative relocations: the RELR list that
 /// `-zpack-relative-relocs` makes (lld writes every relative relocation
 /// there), the way musl's start does.
@@ -117,7 +200,7 @@ core::arch::global_asm!(
 /// with the run-time addresses of `_DYNAMIC` and of the image's start.
 #[cfg(all(
     target_env = "musl",
-    any(target_arch = "x86_64", target_arch = "aarch64")
+    not(any(target_arch = "powerpc64", target_arch = "s390x"))
 ))]
 unsafe extern "C" fn relocate(dynamic: *const usize, base: usize) {
     const DT_RELRSZ: usize = 35;
@@ -169,7 +252,7 @@ unsafe extern "C" fn relocate(dynamic: *const usize, base: usize) {
 /// pointer.
 #[cfg(all(
     target_env = "musl",
-    any(target_arch = "x86_64", target_arch = "aarch64")
+    not(any(target_arch = "powerpc64", target_arch = "s390x"))
 ))]
 unsafe extern "C" fn entry(stack: *const usize) -> ! {
     // SAFETY: the kernel's stack starts with argc, then argc argv pointers
