@@ -23,6 +23,7 @@ use std::process::Command;
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo::rustc-check-cfg=cfg(usher_own_start)");
     println!("cargo:rerun-if-changed=linker/layout.ld");
     commit();
     let target = std::env::var("TARGET").unwrap_or_default();
@@ -72,6 +73,7 @@ fn main() {
     // the linker drops it with all that only it uses. The test harnesses
     // keep musl's.
     if !target.starts_with("powerpc64") && !target.starts_with("s390x") {
+        println!("cargo:rustc-cfg=usher_own_start");
         println!("cargo:rerun-if-changed=linker/own-start.ld");
         let script = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("manifest dir"))
             .join("linker/own-start.ld");

@@ -1,5 +1,6 @@
 //! The binary: no std, no allocator, no Rust runtime. usher has its own
-//! start (`usher_start` below, the entry that build.rs sets): it applies the
+//! start (`usher_start` below, the entry; build.rs sets it, and the cfg
+//! `usher_own_start` where it does): it applies the
 //! static-pie relocations and calls `entry` with the kernel's stack. On
 //! powerpc64 and s390x, where rustix calls musl's functions (its raw
 //! backend needs an unstable asm there), musl's C start sets musl up and
@@ -47,10 +48,7 @@ unsafe fn run(argv: *const *const c_char, envp: *const *const c_char, secure: bo
 /// # Safety
 /// Called only by the C start (musl's on powerpc64 and s390x, glibc's in
 /// the tests' host build), with the process's own argv and envp.
-#[cfg(not(all(
-    target_env = "musl",
-    not(any(target_arch = "powerpc64", target_arch = "s390x"))
-)))]
+#[cfg(not(usher_own_start))]
 #[no_mangle]
 pub unsafe extern "C" fn main(
     _argc: core::ffi::c_int,
@@ -73,7 +71,7 @@ pub unsafe extern "C" fn main(
 // 0) are PC-relative, so they need no relocation themselves. Calling
 // `relocate` and `entry` from here keeps every read of relocated data after
 // the relocation, where the compiler cannot reorder it.
-#[cfg(all(target_env = "musl", target_arch = "x86_64"))]
+#[cfg(all(usher_own_start, target_arch = "x86_64"))]
 core::arch::global_asm!(
     ".globl usher_start",
     ".type usher_start, @function",
@@ -91,7 +89,7 @@ core::arch::global_asm!(
     entry = sym entry,
 );
 
-#[cfg(all(target_env = "musl", target_arch = "aarch64"))]
+#[cfg(all(usher_own_start, target_arch = "aarch64"))]
 core::arch::global_asm!(
     ".globl usher_start",
     ".type usher_start, %function",
@@ -113,7 +111,7 @@ core::arch::global_asm!(
 
 // i686: cdecl, arguments on the stack, which is 16-byte aligned at each
 // call; the PC comes from a call to the next instruction.
-#[cfg(all(target_env = "musl", target_arch = "x86"))]
+#[cfg(all(usher_own_start, target_arch = "x86"))]
 core::arch::global_asm!(
     ".globl usher_start",
     ".type usher_start, @function",
@@ -140,7 +138,7 @@ core::arch::global_asm!(
 
 // 32-bit ARM (ARM state): each address is an offset from the PC, which reads
 // as the instruction's own address plus 8.
-#[cfg(all(target_env = "musl", target_arch = "arm"))]
+#[cfg(all(usher_own_start, target_arch = "arm"))]
 core::arch::global_asm!(
     ".globl usher_start",
     ".type usher_start, %function",
@@ -169,7 +167,7 @@ core::arch::global_asm!(
 );
 
 // riscv64: no linker relaxation here, since gp is not set up.
-#[cfg(all(target_env = "musl", target_arch = "riscv64"))]
+#[cfg(all(usher_own_start, target_arch = "riscv64"))]
 core::arch::global_asm!(
     ".globl usher_start",
     ".type usher_start, @function",
@@ -198,10 +196,7 @@ core::arch::global_asm!(
 /// # Safety
 /// Called once by `usher_start`, before any code reads a relocated pointer,
 /// with the run-time addresses of `_DYNAMIC` and of the image's start.
-#[cfg(all(
-    target_env = "musl",
-    not(any(target_arch = "powerpc64", target_arch = "s390x"))
-))]
+#[cfg(usher_own_start)]
 unsafe extern "C" fn relocate(dynamic: *const usize, base: usize) {
     const DT_RELRSZ: usize = 35;
     const DT_RELR: usize = 36;
@@ -250,10 +245,7 @@ unsafe extern "C" fn relocate(dynamic: *const usize, base: usize) {
 /// # Safety
 /// Called once by `usher_start`, after `relocate`, with the kernel's stack
 /// pointer.
-#[cfg(all(
-    target_env = "musl",
-    not(any(target_arch = "powerpc64", target_arch = "s390x"))
-))]
+#[cfg(usher_own_start)]
 unsafe extern "C" fn entry(stack: *const usize) -> ! {
     // SAFETY: the kernel's stack starts with argc, then argc argv pointers
     // and a NULL, then envp's pointers and a NULL, then the auxiliary
