@@ -214,27 +214,6 @@ fn tstp_ttou_and_ttin_neither_stop_it_nor_are_forwarded() {
     }
 }
 
-/// The state letter of `pid` (R, S, T, ...).
-fn state(pid: i32) -> char {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    stat.rfind(") ")
-        .and_then(|end| stat[end + 2..].chars().next())
-        .unwrap_or('?')
-}
-
-/// Waits until `pid` blocks signals: its signalfd is set up, so a signal
-/// sent now is read, not acted on by default.
-fn wait_blocked(pid: i32) {
-    wait_for(
-        || {
-            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-            let blocked = status.lines().find(|line| line.starts_with("SigBlk:"))?;
-            (u64::from_str_radix(blocked[7..].trim(), 16).ok()? != 0).then_some(())
-        },
-        "the init to block its signals",
-    );
-}
-
 #[test]
 fn pause_mode_reaps_orphans_and_ends_quietly_on_term_or_int() {
     if !root_or_skip("pause_mode_reaps_orphans_and_ends_quietly_on_term_or_int") {

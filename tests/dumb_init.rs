@@ -253,14 +253,6 @@ fn parent_of(pid: i32) -> i32 {
     stat[end + 2..].split(' ').nth(1).unwrap().parse().unwrap()
 }
 
-/// The state letter of `pid` (R, S, T, ...).
-fn state(pid: i32) -> char {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    stat.rfind(") ")
-        .and_then(|end| stat[end + 2..].chars().next())
-        .unwrap_or('?')
-}
-
 #[test]
 fn job_control_stops_and_continues_the_child_and_usher() {
     if !root_or_skip("job_control_stops_and_continues_the_child_and_usher") {

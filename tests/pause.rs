@@ -9,19 +9,6 @@ mod common;
 use common::*;
 use std::process::Command;
 
-/// Waits until `pid` blocks signals: usher has set its signalfd up, so a
-/// signal sent now is read, not acted on by default.
-fn wait_blocked(pid: i32) {
-    wait_for(
-        || {
-            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-            let blocked = status.lines().find(|line| line.starts_with("SigBlk:"))?;
-            (u64::from_str_radix(blocked[7..].trim(), 16).ok()? != 0).then_some(())
-        },
-        "pause to block its signals",
-    );
-}
-
 #[test]
 fn minus_v_in_any_case_prints_one_version_line() {
     let pause = usher_as("pause");

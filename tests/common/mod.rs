@@ -168,6 +168,27 @@ pub fn wait_lines(path: &Path, count: usize) -> Vec<String> {
     )
 }
 
+/// The state letter of `pid` (R, S, T, ...; `?` once it is gone).
+pub fn state(pid: i32) -> char {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    stat.rfind(") ")
+        .and_then(|end| stat[end + 2..].chars().next())
+        .unwrap_or('?')
+}
+
+/// Waits until `pid` blocks signals: an init that has set its signalfd
+/// up, so that a signal sent now is read, not acted on by default.
+pub fn wait_blocked(pid: i32) {
+    wait_for(
+        || {
+            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+            let blocked = status.lines().find(|line| line.starts_with("SigBlk:"))?;
+            (u64::from_str_radix(blocked[7..].trim(), 16).ok()? != 0).then_some(())
+        },
+        &format!("{pid} to block its signals"),
+    );
+}
+
 pub fn send(pid: i32, signo: u32) {
     usher::sys::kill(pid, signo).unwrap_or_else(|errno| panic!("kill({pid}, {signo}): {errno:?}"));
 }
