@@ -99,6 +99,15 @@ ${2:+helper_binaries_dir = [\"$2\", \"/usr/libexec/podman\", \"/usr/lib/podman\"
 EOF
 }
 settings >"$CONTAINERS_CONF"
+# zombies CONTAINER: how many zombies its pid namespace holds.
+zombies() { pm exec "$1" sh -c 'cat /proc/[0-9]*/stat | grep -c ") Z "'; }
+# stop_pod LABEL POD: `podman pod stop` must end the infra with 0.
+stop_pod() {
+    local infra_id
+    infra_id=$(pm pod inspect -f '{{.InfraContainerID}}' "$2")
+    pm pod stop -t 10 "$2" >/dev/null 2>&1
+    check "$1: podman pod stop ends the infra with 0" 0 "$(pm inspect -f '{{.State.ExitCode}}' "$infra_id")"
+}
 
 # The app image: busybox, usher at /usher, a user app (1000:1000).
 make_rootfs "$work/rootfs" "$usher"
@@ -145,10 +154,8 @@ sleep 0.8
 check "pod: PID 1 is usher as pause" "/pause" "$(pm exec "$pod-app" sh -c 'tr "\0" " " </proc/1/cmdline | cut -d" " -f1')"
 check "pod: the app is not PID 1" yes "$(pm exec "$pod-app" sh -c 'pid=$(pidof sleep | tr " " "\n" | head -1); [ "$pid" != 1 ] && echo yes')"
 check "pod: the orphan was reaped by PID 1 (zombies left)" 0 \
-    "$(pm exec "$pod-app" sh -c 'cat /proc/[0-9]*/stat | grep -c ") Z "')"
-infra_id=$(pm pod inspect -f '{{.InfraContainerID}}' "$pod")
-pm pod stop -t 10 "$pod" >/dev/null 2>&1
-check "pod: podman pod stop ends the infra with 0" 0 "$(pm inspect -f '{{.State.ExitCode}}' "$infra_id")"
+    "$(zombies "$pod-app")"
+stop_pod "pod" "$pod"
 pm pod rm -f "$pod" >/dev/null
 
 # 3. usher as podman's own pause image: podman builds it from the
@@ -166,10 +173,8 @@ check "pause image: PID 1 is /catatonit -P" "/catatonit -P " \
 check "pause image: /catatonit is this usher" "$("$usher" --version)" \
     "$(pm exec "$pod-app" /proc/1/exe --version)"
 check "pause image: the orphan was reaped by PID 1 (zombies left)" 0 \
-    "$(pm exec "$pod-app" sh -c 'cat /proc/[0-9]*/stat | grep -c ") Z "')"
-infra_id=$(pm pod inspect -f '{{.InfraContainerID}}' "$pod")
-pm pod stop -t 10 "$pod" >/dev/null 2>&1
-check "pause image: podman pod stop ends the infra with 0" 0 "$(pm inspect -f '{{.State.ExitCode}}' "$infra_id")"
+    "$(zombies "$pod-app")"
+stop_pod "pause image" "$pod"
 pm pod rm -f "$pod" >/dev/null
 settings "$infra" >"$CONTAINERS_CONF"
 
@@ -186,7 +191,7 @@ check "kube: PID 1 of the pod is usher as pause" "/pause" \
 check "kube: the app's usher is not PID 1, and runs the command as app" "yes 1000" \
     "$(pm exec "$app_ctr" sh -c 'u=$(pidof usher); [ -n "$u" ] && [ "$u" != 1 ] && printf "yes "; stat -c %u /proc/$(pidof sleep | tr " " "\n" | head -1)')"
 check "kube: the app's orphan was reaped (zombies left)" 0 \
-    "$(pm exec "$app_ctr" sh -c 'cat /proc/[0-9]*/stat | grep -c ") Z "')"
+    "$(zombies "$app_ctr")"
 # An orphan outside usher's tree (left by `podman exec`) goes to the pod's
 # PID 1, usher as pause, which reaps it.
 pm exec "$app_ctr" sh -c 'sh -c "exec sleep 0.4" & exit 0'
@@ -194,10 +199,8 @@ check "kube: an orphan of podman exec goes to PID 1" 1 \
     "$(pm exec "$app_ctr" sh -c 'ps -o pid,ppid,args | grep "[s]leep 0.4"' | awk '{print $2}')"
 sleep 0.8
 check "kube: PID 1 reaped it (zombies left)" 0 \
-    "$(pm exec "$app_ctr" sh -c 'cat /proc/[0-9]*/stat | grep -c ") Z "')"
-kube_infra=$(pm pod inspect -f '{{.InfraContainerID}}' "$kube_pod")
-pm pod stop -t 10 "$kube_pod" >/dev/null 2>&1
-check "kube: podman pod stop ends the infra with 0" 0 "$(pm inspect -f '{{.State.ExitCode}}' "$kube_infra")"
+    "$(zombies "$app_ctr")"
+stop_pod "kube" "$kube_pod"
 pm kube down "$work/pod.yaml" >/dev/null
 check "kube: podman kube down leaves no pod" "" "$(pm pod ps -q)"
 check "kube: podman kube down leaves no container" "" "$(pm ps -aq)"
