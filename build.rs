@@ -12,7 +12,7 @@
 //! 300 bytes that usher never runs. Beyond x86_64 this also makes the
 //! binary static-pie, where rustc would use musl's non-PIE `crt1.o`.
 //!
-//! But on powerpc64 and s390x the binary's entry is usher's own start
+//! On all but powerpc64 and s390x, the binary's entry is usher's own start
 //! (`usher_start`, src/main.rs), so musl's start and all that only it uses
 //! (its relocation, libc and TLS set-up, atexit) are left out by the linker,
 //! which keeps only memcpy and friends from libc. The test harnesses, and
@@ -26,6 +26,7 @@ fn main() {
     println!("cargo::rustc-check-cfg=cfg(usher_own_start)");
     println!("cargo:rerun-if-changed=linker/layout.ld");
     commit();
+    pack_help();
     let target = std::env::var("TARGET").unwrap_or_default();
     // powerpc64's TOC must sit by its GOT, which the layout moves: it keeps
     // lld's own layout.
@@ -101,4 +102,82 @@ fn commit() {
         .filter(|commit| !commit.is_empty() && commit.bytes().all(|byte| byte.is_ascii_hexdigit()))
         .unwrap_or_else(|| "unknown".into());
     println!("cargo:rustc-env=BUILD_COMMIT={commit}");
+}
+
+/// The help texts, `src/cli/help/NAME.txt`, packed by byte-pair encoding
+/// into `$OUT_DIR/help.rs` for `src/cli/help.rs`, which unpacks them. Each
+/// byte from 0x80 up stands for a pair of bytes (each a byte of text or an
+/// earlier pair), the most frequent pair of the texts at the time it was
+/// made; ties go to the lowest pair, so one set of texts always gives the
+/// same bytes. The texts are ASCII, which leaves those bytes free.
+fn pack_help() {
+    const TEXTS: [(&str, &str); 4] = [
+        ("NATIVE", "native"),
+        ("TINI", "tini"),
+        ("DUMB_INIT", "dumb-init"),
+        ("CATATONIT", "catatonit"),
+    ];
+    let dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("manifest dir"))
+        .join("src/cli/help");
+    let mut texts: Vec<Vec<u8>> = Vec::new();
+    let mut longest = 0;
+    for (_, name) in TEXTS {
+        let path = dir.join(format!("{name}.txt"));
+        println!("cargo:rerun-if-changed={}", path.display());
+        let text = std::fs::read(&path).expect("a help text");
+        assert!(text.is_ascii(), "{} is not ASCII", path.display());
+        longest = longest.max(text.len());
+        texts.push(text);
+    }
+    let mut pairs: Vec<[u8; 2]> = Vec::new();
+    while pairs.len() < 128 {
+        let mut counts = vec![0u32; 1 << 16];
+        for text in &texts {
+            for pair in text.windows(2) {
+                counts[usize::from(pair[0]) << 8 | usize::from(pair[1])] += 1;
+            }
+        }
+        // The first of the most frequent: max_by_key would take the last.
+        let (best, count) = counts
+            .iter()
+            .enumerate()
+            .fold(
+                (0, 0),
+                |best, (pair, &count)| if count > best.1 { (pair, count) } else { best },
+            );
+        // A pair costs two bytes in the table; fewer than three uses do
+        // not pay for it.
+        if count < 3 {
+            break;
+        }
+        let pair = [(best >> 8) as u8, best as u8];
+        let token = 0x80 + pairs.len() as u8;
+        pairs.push(pair);
+        for text in &mut texts {
+            let mut packed = Vec::with_capacity(text.len());
+            let mut at = 0;
+            while at < text.len() {
+                if text[at..].starts_with(&pair) {
+                    packed.push(token);
+                    at += 2;
+                } else {
+                    packed.push(text[at]);
+                    at += 1;
+                }
+            }
+            *text = packed;
+        }
+    }
+    let mut out = String::from("// Made by build.rs (pack_help) from src/cli/help/*.txt.\n");
+    out += &format!(
+        "pub const PAIRS: [[u8; 2]; {}] = {:?};\n",
+        pairs.len(),
+        pairs
+    );
+    out += &format!("pub const LONGEST: usize = {longest};\n");
+    for ((constant, _), text) in TEXTS.iter().zip(&texts) {
+        out += &format!("pub const {constant}: &[u8] = &{text:?};\n");
+    }
+    let path = PathBuf::from(std::env::var("OUT_DIR").expect("out dir")).join("help.rs");
+    std::fs::write(path, out).expect("writing help.rs");
 }

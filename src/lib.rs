@@ -565,17 +565,15 @@ fn command_name<'c>(args: CStrArray<'c>) -> &'c [u8] {
 
 /// Prints a fixed text. Each is a template (`\x01` is the name usher was
 /// invoked as) and a tail too long for one [`Line`], written after it.
+#[inline(never)] // keeps the help's unpacking buffer off run's stack frame
 fn print_text(text: Text<'_>, stream: Stream) {
-    let (template, name, tail): (&str, &[u8], &str) = match text {
-        Text::NativeHelp => ("", b"", cli::native::HELP),
-        Text::NativeVersion => (NATIVE_VERSION, b"", ""),
-        Text::TiniVersion => (cli::tini::VERSION_LINE, b"", ""),
-        Text::TiniUsage { name } => (
-            cli::tini::USAGE_HEAD,
-            text::basename(name),
-            cli::tini::USAGE_BODY,
-        ),
-        Text::License => (LICENSE_TEXT, b"", ""),
+    use cli::help;
+    let (template, name, tail): (&str, &[u8], &[u8]) = match text {
+        Text::NativeHelp => ("", b"", help::NATIVE),
+        Text::NativeVersion => (NATIVE_VERSION, b"", b""),
+        Text::TiniVersion => (cli::tini::VERSION_LINE, b"", b""),
+        Text::TiniUsage { name } => (cli::tini::USAGE_HEAD, text::basename(name), help::TINI),
+        Text::License => (LICENSE_TEXT, b"", b""),
         Text::SwitchUsage { name, personality } => (
             if personality == Personality::Gosu {
                 cli::gosu::GOSU_USAGE
@@ -583,21 +581,21 @@ fn print_text(text: Text<'_>, stream: Stream) {
                 cli::gosu::SU_EXEC_USAGE
             },
             name,
-            "",
+            b"",
         ),
-        Text::GosuVersion => (cli::gosu::GOSU_VERSION, b"", ""),
-        Text::DumbInitHelp { name } => (cli::dumb_init::HELP_HEAD, name, cli::dumb_init::HELP_BODY),
-        Text::DumbInitVersion => (cli::dumb_init::VERSION, b"", ""),
-        Text::DumbInitUsage { name } => (cli::dumb_init::USAGE, name, ""),
-        Text::PauseVersion => (cli::pause::VERSION, b"", ""),
-        Text::CatatonitUsage => (cli::catatonit::USAGE, b"", ""),
-        Text::CatatonitHelp => (cli::catatonit::USAGE, b"", cli::catatonit::HELP_BODY),
-        Text::CatatonitVersion => (CATATONIT_VERSION, b"", ""),
+        Text::GosuVersion => (cli::gosu::GOSU_VERSION, b"", b""),
+        Text::DumbInitHelp { name } => (cli::dumb_init::HELP_HEAD, name, help::DUMB_INIT),
+        Text::DumbInitVersion => (cli::dumb_init::VERSION, b"", b""),
+        Text::DumbInitUsage { name } => (cli::dumb_init::USAGE, name, b""),
+        Text::PauseVersion => (cli::pause::VERSION, b"", b""),
+        Text::CatatonitUsage => (cli::catatonit::USAGE, b"", b""),
+        Text::CatatonitHelp => (cli::catatonit::USAGE, b"", help::CATATONIT),
+        Text::CatatonitVersion => (CATATONIT_VERSION, b"", b""),
     };
     let mut line = Line::new();
     line.push_parts(template.as_bytes(), &[Part::Bytes(name)]);
     write_all(stream, line.as_bytes());
-    write_all(stream, tail.as_bytes());
+    write_all(stream, help::unpack(tail, &mut [0; help::LONGEST]));
 }
 
 /// `usher --version`. The ` - git.COMMIT` ending is what `docker info`

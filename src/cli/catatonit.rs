@@ -60,11 +60,6 @@ pub fn parse<'a, A: Arguments<'a> + ?Sized>(
 /// The usage. It names catatonit under either name, as catatonit does.
 pub const USAGE: &str = "usage: catatonit [-ghLPV] [--] PROGRAM [ARG]...\n";
 
-/// `-h`'s help, after the usage.
-pub const HELP_BODY: &str =
-    "  -g  signal PROGRAM's process group   -P  pause: run nothing, reap orphans
-  -L  licence   -V, --version  version   -h  this help (usher's catatonit)\n";
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -85,11 +85,6 @@ pub const HELP_HEAD: &str = concat!(
     ")\nUsage: \x01 [option] command [[arg] ...]\n"
 );
 
-pub const HELP_BODY: &str = "usher with dumb-init's options: a new session, signals to its group.
-  -c, --single-child  -r, --rewrite s:r (r 0 drops s)  -v, --verbose
-  -h, --help  -V, --version  DUMB_INIT_SETSID=0  DUMB_INIT_DEBUG=1
-";
-
 #[cfg(test)]
 mod tests {
     use super::*;

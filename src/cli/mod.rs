@@ -7,6 +7,7 @@ pub mod c_numbers;
 pub mod catatonit;
 pub mod dumb_init;
 pub mod gosu;
+pub mod help;
 pub mod native;
 pub mod options;
 pub mod parser;

@@ -41,49 +41,6 @@ fn fail(error: CliError<'_>) -> Action<'_> {
     Action::Fail { error, usage: None }
 }
 
-pub const HELP: &str = "\
-Usage: usher [OPTIONS] [--] COMMAND [ARG]...
-Runs COMMAND as an init: forwards signals, reaps zombies, exits with its status.
-  -u, --user USER[:GROUP]   run COMMAND as this user (gosu's rules) and its HOME
-      --no-new-privs        no setuid file or capability can raise COMMAND
-  -C, --workdir DIR         start COMMAND in DIR
-      --env NAME=VALUE      set a variable (repeatable)
-      --unset NAME          remove a variable (repeatable)
-      --clear-env           start from an empty environment
-      --arg-env NAME[=DEF]  append $NAME as an argument (repeatable)
-      --opt-env OPT=NAME[=DEF]  append OPT and $NAME (repeatable)
-      --require-env NAME    refuse to start unless NAME is set and not empty
-      --pre 'CMD ARG...'    run CMD first; stop if it fails (repeatable)
-      --venv DIR            run in the Python virtual environment DIR
-  -t, --pty                 give COMMAND a new terminal, relayed to usher's
-      --root DIR            run COMMAND in DIR, new namespaces, usher PID 1
-  -B, --bind SRC[:DEST]     with --root: bind SRC on DEST
-  -R, --rbind SRC[:DEST]    the same, with its submounts
-      --ro SRC[:DEST]       the same, all read-only
-      --tmpfs DEST          a new tmpfs on DEST
-      --no-mounts           none of the default mounts
-      --ro-root             a read-only root
-      --hostname NAME       the sandbox's hostname
-      --skip-chdir          the same directory inside the new root
-      --share LIST          keep the caller's net,ipc,uts,pid,user
-      --unshare LIST        new net,user,cgroup,time
-  -g, --pgroup              send signals to COMMAND's process group
-      --setsid              COMMAND leads a new session, with usher's terminal
-  -r, --rewrite FROM:TO     send signal FROM as TO; TO 0 drops it (repeatable)
-  -p, --pdeathsig SIG       get SIG when usher's parent dies, and forward it
-      --grace DURATION      after COMMAND: TERM the rest, KILL after DURATION
-      --wait-all            after COMMAND: wait for every descendant
-  -e, --remap-exit CODE     exit 0 instead of CODE (repeatable)
-  -s, --subreaper           register as a subreaper, or fail
-      --no-subreaper        never register as a subreaper
-  -v, --verbose             report the spawn and the exit; -vv every signal
-  -w, --warn-reaped         report each orphan reaped
-  -h, --help  -V, --version
-Each option has a twin: --wait-all is USHER_WAIT_ALL=1 (lists comma-separated).
-Exit: COMMAND's status; 128+N when signal N killed it; 126 not executable;
-127 not found; 1 for usher's own errors. More: man usher, or the README.
-";
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -98,13 +98,6 @@ pub const USAGE_HEAD: &str = concat!(
     ")\nUsage: \x01 [OPTIONS] PROGRAM -- [ARGS] | --version\n\n"
 );
 
-pub const USAGE_BODY: &str = "\
-usher with tini's options: runs PROGRAM under an init.
-  --version  -h help  -s subreaper  -p SIGNAL on parent death  -v verbose
-  -w warn on reap  -g signal the group  -e CODE remap to 0  -l licence
-  TINI_SUBREAPER  TINI_VERBOSITY (default 1)  TINI_KILL_PROCESS_GROUP
-";
-
 #[cfg(test)]
 mod tests {
     use super::*;
