@@ -52,9 +52,11 @@ unit:
 	rustc --edition 2021 --test -o target/strip-sections-test linker/strip_sections.rs
 	target/strip-sections-test
 
-# Builds the probe example too; needs the release binary from `build`.
+# Builds the probe example too; needs the release binary from `build`, and
+# pychroot 0.10.4 in target/pychroot for tests/sandbox.rs's differential case.
 e2e: build
 	$(CARGO) build --example probe
+	bash bench/pychroot.sh
 	@echo "TEST_USHER_BIN=$(CURDIR)/$(BIN) $(CARGO) test --test '*'  (TMPDIR of its own; shared lock on /tmp, see integration/lib.sh)"
 	@flock -s /tmp sh -c 'tmp=$$(mktemp -d /tmp/usher-e2e.XXXXXX) && chmod 755 $$tmp && trap "rm -rf --one-file-system $$tmp" EXIT && \
 	TMPDIR=$$tmp TEST_USHER_BIN=$(CURDIR)/$(BIN) $(CARGO) test --test "*"'

@@ -111,11 +111,12 @@ fn commit() {
 /// made; ties go to the lowest pair, so one set of texts always gives the
 /// same bytes. The texts are ASCII, which leaves those bytes free.
 fn pack_help() {
-    const TEXTS: [(&str, &str); 4] = [
+    const TEXTS: [(&str, &str); 5] = [
         ("NATIVE", "native"),
         ("TINI", "tini"),
         ("DUMB_INIT", "dumb-init"),
         ("CATATONIT", "catatonit"),
+        ("PYCHROOT", "pychroot"),
     ];
     let dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("manifest dir"))
         .join("src/cli/help");

@@ -18,7 +18,7 @@ declare -A needs=(
     [strace]=strace [valgrind]=valgrind [python3]=python3 [ps]=procps [gosu]=gosu
     [bwrap]=bubblewrap [setpriv]=util-linux [gcc]=gcc [groff]=groff-base [podman]=podman
     [lintian]=lintian [buildah]=buildah [flock]=util-linux [nsenter]=util-linux [iptables]=iptables [ip]=iproute2
-    [setcap]=libcap2-bin
+    [setcap]=libcap2-bin [curl]=curl
 )
 missing=()
 for command in "${!needs[@]}"; do
@@ -27,6 +27,14 @@ done
 # tests/sandbox.rs builds a static helper: gcc needs glibc's libc.a.
 if ! gcc -print-file-name=libc.a 2>/dev/null | grep -q /; then
     missing+=(libc6-dev)
+fi
+# pychroot 0.10.4, the peer of the pychroot personality, is installed in a
+# virtual environment (bench/pychroot.sh) and builds snakeoil's C files.
+if ! python3 -c 'import ensurepip' 2>/dev/null; then
+    missing+=(python3-venv)
+fi
+if ! [ -f "$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["include"])' 2>/dev/null)/Python.h" ]; then
+    missing+=(python3-dev)
 fi
 # busybox must be the static build: it is copied into FROM scratch images.
 if command -v busybox >/dev/null && ! file -L "$(command -v busybox)" 2>/dev/null | grep -q static; then

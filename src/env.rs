@@ -67,6 +67,8 @@ pub enum EnvEdit {
     Unset,
     ArgEnv,
     OptEnv,
+    /// An argument as it is (pychroot's default command's `-i`).
+    Arg,
     RequireEnv,
     Pre,
     Workdir,
@@ -362,6 +364,11 @@ fn build<'a>(
             name_of(text).len() + 1
         } else if kind == EnvEdit::ArgEnv {
             0
+        } else if kind == EnvEdit::Arg {
+            if !out.args.push_with_nul(arena.join(&[text])?) {
+                return Err(ARGS_FULL);
+            }
+            continue;
         } else {
             continue;
         };

@@ -2,6 +2,7 @@
 //! one line and writes it with a single syscall, and the one `Error` type
 //! (failing step, object, errno) that every effectful step returns.
 
+use core::sync::atomic::{AtomicBool, Ordering};
 use rustix::io::Errno;
 
 /// Capacity of one message line. Longer input is cut with "..." so that a
@@ -10,6 +11,16 @@ pub const LINE_CAPACITY: usize = 512;
 
 /// The most bytes of one input value that a message quotes.
 pub const QUOTE_LIMIT: usize = 64;
+
+/// Whether messages start as pychroot's do: set once parsing chose that
+/// personality, before anything is reported. An atomic only so that it
+/// needs no unsafe; usher has one thread.
+static PYCHROOT: AtomicBool = AtomicBool::new(false);
+
+/// From now on, messages start with `pychroot: error: `.
+pub fn speak_as_pychroot() {
+    PYCHROOT.store(true, Ordering::Relaxed);
+}
 
 /// One line being built on the stack.
 pub struct Line {
@@ -33,10 +44,15 @@ impl Line {
         }
     }
 
-    /// A line that starts with `usher: `.
+    /// A line that starts with `usher: ` (`pychroot: error: ` in that
+    /// personality).
     pub fn usher() -> Line {
         let mut line = Line::new();
-        line.push(b"usher: ");
+        line.push(if PYCHROOT.load(Ordering::Relaxed) {
+            b"pychroot: error: "
+        } else {
+            b"usher: "
+        });
         line
     }
 

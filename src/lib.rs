@@ -80,12 +80,20 @@ pub fn run<'a>(
             return text.status(stream);
         }
         Action::Fail { error, usage } => {
+            if plan.personality == Personality::Pychroot {
+                crate::error::speak_as_pychroot();
+                error.report();
+                return cli::pychroot::failure_status(&error);
+            }
             error.report();
             if let Some(usage) = usage {
                 print_text(usage, Stream::Stderr);
             }
             return 1;
         }
+    }
+    if plan.personality == Personality::Pychroot {
+        crate::error::speak_as_pychroot();
     }
     // pause and catatonit -P run no command: they reap until told to stop.
     if plan.pause {
@@ -591,6 +599,8 @@ fn print_text(text: Text<'_>, stream: Stream) {
         Text::CatatonitUsage => (cli::catatonit::USAGE, b"", b""),
         Text::CatatonitHelp => (cli::catatonit::USAGE, b"", help::CATATONIT),
         Text::CatatonitVersion => (CATATONIT_VERSION, b"", b""),
+        Text::PychrootHelp => ("", b"", help::PYCHROOT),
+        Text::PychrootVersion => (PYCHROOT_VERSION, b"", b""),
     };
     let mut line = Line::new();
     line.push_parts(template.as_bytes(), &[Part::Bytes(name)]);
@@ -616,5 +626,8 @@ const CATATONIT_VERSION: &str = concat!(
     env!("BUILD_COMMIT"),
     "\n"
 );
+
+/// pychroot's `--version`: its version, then usher's.
+const PYCHROOT_VERSION: &str = concat!("pychroot 0.10.4 (usher ", env!("CARGO_PKG_VERSION"), ")\n");
 
 const LICENSE_TEXT: &str = "usher: MIT OR Apache-2.0 (LICENSE-MIT, LICENSE-APACHE in its source)\n";

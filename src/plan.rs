@@ -23,6 +23,8 @@ pub enum Personality {
     Pause,
     /// `catatonit` or `podman-init`: podman's init.
     Catatonit,
+    /// `pychroot`: a command in another root (usher's `--root`).
+    Pychroot,
 }
 
 impl Personality {
@@ -35,6 +37,7 @@ impl Personality {
             4 => (b"gosu", Personality::Gosu),
             5 => (b"pause", Personality::Pause),
             7 => (b"su-exec", Personality::SuExec),
+            8 => (b"pychroot", Personality::Pychroot),
             9 if name[0] == b'c' => (b"catatonit", Personality::Catatonit),
             9 => (b"dumb-init", Personality::DumbInit),
             11 if name[0] == b'p' => (b"podman-init", Personality::Catatonit),
@@ -179,7 +182,13 @@ impl<'a> Plan<'a> {
     /// usher's exit code when the command could not be executed.
     pub fn exec_failure_code(&self, errno: Errno) -> u8 {
         match (self.personality, errno) {
-            (Personality::Gosu | Personality::SuExec | Personality::Catatonit, _) => 1,
+            (
+                Personality::Gosu
+                | Personality::SuExec
+                | Personality::Catatonit
+                | Personality::Pychroot,
+                _,
+            ) => 1,
             (Personality::DumbInit, _) => 2,
             (_, Errno::NOENT) => 127,
             (Personality::Native, Errno::NOTDIR) => 127,

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{code, root_or_skip, scratch, stderr, stdout, usher};
+use common::{code, root_or_skip, scratch, stderr, stdout, usher, usher_as};
 use std::fs;
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -628,4 +628,147 @@ fn a_sandbox_runs_on_a_32_kib_stack() {
         assert_eq!(code(&output), 0, "rootless={rootless}: {}", stderr(&output));
         assert_eq!(stdout(&output), "1\n0\n/mnt/host\n", "rootless={rootless}");
     }
+}
+
+/// pychroot 0.10.4 in its virtual environment (`bench/pychroot.sh`, which
+/// `make test` runs first).
+fn pychroot_peer() -> PathBuf {
+    let peer = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/pychroot/venv/bin/pychroot");
+    assert!(
+        peer.exists(),
+        "pychroot 0.10.4 is missing: `make test` installs it (bash bench/pychroot.sh)"
+    );
+    peer
+}
+
+/// Runs `program ARGS` as root with a minimal environment (`env` added),
+/// and checks that the caller's mounts are as they were.
+fn run_pychroot(program: &Path, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
+    let before = mountinfo();
+    let mut child = Command::new(program)
+        .args(args)
+        .env_clear()
+        .env("PATH", "/bin:/usr/bin")
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(mountinfo(), before, "the caller's mounts changed: {args:?}");
+    output
+}
+
+/// The same command lines through pychroot 0.10.4 and through usher's
+/// pychroot personality, on the same busybox root: the same exit status,
+/// the same output where the command prints, and a one-line message with
+/// pychroot's prefix where it fails.
+#[test]
+fn pychroot_personality_matches_pychroot() {
+    if !root_or_skip("pychroot_personality_matches_pychroot") {
+        return;
+    }
+    let _serial = one_at_a_time();
+    let peer = pychroot_peer();
+    let ours = usher_as("pychroot");
+    let root = busybox_root("pychroot", 0);
+    fs::write(root.join("etc/resolv.conf"), "").unwrap();
+    let dir = root.parent().unwrap().to_path_buf();
+    let data = dir.join("data");
+    fs::create_dir(&data).unwrap();
+    let r = root.to_str().unwrap();
+    let d = data.to_str().unwrap();
+    let bind = format!("{d}:/mnt");
+    let facts = "echo > /dev/null && echo null; ls /proc | grep -q '^1$' && echo proc; \
+                 ls /sys | grep -q '^class$' && echo sys; cat /etc/resolv.conf && echo resolv; \
+                 echo x > /dev/shm/x && echo shm; pwd";
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        // Usage errors (2), help and version (0).
+        (vec![], ""),
+        (vec!["-x", r], ""),
+        (vec!["-x"], ""),
+        (vec!["--r", r], ""),
+        (vec![r, "true", "--h"], ""),
+        (vec!["-B"], ""),
+        (vec!["-B", "-h", r], ""),
+        (vec!["--no-mounts=1", r], ""),
+        (vec!["-hx"], ""),
+        (vec!["-h"], ""),
+        (vec!["--bogus", "-hB", "x", r], ""),
+        (vec!["--version"], ""),
+        (vec!["--vers", "-h"], ""),
+        // A root that is no directory, a command that is not there (1).
+        (vec!["/nonexistent", "true"], ""),
+        (vec!["/etc/passwd", "true"], ""),
+        (vec![r, "nosuch"], ""),
+        (vec![r, "/etc/passwd"], ""),
+        // The command's status and output, with the defaults and without.
+        (vec![r, "sh", "-c", "exit 7"], ""),
+        (vec![r, "sh", "-c", facts], ""),
+        (vec!["--no", r, "sh", "-c", "ls /proc /sys | wc -w"], ""),
+        (vec!["--host", "box", r, "hostname"], ""),
+        (vec!["--", r, "--", "echo"], ""),
+        // The default command: $SHELL -i, reading stdin.
+        (vec![r], "echo interactive; exit 3\n"),
+        // Binds: -B writes through to the host, --ro is read-only, and
+        // --no-mounts drops them.
+        (
+            vec!["-B", &bind, r, "sh", "-c", "echo b > /mnt/b && cat /mnt/b"],
+            "",
+        ),
+        (
+            vec![
+                "--readonly",
+                &bind,
+                r,
+                "sh",
+                "-c",
+                "echo r > /mnt/r || echo refused",
+            ],
+            "",
+        ),
+        (
+            vec!["-R", &bind, "--no-mounts", r, "sh", "-c", "ls /mnt | wc -l"],
+            "",
+        ),
+    ];
+    for (args, stdin) in &cases {
+        let env = [("SHELL", "/bin/sh")];
+        let theirs = run_pychroot(&peer, args, &env, stdin);
+        let mine = run_pychroot(&ours, args, &env, stdin);
+        assert_eq!(
+            code(&mine),
+            code(&theirs),
+            "{args:?}: pychroot said {:?} {:?}, usher {:?} {:?}",
+            stdout(&theirs),
+            stderr(&theirs),
+            stdout(&mine),
+            stderr(&mine)
+        );
+        let (out, err) = (stdout(&mine), stderr(&mine));
+        let printed = stdout(&theirs);
+        if printed.starts_with("usage: pychroot") || printed.starts_with("pychroot 0.10.4") {
+            // Help or version: usher's own, starting the same way.
+            assert!(out.starts_with(&printed[..15]), "{args:?}: {out}");
+        } else if code(&theirs) == 2 || code(&theirs) == 1 && printed.is_empty() {
+            assert!(out.is_empty(), "{args:?}: {out}");
+            assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+            assert!(err.starts_with("pychroot: error: "), "{args:?}: {err}");
+        } else {
+            // Both ran the command: the same output.
+            assert_eq!(out, printed, "{args:?}");
+        }
+    }
+    // Nothing was left in the root or beside it, by either.
+    assert_eq!(entries(&root), ["bin", "etc", "tmp"]);
+    assert_eq!(fs::read_to_string(data.join("b")).unwrap(), "b\n");
+    assert!(!data.join("r").exists());
 }

@@ -12,6 +12,7 @@ pub mod native;
 pub mod options;
 pub mod parser;
 pub mod pause;
+pub mod pychroot;
 pub mod tini;
 
 pub use parser::{Arg, Arguments, CliError, ErrorKind, Opt, Parser};
@@ -68,6 +69,8 @@ pub enum Text<'a> {
     CatatonitHelp,
     /// `tini version X_catatonit`, the form Docker and podman parse.
     CatatonitVersion,
+    PychrootHelp,
+    PychrootVersion,
 }
 
 impl Text<'_> {
@@ -104,6 +107,7 @@ where
         Personality::DumbInit => dumb_init::parse(args, env, plan, lists),
         Personality::Pause => pause::parse(args, plan),
         Personality::Catatonit => catatonit::parse(args, plan, lists),
+        Personality::Pychroot => pychroot::parse(args, plan, lists),
         _ => gosu::parse(args, plan),
     }
 }
