@@ -107,7 +107,7 @@ where
         Personality::DumbInit => dumb_init::parse(args, env, plan, lists),
         Personality::Pause => pause::parse(args, plan),
         Personality::Catatonit => catatonit::parse(args, plan, lists),
-        Personality::Pychroot => pychroot::parse(args, plan, lists),
+        Personality::Pychroot => pychroot::parse(args, env, plan, lists),
         _ => gosu::parse(args, plan),
     }
 }

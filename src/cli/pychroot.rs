@@ -13,7 +13,7 @@
 
 use super::options::prefix_of;
 use super::{Action, Arguments, CliError, ErrorKind, Opt, Text};
-use crate::env::EnvEdit;
+use crate::env::{EnvEdit, Environment};
 use crate::error::Stream;
 use crate::plan::{Lists, MountOpt, Plan};
 use crate::text::word_at;
@@ -123,12 +123,12 @@ fn sort_at(arg: &[u8], after_end: bool) -> Sort<'_> {
     }
 }
 
-pub fn parse<'a, A: Arguments<'a> + ?Sized>(
-    args: &A,
-    plan: &mut Plan<'a>,
-    lists: &mut Lists<'a>,
-) -> Action<'a> {
-    match walk(args, plan, lists) {
+pub fn parse<'a, A, E>(args: &A, env: &E, plan: &mut Plan<'a>, lists: &mut Lists<'a>) -> Action<'a>
+where
+    A: Arguments<'a> + ?Sized,
+    E: Environment<'a> + ?Sized,
+{
+    match walk(args, env, plan, lists) {
         Ok(Some(text)) => Action::Print {
             text,
             stream: Stream::Stdout,
@@ -140,11 +140,16 @@ pub fn parse<'a, A: Arguments<'a> + ?Sized>(
 
 // Not inlined: keeps pychroot's walk off run's frame, which every run has.
 #[inline(never)]
-fn walk<'a, A: Arguments<'a> + ?Sized>(
+fn walk<'a, A, E>(
     args: &A,
+    env: &E,
     plan: &mut Plan<'a>,
     lists: &mut Lists<'a>,
-) -> Result<Option<Text<'a>>, CliError<'a>> {
+) -> Result<Option<Text<'a>>, CliError<'a>>
+where
+    A: Arguments<'a> + ?Sized,
+    E: Environment<'a> + ?Sized,
+{
     let count = args.count();
     // argparse sorts every argument, the command's too, before any acts.
     for index in 1..count {
@@ -238,14 +243,26 @@ fn walk<'a, A: Arguments<'a> + ?Sized>(
             continue;
         }
         let kind = [MountOpt::Bind, MountOpt::RBind, MountOpt::ReadOnly][usize::from(action - 5)];
-        if value.is_empty() || value[0] == b':' {
-            return Err(CliError::with_value(
-                ErrorKind::BadForm(b" (SRC or SRC:DEST)"),
-                opt,
-                value,
-            ));
+        // `$NAME[:DEST]` is the variable's value, on itself: pychroot's
+        // expansion.
+        let mut form: &'static [u8] = b" (SRC or SRC:DEST)";
+        let mut mount = value;
+        if let Some(spec) = value.strip_prefix(b"$") {
+            let name = &spec[..spec
+                .iter()
+                .position(|&byte| byte == b':')
+                .unwrap_or(spec.len())];
+            mount = env.var(name).unwrap_or(b"");
+            form = b" (a variable that is not set)";
         }
-        if lists.mounts.push((kind, value)).is_err() {
+        if mount.is_empty() || mount[0] == b':' {
+            return Err(CliError::with_value(ErrorKind::BadForm(form), opt, value));
+        }
+        // Mounts are a dictionary keyed by SRC[:DEST] in pychroot: the same
+        // one again takes the first one's place with the later option.
+        if let Some(same) = lists.mounts.iter_mut().find(|(_, each)| *each == mount) {
+            same.0 = kind;
+        } else if lists.mounts.push((kind, mount)).is_err() {
             return Err(CliError::too_many(b"mounts", crate::plan::MOUNT_CAPACITY));
         }
     }
@@ -368,6 +385,38 @@ mod tests {
             ]
         );
         assert!(lists.edits.is_empty());
+    }
+
+    #[test]
+    fn a_variable_names_a_source_and_the_same_mount_again_takes_its_place() {
+        let env: &[&[u8]] = &[b"DATA=/srv/data"];
+        let (action, _, lists) = parse_plan(
+            &[
+                b"pychroot",
+                b"-B",
+                b"$DATA:/x",
+                b"-B",
+                b"/a",
+                b"-R",
+                b"/srv/data",
+                b"/r",
+            ],
+            env,
+        );
+        assert_eq!(action, Action::Run);
+        assert_eq!(
+            &lists.mounts[..],
+            &[
+                (MountOpt::RBind, &b"/srv/data"[..]),
+                (MountOpt::Bind, b"/a")
+            ]
+        );
+        let (action, _, _) = parse_plan(&[b"pychroot", b"-B", b"$NOPE", b"/r"], env);
+        let Action::Fail { error, .. } = action else {
+            panic!("{action:?}");
+        };
+        assert_eq!(failure_status(&error), 1);
+        assert!(String::from_utf8_lossy(error.line().as_bytes()).contains("'$NOPE'"));
     }
 
     #[test]
