@@ -106,38 +106,19 @@ pub fn run<'a>(
         ..
     } = lists;
     let (plan, edits, command) = (&plan, &*edits, argv.tail(plan.command));
-    // gosu and su-exec: the user, HOME, then the command in this process.
-    if plan.execs_in_place() {
-        let code = with_credentials(plan, user, &mut |credentials| {
-            let storage = &mut *planning;
-            with_child_env(
-                plan,
-                edits,
-                command,
-                envp,
-                credentials,
-                storage,
-                &mut |child| {
-                    let setup = child_setup(plan, credentials, None);
-                    let (step, errno) = spawn::become_command(child.args, child.env, &setup);
-                    let failed = Failed {
-                        args: child.args,
-                        env: child.env,
-                        workdir: None,
-                        pre: false,
-                    };
-                    report_child_failure(plan, step, errno, failed)
-                },
-            )
-        });
-        return i32::from(code);
-    }
     // 2. Set usher up: stdio, signals, parent death, subreaper, terminal.
-    let Ok(mut usher) = setup::prepare(plan) else {
-        return 1;
+    // gosu and su-exec skip it: they become the command in this process.
+    let mut usher = if plan.execs_in_place() {
+        None
+    } else {
+        let Ok(usher) = setup::prepare(plan) else {
+            return 1;
+        };
+        Some(usher)
     };
     // 3. The user (read from this root's /etc), 4. the pty, 5. the child's
-    // environment, then 6. each command, spawned and supervised.
+    // environment, then 6. each command, spawned and supervised, or for gosu
+    // and su-exec, the user, HOME, then the command in this process.
     let code = with_credentials(plan, user, &mut |credentials| {
         with_relay(plan, &mut |mut relay| {
             let storage = &mut *planning;
@@ -150,7 +131,17 @@ pub fn run<'a>(
                 storage,
                 &mut |child| {
                     let setup = child_setup(plan, credentials, child.workdir);
-                    run_commands(plan, edits, &mut usher, relay.as_deref_mut(), &setup, child)
+                    let Some(usher) = usher.as_mut() else {
+                        let (step, errno) = spawn::become_command(child.args, child.env, &setup);
+                        let failed = Failed {
+                            args: child.args,
+                            env: child.env,
+                            workdir: None,
+                            pre: false,
+                        };
+                        return report_child_failure(plan, step, errno, failed);
+                    };
+                    run_commands(plan, edits, usher, relay.as_deref_mut(), &setup, child)
                 },
             )
         })
