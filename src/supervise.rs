@@ -485,15 +485,12 @@ fn next_event(signals: &OwnedFd, deadline: Option<u64>, mut relay: Option<&mut R
             if left == 0 {
                 return Event::Deadline;
             }
-            let left = rustix::time::Timespec {
-                tv_sec: (left / 1000) as i64,
-                tv_nsec: (left % 1000) as i64 * 1_000_000,
-            };
-            timeout = Some(match timeout {
-                Some(relay) if (relay.tv_sec, relay.tv_nsec) < (left.tv_sec, left.tv_nsec) => relay,
-                _ => left,
-            });
+            timeout = Some(timeout.map_or(left, |relay| relay.min(left)));
         }
+        let timeout = timeout.map(|ms| rustix::time::Timespec {
+            tv_sec: (ms / 1000) as i64,
+            tv_nsec: (ms % 1000) as i64 * 1_000_000,
+        });
         let mut fds = [
             PollFd::new(signals, PollFlags::IN),
             slot(relay.as_deref().map(Relay::master), master, unused),
