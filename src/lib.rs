@@ -511,35 +511,35 @@ fn report_child_failure(plan: &Plan, step: ChildStep, errno: Errno, failed: Fail
     let hint = exec
         .then(|| spawn::path::explain(name, search, workdir, errno, &mut head))
         .flatten();
-    let (template, text, path): (&[u8], &'static [u8], &[u8]) = match hint {
+    // The errno's text, unless the file tells more.
+    let (template, detail, path): (&[u8], Part, &[u8]) = match hint {
         Some(Hint::Interpreter { path, crlf }) => (
             b"\x01 \x02: interpreter \x04 not found\x03",
-            if crlf {
+            Part::Text(if crlf {
                 b" (the script has CRLF line endings)"
             } else {
                 b""
-            },
+            }),
             path,
         ),
-        Some(Hint::Directory) => (b"\x01 \x02: \x03", b"is a directory", b""),
+        Some(Hint::Directory) => (b"\x01 \x02: \x03", Part::Text(b"is a directory"), b""),
         Some(Hint::NotExecutable) => (
             b"\x01 \x02: \x03",
-            b"not an executable or a script with #!",
+            Part::Text(b"not an executable or a script with #!"),
             b"",
         ),
         None if failed.pre && exec && errno == Errno::NOENT => {
-            (b"\x01 \x02: \x03", b"not found", b"")
+            (b"\x01 \x02: \x03", Part::Text(b"not found"), b"")
         }
-        None => (b"\x01 \x02: \x05", b"", b""),
+        None => (b"\x01 \x02: \x03", Part::Errno(errno), b""),
     };
     say(
         template,
         &[
             Part::Bytes(step_name),
             Part::Bytes(object),
-            Part::Text(text),
+            detail,
             Part::Bytes(path),
-            Part::Errno(errno),
         ],
     );
     if exec {
