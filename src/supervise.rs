@@ -378,7 +378,10 @@ impl Rest {
         let termed = &mut self.termed;
         for_each_child(&mut |pid| {
             if once {
-                if termed.contains(&pid) {
+                // Not `contains`: for integers it brings an unrolled search
+                // that a list this short does not need.
+                #[allow(clippy::manual_contains)]
+                if termed.iter().any(|&termed| termed == pid) {
                     return;
                 }
                 let _ = termed.push(pid);
