@@ -114,38 +114,19 @@ pub fn run<'a>(
         ..
     } = lists;
     let (plan, edits, command) = (&plan, &*edits, argv.tail(plan.command));
-    // gosu and su-exec: the user, HOME, then the command in this process.
-    if plan.execs_in_place() {
-        let code = with_credentials(plan, user, &mut |credentials| {
-            let storage = &mut *planning;
-            with_child_env(
-                plan,
-                edits,
-                command,
-                envp,
-                credentials,
-                storage,
-                &mut |child| {
-                    let setup = child_setup(plan, credentials, None);
-                    let (step, errno) = spawn::become_command(child.args, child.env, &setup);
-                    let failed = Failed {
-                        args: child.args,
-                        env: child.env,
-                        workdir: None,
-                        pre: false,
-                    };
-                    report_child_failure(plan, step, errno, failed)
-                },
-            )
-        });
-        return i32::from(code);
-    }
     // 2. Set usher up: stdio, signals, parent death, subreaper, terminal.
-    let Ok(mut usher) = setup::prepare(plan) else {
-        return 1;
+    // gosu and su-exec skip it: they become the command in this process.
+    let mut usher = if plan.execs_in_place() {
+        None
+    } else {
+        let Ok(usher) = setup::prepare(plan) else {
+            return 1;
+        };
+        Some(usher)
     };
     // 3. The user (read from this root's /etc), 4. the pty, 5. the child's
-    // environment, then 6. each command, spawned and supervised.
+    // environment, then 6. each command, spawned and supervised, or for gosu
+    // and su-exec, the user, HOME, then the command in this process.
     let code = with_credentials(plan, user, &mut |credentials| {
         with_relay(plan, &mut |mut relay| {
             let storage = &mut *planning;
@@ -158,7 +139,17 @@ pub fn run<'a>(
                 storage,
                 &mut |child| {
                     let setup = child_setup(plan, credentials, child.workdir);
-                    run_commands(plan, edits, &mut usher, relay.as_deref_mut(), &setup, child)
+                    let Some(usher) = usher.as_mut() else {
+                        let (step, errno) = spawn::become_command(child.args, child.env, &setup);
+                        let failed = Failed {
+                            args: child.args,
+                            env: child.env,
+                            workdir: None,
+                            pre: false,
+                        };
+                        return report_child_failure(plan, step, errno, failed);
+                    };
+                    run_commands(plan, edits, usher, relay.as_deref_mut(), &setup, child)
                 },
             )
         })
@@ -528,35 +519,35 @@ fn report_child_failure(plan: &Plan, step: ChildStep, errno: Errno, failed: Fail
     let hint = exec
         .then(|| spawn::path::explain(name, search, workdir, errno, &mut head))
         .flatten();
-    let (template, text, path): (&[u8], &'static [u8], &[u8]) = match hint {
+    // The errno's text, unless the file tells more.
+    let (template, detail, path): (&[u8], Part, &[u8]) = match hint {
         Some(Hint::Interpreter { path, crlf }) => (
             b"\x01 \x02: interpreter \x04 not found\x03",
-            if crlf {
+            Part::Text(if crlf {
                 b" (the script has CRLF line endings)"
             } else {
                 b""
-            },
+            }),
             path,
         ),
-        Some(Hint::Directory) => (b"\x01 \x02: \x03", b"is a directory", b""),
+        Some(Hint::Directory) => (b"\x01 \x02: \x03", Part::Text(b"is a directory"), b""),
         Some(Hint::NotExecutable) => (
             b"\x01 \x02: \x03",
-            b"not an executable or a script with #!",
+            Part::Text(b"not an executable or a script with #!"),
             b"",
         ),
         None if failed.pre && exec && errno == Errno::NOENT => {
-            (b"\x01 \x02: \x03", b"not found", b"")
+            (b"\x01 \x02: \x03", Part::Text(b"not found"), b"")
         }
-        None => (b"\x01 \x02: \x05", b"", b""),
+        None => (b"\x01 \x02: \x03", Part::Errno(errno), b""),
     };
     say(
         template,
         &[
             Part::Bytes(step_name),
             Part::Bytes(object),
-            Part::Text(text),
+            detail,
             Part::Bytes(path),
-            Part::Errno(errno),
         ],
     );
     if exec {

@@ -26,11 +26,8 @@ const INPUT_CAPACITY: usize = 1024;
 /// time; more lets a burst go out in fewer writes).
 const OUTPUT_CHUNK: usize = 4000;
 /// How often the command's input is checked for being drained, before
-/// VEOF follows a piped stdin that ended.
-const EOF_CHECK: Timespec = Timespec {
-    tv_sec: 0,
-    tv_nsec: 10_000_000,
-};
+/// VEOF follows a piped stdin that ended, in milliseconds.
+const EOF_CHECK_MS: u64 = 10;
 /// Once the command has exited, how long the master may stay quiet before
 /// usher stops waiting for the rest of its output (a grandchild that keeps
 /// the terminal open must not hold usher forever).
@@ -143,8 +140,8 @@ impl Relay {
 
     /// What to poll the master and stdin for (nothing for one that has
     /// nothing to give: a hung-up descriptor would wake `poll` at once,
-    /// forever), and how long `poll` may wait.
-    pub fn interest(&self) -> (PollFlags, PollFlags, Option<Timespec>) {
+    /// forever), and how long `poll` may wait, in milliseconds.
+    pub fn interest(&self) -> (PollFlags, PollFlags, Option<u64>) {
         let pending = self.taken < self.filled;
         let mut master = PollFlags::empty();
         if self.slave_open {
@@ -160,7 +157,7 @@ impl Relay {
         (
             master,
             input,
-            (self.eof_pending && !pending).then_some(EOF_CHECK),
+            (self.eof_pending && !pending).then_some(EOF_CHECK_MS),
         )
     }
 

@@ -47,6 +47,9 @@ enum Event {
     Failed,
 }
 
+/// A deadline that never comes (on `now_ms`'s clock).
+const NEVER: u64 = u64::MAX;
+
 /// The monotonic clock, in milliseconds.
 fn now_ms() -> u64 {
     sys::monotonic_ms()
@@ -75,7 +78,7 @@ pub fn supervise(
 ) -> ChildFate {
     let child = state.child;
     // When to reap again after a failed wait4 (its SIGCHLD was read).
-    let mut retry = None;
+    let mut retry = NEVER;
     let (fate, others_left) = loop {
         let signo = match next_event(signals, retry, relay.as_deref_mut()) {
             Event::Signal(info) => info.signo,
@@ -85,7 +88,11 @@ pub fn supervise(
         match plan.policy.action(signo) {
             SignalAction::Reap => {
                 let reaped = reap_all(plan, child);
-                retry = reaped.failed.then(|| now_ms() + RETRY_MS);
+                retry = if reaped.failed {
+                    now_ms() + RETRY_MS
+                } else {
+                    NEVER
+                };
                 if let Some(fate) = reaped.main {
                     break (fate, reaped.children_left);
                 }
@@ -371,7 +378,10 @@ impl Rest {
         let termed = &mut self.termed;
         for_each_child(&mut |pid| {
             if once {
-                if termed.contains(&pid) {
+                // Not `contains`: for integers it brings an unrolled search
+                // that a list this short does not need.
+                #[allow(clippy::manual_contains)]
+                if termed.iter().any(|&termed| termed == pid) {
                     return;
                 }
                 let _ = termed.push(pid);
@@ -392,8 +402,8 @@ fn shut_down(plan: &Plan, signals: &OwnedFd, mut relay: Option<&mut Relay>) {
         termed: heapless::Vec::new(),
     };
     // When the grace runs out, and when to reap again after a failed wait4.
-    let mut grace_end = None;
-    let mut retry = None;
+    let mut grace_end = NEVER;
+    let mut retry = NEVER;
     let mut phase = Phase::Waiting;
     // Without --wait-all the grace starts at once, as if asked to end.
     let mut event = if plan.wait_all { None } else { Some(SIGTERM) };
@@ -402,7 +412,11 @@ fn shut_down(plan: &Plan, signals: &OwnedFd, mut relay: Option<&mut Relay>) {
             let terminating = is_terminating(signo);
             if signo == SIGCHLD {
                 let reaped = reap_all(plan, 0);
-                retry = reaped.failed.then(|| now_ms() + RETRY_MS);
+                retry = if reaped.failed {
+                    now_ms() + RETRY_MS
+                } else {
+                    NEVER
+                };
                 if !reaped.children_left {
                     return;
                 }
@@ -434,13 +448,13 @@ fn shut_down(plan: &Plan, signals: &OwnedFd, mut relay: Option<&mut Relay>) {
                     }
                 }
                 phase = Phase::Grace;
-                grace_end = Some(now_ms() + u64::from(plan.grace_ms));
+                grace_end = now_ms() + u64::from(plan.grace_ms);
             } else if (terminating || signo == 0) && phase == Phase::Grace {
                 // The grace is over (0), or a second signal cuts it short.
                 if plan.verbosity >= 1 {
                     say(b"grace over: sending SIGKILL to what is left", &[]);
                 }
-                grace_end = None;
+                grace_end = NEVER;
                 phase = Phase::Killing;
                 if !rest.signal(SIGKILL, false) {
                     return;
@@ -451,25 +465,23 @@ fn shut_down(plan: &Plan, signals: &OwnedFd, mut relay: Option<&mut Relay>) {
                 }
             }
         }
-        let deadline = match (grace_end, retry) {
-            (Some(grace), Some(retry)) => Some(grace.min(retry)),
-            (grace, retry) => grace.or(retry),
-        };
         // 0 stands for the end of the grace; a retry, or a failed call,
         // reaps again.
-        event = Some(match next_event(signals, deadline, relay.as_deref_mut()) {
-            Event::Signal(info) => info.signo,
-            Event::Deadline if grace_end.is_some_and(|end| now_ms() >= end) => 0,
-            Event::Deadline | Event::Failed => SIGCHLD,
-        });
+        event = Some(
+            match next_event(signals, grace_end.min(retry), relay.as_deref_mut()) {
+                Event::Signal(info) => info.signo,
+                Event::Deadline if grace_end != NEVER && now_ms() >= grace_end => 0,
+                Event::Deadline | Event::Failed => SIGCHLD,
+            },
+        );
     }
 }
 
-/// The next signal, or `Deadline` once `deadline` (on `now_ms`'s clock)
-/// has passed, or `Failed` when a call failed (reported, after a pause).
+/// The next signal, or `Deadline` once `deadline` (on `now_ms`'s clock,
+/// or `NEVER`) has passed, or `Failed` when a call failed (reported, after a pause).
 /// The relay, when there is one, is served meanwhile.
-fn next_event(signals: &OwnedFd, deadline: Option<u64>, mut relay: Option<&mut Relay>) -> Event {
-    if deadline.is_none() && relay.is_none() {
+fn next_event(signals: &OwnedFd, deadline: u64, mut relay: Option<&mut Relay>) -> Event {
+    if deadline == NEVER && relay.is_none() {
         return read_signal(signals).map_or(Event::Failed, Event::Signal);
     }
     // Fixed slots: signals, master, stdin. An unused slot polls the
@@ -480,20 +492,17 @@ fn next_event(signals: &OwnedFd, deadline: Option<u64>, mut relay: Option<&mut R
             Some(relay) => relay.interest(),
             None => (PollFlags::empty(), PollFlags::empty(), None),
         };
-        if let Some(deadline) = deadline {
+        if deadline != NEVER {
             let left = deadline.saturating_sub(now_ms());
             if left == 0 {
                 return Event::Deadline;
             }
-            let left = rustix::time::Timespec {
-                tv_sec: (left / 1000) as i64,
-                tv_nsec: (left % 1000) as i64 * 1_000_000,
-            };
-            timeout = Some(match timeout {
-                Some(relay) if (relay.tv_sec, relay.tv_nsec) < (left.tv_sec, left.tv_nsec) => relay,
-                _ => left,
-            });
+            timeout = Some(timeout.map_or(left, |relay| relay.min(left)));
         }
+        let timeout = timeout.map(|ms| rustix::time::Timespec {
+            tv_sec: (ms / 1000) as i64,
+            tv_nsec: (ms % 1000) as i64 * 1_000_000,
+        });
         let mut fds = [
             PollFd::new(signals, PollFlags::IN),
             slot(relay.as_deref().map(Relay::master), master, unused),

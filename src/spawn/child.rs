@@ -31,7 +31,7 @@ pub struct ChildSignals {
 
 /// Which preparation step failed in the child (or in place).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-#[repr(u32)]
+#[repr(u8)]
 pub enum ChildStep {
     Exec = 0,
     ProcessGroup = 1,

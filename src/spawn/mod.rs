@@ -106,16 +106,15 @@ fn report_to_parent(pipe: &OwnedFd, step: ChildStep, errno: Errno) {
 
 fn read_report(pipe: &OwnedFd) -> Option<(ChildStep, Errno)> {
     let mut record = [0u8; 8];
-    let mut filled = 0;
-    while filled < record.len() {
-        match rustix::io::read(pipe, &mut record[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
+    // The child's one write of eight bytes is atomic, so it is read whole:
+    // end-of-file (the exec closed the pipe) reads nothing.
+    let len = loop {
+        match rustix::io::read(pipe, &mut record) {
             Err(Errno::INTR) => {}
-            Err(_) => break,
+            read => break read.unwrap_or(0),
         }
-    }
-    if filled < record.len() {
+    };
+    if len < record.len() {
         return None;
     }
     let step = u32::from_ne_bytes([record[0], record[1], record[2], record[3]]);
