@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs pychroot 0.10.4, a peer for the --root benchmark, in a virtual
+# Installs pychroot 0.10.4, the peer of the pychroot personality (its
+# differential test in tests/sandbox.rs) and of the --root benchmark, in a virtual
 # environment at target/pychroot/venv (once; nothing outside target/, and no
 # pip cache). pychroot needs snakeoil 0.8.9 exactly, whose shipped C files
 # predate Python 3.11: they are regenerated with Cython 0.29, and snakeoil is

@@ -23,7 +23,7 @@ use std::vec::Vec;
 
 /// The names the command line is tried under (the first input byte
 /// picks one).
-const NAMES: [&[u8]; 10] = [
+const NAMES: [&[u8]; 11] = [
     b"usher",
     b"tini",
     b"docker-init",
@@ -34,6 +34,7 @@ const NAMES: [&[u8]; 10] = [
     b"pause",
     b"catatonit",
     b"podman-init",
+    b"pychroot",
 ];
 
 /// Splits `data` at the first `0xff` into two parts.
@@ -92,7 +93,12 @@ pub fn command_line(data: &[u8]) {
             }
         }
         crate::cli::Action::Run => {
-            assert!(plan.command < argv.len(), "a Plan without a command");
+            // pychroot without a command runs $SHELL -i, built from the edits.
+            assert!(
+                plan.command < argv.len()
+                    || (plan.personality == Personality::Pychroot && lists.edits.len() == 2),
+                "a Plan without a command"
+            );
             if plan.sandbox.root.is_some() {
                 // The sandbox's steps: bounded, each inside the new root.
                 let mut steps = crate::setup::sandbox::steps::Steps::new();

@@ -767,6 +767,19 @@ fn pychroot_personality_matches_pychroot() {
             assert_eq!(out, printed, "{args:?}");
         }
     }
+    // The intended differences: usher is PID 1 and the command PID 2, and
+    // a signal death is 128+N (pychroot: 256-N).
+    let args = [
+        r,
+        "sh",
+        "-c",
+        "echo $$; tr '\\0' ' ' </proc/1/cmdline; kill -TERM $$",
+    ];
+    let theirs = run_pychroot(&peer, &args, &[], "");
+    let mine = run_pychroot(&ours, &args, &[], "");
+    assert_eq!((code(&theirs), code(&mine)), (241, 143));
+    let out = stdout(&mine);
+    assert!(out.starts_with("2\n") && out.contains("pychroot "), "{out}");
     // Nothing was left in the root or beside it, by either.
     assert_eq!(entries(&root), ["bin", "etc", "tmp"]);
     assert_eq!(fs::read_to_string(data.join("b")).unwrap(), "b\n");
