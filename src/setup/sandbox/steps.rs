@@ -80,32 +80,36 @@ pub fn steps<'a>(
     fresh_sysfs: bool,
     out: &mut Steps<'a>,
 ) {
-    let mut push = |step: Step<'a>| {
+    // Of each pair of alternatives in DEFAULTS, the one that applies.
+    let shared_pid = sandbox.share.has(Namespaces::PID);
+    let proc = if shared_pid { CALLERS_PROC } else { FRESH_PROC };
+    let sys = if fresh_sysfs {
+        FRESH_SYSFS
+    } else {
+        CALLERS_SYS
+    };
+    let wanted = ALWAYS | proc | sys;
+    let defaults: &[u8] = if sandbox.no_mounts { &[] } else { &DEFAULTS };
+    // The defaults, then the options: one loop, so one push.
+    for index in 0..defaults.len() + mounts.len() {
+        let step = match defaults.get(index) {
+            Some(&code) => {
+                let default = default_step(code);
+                let replaced = mounts
+                    .iter()
+                    .any(|&(kind, spec)| same_path(option_step(kind, spec).dest, default.dest));
+                if wanted & 1 << index == 0 || replaced {
+                    continue;
+                }
+                default
+            }
+            None => {
+                let (kind, spec) = mounts[index - defaults.len()];
+                option_step(kind, spec)
+            }
+        };
         // Both lists are bounded: MOUNT_CAPACITY options and five defaults.
         let _ = out.push(step);
-    };
-    if !sandbox.no_mounts {
-        // Of each pair of alternatives in DEFAULTS, the one that applies.
-        let shared_pid = sandbox.share.has(Namespaces::PID);
-        let proc = if shared_pid { CALLERS_PROC } else { FRESH_PROC };
-        let sys = if fresh_sysfs {
-            FRESH_SYSFS
-        } else {
-            CALLERS_SYS
-        };
-        let wanted = ALWAYS | proc | sys;
-        for (index, &code) in DEFAULTS.iter().enumerate() {
-            let default = default_step(code);
-            let replaced = mounts
-                .iter()
-                .any(|&(kind, spec)| same_path(option_step(kind, spec).dest, default.dest));
-            if wanted & 1 << index != 0 && !replaced {
-                push(default);
-            }
-        }
-    }
-    for &(kind, spec) in mounts {
-        push(option_step(kind, spec));
     }
 }
 
