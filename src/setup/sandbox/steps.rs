@@ -56,11 +56,9 @@ fn default_step(code: u8) -> Step<'static> {
         NO_FRESH => Source::Path(dest),
         fresh => Source::Fresh(word_at(FRESH, usize::from(fresh))),
     };
-    let how = match code >> 5 & 3 {
-        0 => How::Bind,
-        1 => How::Recursive,
-        _ => How::ReadOnly,
-    };
+    // A table rather than a match: one load.
+    const HOWS: [How; 4] = [How::Bind, How::Recursive, How::ReadOnly, How::ReadOnly];
+    let how = HOWS[usize::from(code >> 5 & 3)];
     Step {
         source,
         dest,
