@@ -423,45 +423,55 @@ fn remove_created(root: BorrowedFd<'_>, records: &[u8], buffers: [&mut [u8; PATH
     }
 }
 
+/// The files of a rootless sandbox's maps, in the order the kernel
+/// requires: `setgroups` before `gid_map`.
+const MAP_FILES: &[u8] = b"setgroups\0uid_map\0gid_map\0";
+
 /// The uid and gid maps of a rootless sandbox: the caller is root inside.
 /// `deny` goes to setgroups first, as the kernel requires.
+// Not inlined: keeps its line buffer off the frame of enter, which only rootless runs need.
+#[inline(never)]
 fn write_maps(pid: i32, uid: u32, gid: u32) -> Result<(), Errno> {
-    for (file, id) in [
-        (&b"setgroups"[..], None),
-        (b"uid_map", Some(uid)),
-        (b"gid_map", Some(gid)),
-    ] {
-        let mut path = Line::new();
-        path.push_parts(
-            b"/proc/\x01/\x02\0",
-            &[Part::Number(i64::from(pid)), Part::Bytes(file)],
-        );
-        let mut map = Line::new();
-        let text = match id {
-            None => &b"deny"[..],
-            Some(id) => map
-                .push_parts(b"0 \x01 1", &[Part::Number(i64::from(id))])
-                .as_bytes(),
+    for (index, id) in [0, uid, gid].into_iter().enumerate() {
+        // The path, its NUL, then what is written: one line for both.
+        let template: &[u8] = if index == 0 {
+            b"/proc/\x01/\x02\0deny"
+        } else {
+            b"/proc/\x01/\x02\x000 \x03 1"
         };
-        let path = crate::cstr::until_nul(path.as_bytes()).ok_or(Errno::INVAL)?;
+        let mut line = Line::new();
+        let file = crate::text::word_at(MAP_FILES, index);
+        line.push_parts(
+            template,
+            &[
+                Part::Number(i64::from(pid)),
+                Part::Bytes(file),
+                Part::Number(i64::from(id)),
+            ],
+        );
+        let bytes = line.as_bytes();
+        let path = crate::cstr::until_nul(bytes).ok_or(Errno::INVAL)?;
+        let text = &bytes[path.to_bytes().len() + 1..];
         let fd = rustix::fs::open(path, OFlags::WRONLY | OFlags::CLOEXEC, Mode::empty())?;
         rustix::io::write(&fd, text)?;
     }
     Ok(())
 }
 
+/// The settings that can disable user namespaces (files under /proc/sys),
+/// each after the value that does: one string rather than a table of
+/// pointers and lengths.
+const USERNS_KNOBS: &[u8] = b"0/proc/sys/user/max_user_namespaces\0\
+0/proc/sys/kernel/unprivileged_userns_clone\0\
+1/proc/sys/kernel/apparmor_restrict_unprivileged_userns\0";
+
 /// The setting that disables user namespaces here (its file under
 /// /proc/sys) and the value it has; `None` when none does.
 fn userns_knob() -> Option<(&'static [u8], &'static [u8])> {
-    for index in 0..3 {
-        let (path, disabling): (&'static CStr, &'static [u8]) = match index {
-            0 => (c"/proc/sys/user/max_user_namespaces", b"0"),
-            1 => (c"/proc/sys/kernel/unprivileged_userns_clone", b"0"),
-            _ => (
-                c"/proc/sys/kernel/apparmor_restrict_unprivileged_userns",
-                b"1",
-            ),
-        };
+    let mut rest = USERNS_KNOBS;
+    while let Some((disabling, after)) = rest.split_at_checked(1) {
+        let path = crate::cstr::until_nul(after)?;
+        rest = after.get(path.to_bytes().len() + 1..)?;
         let Ok(fd) = rustix::fs::open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()) else {
             continue;
         };
@@ -471,4 +481,23 @@ fn userns_knob() -> Option<(&'static [u8], &'static [u8])> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_userns_knob_is_its_disabling_digit_then_its_path() {
+        let pieces: Vec<&[u8]> = USERNS_KNOBS.split(|&byte| byte == 0).collect();
+        assert_eq!(
+            pieces,
+            [
+                &b"0/proc/sys/user/max_user_namespaces"[..],
+                b"0/proc/sys/kernel/unprivileged_userns_clone",
+                b"1/proc/sys/kernel/apparmor_restrict_unprivileged_userns",
+                b"",
+            ]
+        );
+    }
 }

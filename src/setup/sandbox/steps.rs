@@ -12,6 +12,61 @@ pub use crate::plan::{How, Source, Step, Steps, STEP_CAPACITY};
 /// The sources `-B` takes as a filesystem type, as pychroot does.
 const FRESH: &[u8] = b"proc\0sysfs\0tmpfs\0";
 
+/// The destinations of pychroot's default mounts; each with a path source
+/// binds the same path of the caller's.
+const DEFAULT_DESTS: &[u8] = b"/dev\0/proc\0/sys\0/dev/shm\0/etc/resolv.conf\0";
+
+/// pychroot's default mounts, in order, with both forms of `/proc` and of
+/// `/sys` (the masks below pick the entries that apply). One byte each
+/// (`default`): a table of `Step`s would be pointers that the start must
+/// relocate, and building them at each run costs more code.
+const DEFAULTS: [u8; 7] = [
+    default(0, NO_FRESH, How::Recursive, false),
+    default(1, NO_FRESH, How::Recursive, false),
+    default(1, 0, How::Bind, false),
+    default(2, 1, How::Bind, false),
+    default(2, NO_FRESH, How::ReadOnly, false),
+    default(3, 2, How::Bind, false),
+    default(4, NO_FRESH, How::Bind, true),
+];
+/// `/dev`, `/dev/shm` and `/etc/resolv.conf`.
+const ALWAYS: u8 = 1 | 1 << 5 | 1 << 6;
+/// The caller's `/proc`, for a shared PID namespace.
+const CALLERS_PROC: u8 = 1 << 1;
+const FRESH_PROC: u8 = 1 << 2;
+const FRESH_SYSFS: u8 = 1 << 3;
+/// The caller's `/sys`, read-only.
+const CALLERS_SYS: u8 = 1 << 4;
+
+/// A default whose source is a path: no index into FRESH.
+const NO_FRESH: u8 = 3;
+
+/// A default mount as one byte: the destination's index in DEFAULT_DESTS
+/// (3 bits), the fresh filesystem's index in FRESH or NO_FRESH (2 bits),
+/// `how` (2 bits) and `optional` (the top bit).
+const fn default(dest: u8, fresh: u8, how: How, optional: bool) -> u8 {
+    dest | fresh << 3 | (how as u8) << 5 | (optional as u8) << 7
+}
+
+/// The step of a byte of DEFAULTS (see `default`).
+fn default_step(code: u8) -> Step<'static> {
+    use crate::text::word_at;
+    let dest = word_at(DEFAULT_DESTS, usize::from(code & 7));
+    let source = match code >> 3 & 3 {
+        NO_FRESH => Source::Path(dest),
+        fresh => Source::Fresh(word_at(FRESH, usize::from(fresh))),
+    };
+    // A table rather than a match: one load.
+    const HOWS: [How; 4] = [How::Bind, How::Recursive, How::ReadOnly, How::ReadOnly];
+    let how = HOWS[usize::from(code >> 5 & 3)];
+    Step {
+        source,
+        dest,
+        how,
+        optional: code >> 7 != 0,
+    }
+}
+
 /// The steps for `sandbox` and `mounts`, in order: pychroot's defaults
 /// (unless `--no-mounts`), then the options as given. `fresh_sysfs`: the
 /// kernel allows a new sysfs (usher has its own network namespace, or no
@@ -23,48 +78,36 @@ pub fn steps<'a>(
     fresh_sysfs: bool,
     out: &mut Steps<'a>,
 ) {
-    let mut push = |step: Step<'a>| {
+    // Of each pair of alternatives in DEFAULTS, the one that applies.
+    let shared_pid = sandbox.share.has(Namespaces::PID);
+    let proc = if shared_pid { CALLERS_PROC } else { FRESH_PROC };
+    let sys = if fresh_sysfs {
+        FRESH_SYSFS
+    } else {
+        CALLERS_SYS
+    };
+    let wanted = ALWAYS | proc | sys;
+    let defaults: &[u8] = if sandbox.no_mounts { &[] } else { &DEFAULTS };
+    // The defaults, then the options: one loop, so one push.
+    for index in 0..defaults.len() + mounts.len() {
+        let step = match defaults.get(index) {
+            Some(&code) => {
+                let default = default_step(code);
+                let replaced = mounts
+                    .iter()
+                    .any(|&(kind, spec)| same_path(option_step(kind, spec).dest, default.dest));
+                if wanted & 1 << index == 0 || replaced {
+                    continue;
+                }
+                default
+            }
+            None => {
+                let (kind, spec) = mounts[index - defaults.len()];
+                option_step(kind, spec)
+            }
+        };
         // Both lists are bounded: MOUNT_CAPACITY options and five defaults.
         let _ = out.push(step);
-    };
-    if !sandbox.no_mounts {
-        let shared_pid = sandbox.share.has(Namespaces::PID);
-        let defaults = [
-            (Source::Path(b"/dev"), &b"/dev"[..], How::Recursive, false),
-            if shared_pid {
-                (Source::Path(b"/proc"), b"/proc", How::Recursive, false)
-            } else {
-                (Source::Fresh(b"proc"), b"/proc", How::Bind, false)
-            },
-            if fresh_sysfs {
-                (Source::Fresh(b"sysfs"), b"/sys", How::Bind, false)
-            } else {
-                (Source::Path(b"/sys"), b"/sys", How::ReadOnly, false)
-            },
-            (Source::Fresh(b"tmpfs"), b"/dev/shm", How::Bind, false),
-            (
-                Source::Path(b"/etc/resolv.conf"),
-                b"/etc/resolv.conf",
-                How::Bind,
-                true,
-            ),
-        ];
-        for (source, dest, how, optional) in defaults {
-            let replaced = mounts
-                .iter()
-                .any(|&(kind, spec)| same_path(option_step(kind, spec).dest, dest));
-            if !replaced {
-                push(Step {
-                    source,
-                    dest,
-                    how,
-                    optional,
-                });
-            }
-        }
-    }
-    for &(kind, spec) in mounts {
-        push(option_step(kind, spec));
     }
 }
 
@@ -151,6 +194,46 @@ mod tests {
         assert_eq!(out[1].source, Source::Fresh(b"proc"));
         assert_eq!(out[2].source, Source::Fresh(b"sysfs"));
         assert!(out[4].optional && !out[0].optional);
+    }
+
+    #[test]
+    fn each_default_is_decoded_whole() {
+        let step = |source, dest: &'static [u8], how, optional| Step {
+            source,
+            dest,
+            how,
+            optional,
+        };
+        let mut out = Steps::new();
+        steps(&sandbox(), &[], true, &mut out);
+        assert_eq!(
+            &out[..],
+            [
+                step(Source::Path(b"/dev"), b"/dev", How::Recursive, false),
+                step(Source::Fresh(b"proc"), b"/proc", How::Bind, false),
+                step(Source::Fresh(b"sysfs"), b"/sys", How::Bind, false),
+                step(Source::Fresh(b"tmpfs"), b"/dev/shm", How::Bind, false),
+                step(
+                    Source::Path(b"/etc/resolv.conf"),
+                    b"/etc/resolv.conf",
+                    How::Bind,
+                    true
+                ),
+            ]
+        );
+        let mut sandbox = sandbox();
+        sandbox.share = Namespaces(Namespaces::PID);
+        let mut out = Steps::new();
+        steps(&sandbox, &[], false, &mut out);
+        assert_eq!(
+            out[1],
+            step(Source::Path(b"/proc"), b"/proc", How::Recursive, false)
+        );
+        assert_eq!(
+            out[2],
+            step(Source::Path(b"/sys"), b"/sys", How::ReadOnly, false)
+        );
+        assert_eq!(out.len(), 5);
     }
 
     #[test]
