@@ -199,3 +199,21 @@ fn a_plain_run_never_touches_usher_s_storage() {
         "an edit never reached the storage"
     );
 }
+
+/// DESIGN.md §3: one budget for the whole x86_64 binary, every feature
+/// included (below tini's static musl build alone). Other architectures'
+/// sizes are reported by `make size` and `docs/benchmarks.md`.
+#[test]
+fn the_x86_64_binary_fits_the_size_budget() {
+    const BUDGET: u64 = 56 * 1024;
+    const EM_X86_64: u16 = 62;
+    let elf = std::fs::read(usher()).unwrap();
+    if u16::from_le_bytes([elf[18], elf[19]]) != EM_X86_64 {
+        return;
+    }
+    let size = elf.len() as u64;
+    assert!(
+        size <= BUDGET,
+        "the binary is {size} bytes, over the budget of {BUDGET}"
+    );
+}
