@@ -262,77 +262,21 @@ pub fn parse_argv<'a, A: Arguments<'a> + ?Sized>(
         };
         let id = option_id(names, opt).ok_or(CliError::new(ErrorKind::UnknownOption, opt))?;
         given |= 1 << id;
-        let value = match id {
-            HELP | VERSION | LICENSE => return Ok(Parsed::Print(id)),
-            SUBREAPER => {
-                plan.subreaper = Subreaper::On;
-                continue;
-            }
-            NO_SUBREAPER => {
-                plan.subreaper = Subreaper::Off;
-                continue;
-            }
-            PGROUP => {
-                plan.process_group = true;
-                continue;
-            }
-            WARN_REAPED => {
-                plan.warn_reaped = true;
-                continue;
-            }
-            VERBOSE => {
-                plan.verbosity = plan.verbosity.saturating_add(1);
-                continue;
-            }
-            NO_NEW_PRIVS => {
-                plan.no_new_privs = true;
-                continue;
-            }
-            SETSID => {
-                plan.setsid = true;
-                continue;
-            }
-            WAIT_ALL => {
-                plan.wait_all = true;
-                continue;
-            }
-            SINGLE_CHILD => {
-                plan.setsid = false;
-                continue;
-            }
-            PTY => {
-                plan.pty = true;
-                continue;
-            }
-            NO_MOUNTS => {
-                plan.sandbox.no_mounts = true;
-                continue;
-            }
-            SKIP_CHDIR => {
-                plan.sandbox.skip_chdir = true;
-                continue;
-            }
-            RO_ROOT => {
-                plan.sandbox.ro_root = true;
-                continue;
-            }
-            PAUSE_MODE => {
-                plan.pause = true;
-                continue;
-            }
-            CLEAR_ENV => b"",
-            _ => {
-                let value = parser.value()?;
-                if !set_value(plan, id, value) {
-                    return Err(CliError::with_value(
-                        bad_value_kind(id, plan.personality),
-                        opt,
-                        value,
-                    ));
-                }
-                value
-            }
-        };
+        if id <= LICENSE {
+            return Ok(Parsed::Print(id));
+        }
+        if id < FIRST_VALUED {
+            set_flag(plan, lists, id, true)?;
+            continue;
+        }
+        let value = parser.value()?;
+        if !set_value(plan, id, value) {
+            return Err(CliError::with_value(
+                bad_value_kind(id, plan.personality),
+                opt,
+                value,
+            ));
+        }
         record(plan, lists, id, value)?;
     }
     Err(CliError::no_command())
@@ -690,22 +634,38 @@ fn set_twin<'a>(
     let Some(on) = parse_bool(value) else {
         return Ok(false);
     };
+    set_flag(plan, lists, id, on)?;
+    Ok(true)
+}
+
+/// Turns a flag on, for argv, or on or off, for a boolean twin. Only argv
+/// reaches `VERBOSE` (the twin takes a level), `SINGLE_CHILD` and
+/// `PAUSE_MODE`, which have no twin.
+fn set_flag<'a>(
+    plan: &mut Plan<'a>,
+    lists: &mut Lists<'a>,
+    id: usize,
+    on: bool,
+) -> Result<(), CliError<'a>> {
     match id {
         PGROUP => plan.process_group = on,
         NO_NEW_PRIVS => plan.no_new_privs = on,
         WARN_REAPED => plan.warn_reaped = on,
         SETSID => plan.setsid = on,
+        SINGLE_CHILD => plan.setsid = false,
         WAIT_ALL => plan.wait_all = on,
+        VERBOSE => plan.verbosity = plan.verbosity.saturating_add(1),
         CLEAR_ENV if on => record(plan, lists, id, b"")?,
         CLEAR_ENV => {}
         PTY => plan.pty = on,
         NO_MOUNTS => plan.sandbox.no_mounts = on,
         SKIP_CHDIR => plan.sandbox.skip_chdir = on,
         RO_ROOT => plan.sandbox.ro_root = on,
+        PAUSE_MODE => plan.pause = on,
         NO_SUBREAPER => plan.subreaper = if on { Subreaper::Off } else { Subreaper::Auto },
         _ => plan.subreaper = if on { Subreaper::On } else { Subreaper::Off },
     }
-    Ok(true)
+    Ok(())
 }
 
 #[cfg(test)]
