@@ -4,7 +4,7 @@
 //! the `USHER_` twins that fills the Plan and the environment options.
 
 use super::c_numbers::{parse_sscanf_rewrite, parse_strtol_code};
-use super::parser::{Arg, Arguments, CliError, ErrorKind, Opt, Parser};
+use super::parser::{twin_byte, Arg, Arguments, CliError, ErrorKind, Opt, Parser};
 use crate::env::{EnvEdit, Environment};
 use crate::plan::{Lists, MountOpt, Namespaces, Personality, Plan, Subreaper};
 use crate::signal;
@@ -313,7 +313,7 @@ fn record<'a>(
             return lists
                 .mounts
                 .push((MOUNTS[id - BIND], value))
-                .map_err(|_| CliError::too_many(b"mounts", crate::plan::MOUNT_CAPACITY));
+                .map_err(|_| CliError::bare(ErrorKind::TooManyMounts));
         }
         _ => return Ok(()),
     };
@@ -321,37 +321,42 @@ fn record<'a>(
     lists
         .edits
         .push((edit, value))
-        .map_err(|_| CliError::too_many(b"environment options", crate::env::EDIT_CAPACITY))
+        .map_err(|_| CliError::bare(ErrorKind::TooManyEdits))
 }
 
-/// The error for a bad value of option `id`.
+/// The error for a bad value of option `id`, which takes a value.
 fn bad_value_kind(id: usize, personality: Personality) -> ErrorKind {
+    use ErrorKind::*;
+    /// By id, from `FIRST_VALUED` on (`USER` takes any value).
+    const KINDS: [ErrorKind; OPTION_COUNT - FIRST_VALUED] = [
+        BadSignal,
+        BadExitCode,
+        BadDirectory,
+        BadRewrite,
+        BadDuration,
+        BadDirectory,
+        BadHostname,
+        BadShare,
+        BadUnshare,
+        BadMount,
+        BadMount,
+        BadMount,
+        BadTmpfs,
+        BadEnv,
+        BadVariableName,
+        BadArgEnv,
+        BadOptEnv,
+        BadVariableName,
+        BadPre,
+        BadDirectory,
+        BadDirectory,
+    ];
     match (id, personality) {
-        (PDEATHSIG, Personality::Tini) => ErrorKind::BadSignal(TINI_SIGNAL_FORMS),
-        (PDEATHSIG, _) => ErrorKind::BadSignal(SIGNAL_FORMS),
-        (REWRITE, Personality::DumbInit) => ErrorKind::BadSignal(DUMB_INIT_REWRITE_FORMS),
-        (REWRITE, _) => ErrorKind::BadSignal(REWRITE_FORMS),
-        (GRACE, _) => ErrorKind::BadDuration,
-        (ENV, _) => ErrorKind::BadForm(b" (NAME=VALUE)"),
-        (ARG_ENV, _) => ErrorKind::BadForm(b" (NAME or NAME=DEFAULT)"),
-        (OPT_ENV, _) => ErrorKind::BadForm(b" (OPT=NAME or OPT=NAME=DEFAULT)"),
-        (PRE, _) => ErrorKind::BadForm(b" (a command and its arguments)"),
-        (UNSET | REQUIRE_ENV, _) => ErrorKind::BadForm(b" (a variable name)"),
-        (WORKDIR | VENV | ROOT, _) => ErrorKind::BadForm(b" (a directory)"),
-        (HOSTNAME, _) => ErrorKind::BadForm(b" (a name of 1 to 64 bytes)"),
-        (SHARE, _) => ErrorKind::BadForm(b" (of net,ipc,uts,pid,user)"),
-        (UNSHARE, _) => ErrorKind::BadForm(b" (of net,user,cgroup,time,pid,mount,uts,ipc)"),
-        (BIND | RBIND | RO, _) => ErrorKind::BadForm(b" (SRC or SRC:DEST)"),
-        (TMPFS, _) => ErrorKind::BadForm(b" (a path in the new root)"),
-        _ => ErrorKind::BadExitCode,
+        (PDEATHSIG, Personality::Tini) => BadTiniSignal,
+        (REWRITE, Personality::DumbInit) => BadDumbInitRewrite,
+        _ => KINDS[id - FIRST_VALUED],
     }
 }
-
-const SIGNAL_FORMS: &[u8] = b" (a name like TERM or SIGTERM, a number 1-64, RTMIN+N or RTMAX-N)";
-const REWRITE_FORMS: &[u8] = b" (FROM:TO, two signals like TERM:QUIT; TO 0 or NONE drops FROM)";
-const TINI_SIGNAL_FORMS: &[u8] = b" (tini takes upper-case names with SIG: SIGHUP, SIGTERM, ...)";
-const DUMB_INIT_REWRITE_FORMS: &[u8] =
-    b" (dumb-init takes numbers S:R, with S from 1 to 31 and R from 0 to 31)";
 
 /// Stores a valued option; false when the value is bad.
 fn set_value<'a>(plan: &mut Plan<'a>, id: usize, value: &'a [u8]) -> bool {
@@ -501,13 +506,10 @@ fn twin_id(name: &[u8]) -> Option<usize> {
     let id = NATIVE.longs.split(|&byte| byte == 0).position(|long| {
         !long.is_empty()
             && long.len() == name.len()
-            && long.iter().zip(name).all(|(&long, &twin)| {
-                twin == if long == b'-' {
-                    b'_'
-                } else {
-                    long.to_ascii_uppercase()
-                }
-            })
+            && long
+                .iter()
+                .zip(name)
+                .all(|(&long, &twin)| twin == twin_byte(long))
     })?;
     (id > LICENSE).then_some(id)
 }
@@ -523,11 +525,7 @@ fn closest_twin(name: &[u8]) -> &'static [u8] {
             continue;
         }
         for (to, &from) in twin.iter_mut().zip(long) {
-            *to = if from == b'-' {
-                b'_'
-            } else {
-                from.to_ascii_uppercase()
-            };
+            *to = twin_byte(from);
         }
         if let Some(distance) = edit_distance_within(name, &twin[..long.len()], 2) {
             // Closer than a whole rewrite of the name.

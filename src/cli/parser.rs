@@ -3,7 +3,10 @@
 //! personality shares. Nothing here makes a syscall.
 
 use crate::cstr::CStrArray;
+use crate::env::EDIT_CAPACITY;
 use crate::error::{Line, Part, Stream};
+use crate::plan::MOUNT_CAPACITY;
+use crate::text::word_at;
 
 /// Anything that holds argv.
 pub trait Arguments<'a> {
@@ -130,29 +133,75 @@ impl<'p, 'a, A: Arguments<'a> + ?Sized> Parser<'p, 'a, A> {
     }
 }
 
-/// What kind of bad input.
+/// What kind of bad input. The plain kinds number the message templates
+/// (`TEMPLATES`); from `BadSignal` on, each kind is a bad value, named by
+/// the form its option needs (`FORMS`, in the same order).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(u8)]
 pub enum ErrorKind {
     UnknownOption,
     /// A prefix of more than one long name (dumb-init's getopt_long).
     AmbiguousOption,
     MissingValue,
     UnexpectedValue,
-    BadSignal(&'static [u8]),
-    BadExitCode,
-    BadDuration,
-    /// A value without the form its option needs (the form follows).
-    BadForm(&'static [u8]),
     NoCommand,
     /// A twin variable held a value its option would refuse (the error's
     /// `opt` holds the variable's name).
     BadVariable,
-    /// More of something than a capacity (what, the limit).
-    TooMany(&'static [u8], usize),
+    /// More mounts than `MOUNT_CAPACITY`.
+    TooManyMounts,
+    /// More environment options than `EDIT_CAPACITY`.
+    TooManyEdits,
     /// A `USHER_` variable that is no twin (the error's `opt` holds its
-    /// name), with the long name of the closest twin ("" for none).
-    UnknownVariable(&'static [u8]),
+    /// name); the error's `value` is the long name of the closest twin (""
+    /// for none).
+    UnknownVariable,
+    BadSignal = FIRST_BAD_VALUE,
+    BadTiniSignal,
+    BadRewrite,
+    BadDumbInitRewrite,
+    BadExitCode,
+    BadDuration,
+    BadEnv,
+    BadArgEnv,
+    BadOptEnv,
+    BadPre,
+    BadVariableName,
+    BadDirectory,
+    BadHostname,
+    BadShare,
+    BadUnshare,
+    BadMount,
+    BadTmpfs,
 }
+
+/// The first kind that is a bad value: its template follows the plain
+/// kinds' and the closest twin's.
+const FIRST_BAD_VALUE: u8 = ErrorKind::UnknownVariable as u8 + 2;
+
+/// The message of each plain kind, in `ErrorKind`'s order, then the one
+/// naming the closest twin, then the one of every bad value. `\x01` is the
+/// option's dashes, `\x02` its name, `\x03` the value, `\x04` the limit,
+/// closest twin or form, `\x05` what the value should have been.
+const TEMPLATES: &[u8] = b"unknown option \x01\x02\0ambiguous option \x01\x02\0\
+option \x01\x02 needs a value\0option \x01\x02 takes no value\0no command given\0\
+bad value in \x02: '\x03'\0too many mounts (limit \x04)\0\
+too many environment options (limit \x04)\0unknown variable \x02\0\
+unknown variable \x02 (did you mean USHER_\x04?)\0bad \x05 for \x01\x02: '\x03' (\x04)";
+
+/// The form each bad value should have, from `BadSignal` on.
+const FORMS: &[u8] = b"a name like TERM or SIGTERM, a number 1-64, RTMIN+N or RTMAX-N\0\
+tini takes upper-case names with SIG: SIGHUP, SIGTERM, ...\0\
+FROM:TO, two signals like TERM:QUIT; TO 0 or NONE drops FROM\0\
+dumb-init takes numbers S:R, with S from 1 to 31 and R from 0 to 31\0\
+a number from 0 to 255\0like 10s, 500ms, or 10 for seconds\0NAME=VALUE\0\
+NAME or NAME=DEFAULT\0OPT=NAME or OPT=NAME=DEFAULT\0a command and its arguments\0\
+a variable name\0a directory\0a name of 1 to 64 bytes\0of net,ipc,uts,pid,user\0\
+of net,user,cgroup,time,pid,mount,uts,ipc\0SRC or SRC:DEST\0a path in the new root";
+
+/// What each bad value is, from `BadSignal` on; the last word stands for
+/// every kind after it.
+const WHATS: &[u8] = b"signal\0signal\0signal\0signal\0exit code\0duration\0value";
 
 /// Bad input on the command line or in a twin variable.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -180,35 +229,24 @@ impl<'a> CliError<'a> {
     }
 
     pub fn no_command() -> Self {
-        CliError {
-            kind: ErrorKind::NoCommand,
-            opt: None,
-            value: b"",
-        }
+        Self::bare(ErrorKind::NoCommand)
     }
 
-    pub fn too_many(what: &'static [u8], limit: usize) -> Self {
+    /// An error that names no option (`NoCommand`, `TooMany...`).
+    pub fn bare(kind: ErrorKind) -> Self {
         CliError {
-            kind: ErrorKind::TooMany(what, limit),
+            kind,
             opt: None,
             value: b"",
         }
     }
 
     pub fn unknown_variable(name: &'a [u8], closest: &'static [u8]) -> Self {
-        CliError {
-            kind: ErrorKind::UnknownVariable(closest),
-            opt: Some(Opt::Long(name)),
-            value: b"",
-        }
+        Self::with_value(ErrorKind::UnknownVariable, Opt::Long(name), closest)
     }
 
     pub fn variable(name: &'a [u8], value: &'a [u8]) -> Self {
-        CliError {
-            kind: ErrorKind::BadVariable,
-            opt: Some(Opt::Long(name)),
-            value,
-        }
+        Self::with_value(ErrorKind::BadVariable, Opt::Long(name), value)
     }
 
     /// Writes the message to stderr.
@@ -220,25 +258,7 @@ impl<'a> CliError<'a> {
 
     /// The one-line message, naming the option (or variable) and the value.
     pub fn line(&self) -> Line {
-        let template: &[u8] = match self.kind {
-            ErrorKind::UnknownOption => b"unknown option \x01\x02",
-            ErrorKind::AmbiguousOption => b"ambiguous option \x01\x02",
-            ErrorKind::MissingValue => b"option \x01\x02 needs a value",
-            ErrorKind::UnexpectedValue => b"option \x01\x02 takes no value",
-            ErrorKind::BadSignal(_) => b"bad signal for \x01\x02: '\x03'\x04",
-            ErrorKind::BadExitCode => {
-                b"bad exit code for \x01\x02: '\x03' (a number from 0 to 255)"
-            }
-            ErrorKind::BadDuration => {
-                b"bad duration for \x01\x02: '\x03' (like 10s, 500ms, or 10 for seconds)"
-            }
-            ErrorKind::BadForm(_) => b"bad value for \x01\x02: '\x03'\x04",
-            ErrorKind::NoCommand => b"no command given",
-            ErrorKind::BadVariable => b"bad value in \x02: '\x03'",
-            ErrorKind::TooMany(..) => b"too many \x03 (limit \x04)",
-            ErrorKind::UnknownVariable(b"") => b"unknown variable \x02",
-            ErrorKind::UnknownVariable(_) => b"unknown variable \x02 (did you mean USHER_\x04?)",
-        };
+        let kind = self.kind as u8;
         let (dashes, name): (&[u8], &[u8]) = match &self.opt {
             Some(Opt::Short(letter)) => (b"-", core::slice::from_ref(letter)),
             Some(Opt::Long(name)) => (b"--", name),
@@ -246,35 +266,49 @@ impl<'a> CliError<'a> {
         };
         // A twin's name: the long name in upper case, `_` for `-`.
         let mut twin = [0u8; 32];
-        let extra = match self.kind {
-            ErrorKind::BadSignal(text) | ErrorKind::BadForm(text) => Part::Text(text),
-            ErrorKind::UnknownVariable(long) => {
-                for (to, &from) in twin.iter_mut().zip(long) {
-                    *to = if from == b'-' {
-                        b'_'
-                    } else {
-                        from.to_ascii_uppercase()
-                    };
+        let (template, extra) = match self.kind {
+            ErrorKind::TooManyMounts => (kind, Part::Number(MOUNT_CAPACITY as i64)),
+            ErrorKind::TooManyEdits => (kind, Part::Number(EDIT_CAPACITY as i64)),
+            ErrorKind::UnknownVariable => {
+                for (to, &from) in twin.iter_mut().zip(self.value) {
+                    *to = twin_byte(from);
                 }
-                Part::Bytes(&twin[..long.len().min(twin.len())])
+                (
+                    kind + u8::from(!self.value.is_empty()),
+                    Part::Bytes(&twin[..self.value.len().min(twin.len())]),
+                )
             }
-            ErrorKind::TooMany(_, limit) => Part::Number(limit as i64),
-            _ => Part::Bytes(b""),
+            _ if kind >= FIRST_BAD_VALUE => {
+                let form = usize::from(kind - FIRST_BAD_VALUE);
+                (FIRST_BAD_VALUE, Part::Text(word_at(FORMS, form)))
+            }
+            _ => (kind, Part::Bytes(b"")),
         };
+        let what = word_at(
+            WHATS,
+            usize::from(kind.saturating_sub(FIRST_BAD_VALUE)).min(6),
+        );
         let mut line = Line::usher();
         line.push_parts(
-            template,
+            word_at(TEMPLATES, usize::from(template)),
             &[
                 Part::Bytes(dashes),
                 Part::Bytes(name),
-                Part::Bytes(match self.kind {
-                    ErrorKind::TooMany(what, _) => what,
-                    _ => self.value,
-                }),
+                Part::Bytes(self.value),
                 extra,
+                Part::Text(what),
             ],
         );
         line
+    }
+}
+
+/// A byte of a long name as its twin spells it: upper case, `_` for `-`.
+pub fn twin_byte(long: u8) -> u8 {
+    if long == b'-' {
+        b'_'
+    } else {
+        long.to_ascii_uppercase()
     }
 }
 
@@ -377,6 +411,38 @@ mod tests {
     fn a_lone_dash_is_a_command() {
         let args: &[&[u8]] = &[b"usher", b"-", b"x"];
         assert_eq!(pull_all(args), vec![Ok(Some(Arg::Command(1)))]);
+    }
+
+    #[test]
+    fn every_kind_has_its_template_and_form() {
+        assert_eq!(
+            TEMPLATES.split(|&byte| byte == 0).count(),
+            usize::from(FIRST_BAD_VALUE) + 1
+        );
+        assert_eq!(
+            FORMS.split(|&byte| byte == 0).count(),
+            usize::from(ErrorKind::BadTmpfs as u8 - FIRST_BAD_VALUE) + 1
+        );
+        let error = CliError::with_value(ErrorKind::BadTmpfs, Opt::Long(b"tmpfs"), b"");
+        assert_eq!(
+            error.line().as_bytes(),
+            b"usher: bad value for --tmpfs: '' (a path in the new root)"
+        );
+        let error = CliError::with_value(ErrorKind::BadDumbInitRewrite, Opt::Short(b'r'), b"x");
+        assert_eq!(
+            error.line().as_bytes(),
+            &b"usher: bad signal for -r: 'x' (dumb-init takes numbers S:R, with S from 1 to 31 \
+and R from 0 to 31)"[..]
+        );
+        assert_eq!(
+            CliError::bare(ErrorKind::TooManyMounts).line().as_bytes(),
+            b"usher: too many mounts (limit 64)"
+        );
+        let error = CliError::unknown_variable(b"USHER_NO-MOUNTS", b"no-mounts");
+        assert_eq!(
+            error.line().as_bytes(),
+            b"usher: unknown variable USHER_NO-MOUNTS (did you mean USHER_NO_MOUNTS?)"
+        );
     }
 
     #[test]
