@@ -252,7 +252,7 @@ pub fn parse_argv<'a, A: Arguments<'a> + ?Sized>(
 ) -> Result<Parsed, CliError<'a>> {
     let mut parser = Parser::new(args);
     let mut given: IdSet = 0;
-    while let Some(arg) = parser.next_arg()? {
+    while let Some(arg) = parser.next_arg() {
         let opt = match arg {
             Arg::Command(index) => {
                 plan.command = index;
@@ -267,9 +267,14 @@ pub fn parse_argv<'a, A: Arguments<'a> + ?Sized>(
         }
         if id < FIRST_VALUED {
             set_flag(plan, lists, id, true)?;
+            if parser.has_attached() {
+                return Err(CliError::new(ErrorKind::UnexpectedValue, opt));
+            }
             continue;
         }
-        let value = parser.value()?;
+        let value = parser
+            .value()
+            .ok_or(CliError::new(ErrorKind::MissingValue, opt))?;
         if !set_value(plan, id, value) {
             return Err(CliError::with_value(
                 bad_value_kind(id, plan.personality),

@@ -49,17 +49,15 @@ pub enum Arg<'a> {
 
 /// Pulls options one at a time. `-abc` is three shorts, `-xVALUE` and
 /// `--name=value` carry their value, `--` ends the options, and the first
-/// non-option ends them too.
+/// non-option ends them too. Nothing is pulled after the command.
 pub struct Parser<'p, 'a, A: Arguments<'a> + ?Sized> {
     args: &'p A,
     /// Next argv index to look at.
     next: usize,
-    /// Inside a cluster of shorts: (argv index, byte offset of the next short).
-    shorts: Option<(usize, usize)>,
+    /// The rest of a cluster of shorts, after the one just pulled.
+    shorts: &'a [u8],
     /// The `=value` of the last long option, not yet taken.
     attached: Option<&'a [u8]>,
-    last: Option<Opt<'a>>,
-    done: bool,
 }
 
 impl<'p, 'a, A: Arguments<'a> + ?Sized> Parser<'p, 'a, A> {
@@ -68,68 +66,63 @@ impl<'p, 'a, A: Arguments<'a> + ?Sized> Parser<'p, 'a, A> {
         Parser {
             args,
             next: 1,
-            shorts: None,
+            shorts: b"",
             attached: None,
-            last: None,
-            done: false,
         }
     }
 
-    pub fn next_arg(&mut self) -> Result<Option<Arg<'a>>, CliError<'a>> {
-        if let (Some(name), Some(_)) = (self.last, self.attached) {
-            return Err(CliError::new(ErrorKind::UnexpectedValue, name));
+    /// The next option or the command; `None` when argv ends first. The
+    /// caller refuses an option it just pulled that takes no value while
+    /// [`Parser::has_attached`] says one came with it.
+    pub fn next_arg(&mut self) -> Option<Arg<'a>> {
+        if let Some((&letter, rest)) = self.shorts.split_first() {
+            self.shorts = rest;
+            return Some(Arg::Opt(Opt::Short(letter)));
         }
-        if let Some((index, offset)) = self.shorts {
-            let arg = self.args.arg(index);
-            let letter = arg[offset];
-            self.shorts = (offset + 1 < arg.len()).then_some((index, offset + 1));
-            let opt = Opt::Short(letter);
-            self.last = Some(opt);
-            return Ok(Some(Arg::Opt(opt)));
-        }
-        if self.done || self.next >= self.args.count() {
-            return Ok(None);
+        let count = self.args.count();
+        if self.next >= count {
+            return None;
         }
         let index = self.next;
         let arg = self.args.arg(index);
         self.next += 1;
         if arg == b"--" {
-            self.done = true;
-            return Ok((self.next < self.args.count()).then_some(Arg::Command(self.next)));
+            return (self.next < count).then_some(Arg::Command(self.next));
         }
         if let Some(long) = arg.strip_prefix(&b"--"[..]) {
             let (name, value) = match long.iter().position(|&byte| byte == b'=') {
                 Some(eq) => (&long[..eq], Some(&long[eq + 1..])),
                 None => (long, None),
             };
-            let opt = Opt::Long(name);
             self.attached = value;
-            self.last = Some(opt);
-            return Ok(Some(Arg::Opt(opt)));
+            return Some(Arg::Opt(Opt::Long(name)));
         }
         if arg.len() > 1 && arg[0] == b'-' {
-            self.shorts = Some((index, 1));
+            self.shorts = &arg[1..];
             return self.next_arg();
         }
-        self.done = true;
-        Ok(Some(Arg::Command(index)))
+        Some(Arg::Command(index))
+    }
+
+    /// Whether the long option just pulled came with `=value`.
+    pub fn has_attached(&self) -> bool {
+        self.attached.is_some()
     }
 
     /// The value of the option just pulled: attached, or the next argument
-    /// (whatever it looks like, as getopt does).
-    pub fn value(&mut self) -> Result<&'a [u8], CliError<'a>> {
-        let opt = self.last.unwrap_or(Opt::Short(b'?'));
+    /// (whatever it looks like, as getopt does); `None` when argv ends.
+    pub fn value(&mut self) -> Option<&'a [u8]> {
         if let Some(value) = self.attached.take() {
-            return Ok(value);
+            return Some(value);
         }
-        if let Some((index, offset)) = self.shorts.take() {
-            return Ok(&self.args.arg(index)[offset..]);
+        if !self.shorts.is_empty() {
+            return Some(core::mem::take(&mut self.shorts));
         }
         if self.next < self.args.count() {
             self.next += 1;
-            return Ok(self.args.arg(self.next - 1));
+            return Some(self.args.arg(self.next - 1));
         }
-        Err(CliError::new(ErrorKind::MissingValue, opt))
+        None
     }
 }
 
@@ -316,12 +309,12 @@ pub fn twin_byte(long: u8) -> u8 {
 mod tests {
     use super::*;
 
-    fn pull_all<'a>(args: &'a [&'a [u8]]) -> Vec<Result<Option<Arg<'a>>, CliError<'a>>> {
+    fn pull_all<'a>(args: &'a [&'a [u8]]) -> Vec<Option<Arg<'a>>> {
         let mut parser = Parser::new(args);
         let mut out = Vec::new();
         loop {
             let item = parser.next_arg();
-            let stop = !matches!(item, Ok(Some(Arg::Opt(_))));
+            let stop = !matches!(item, Some(Arg::Opt(_)));
             out.push(item);
             if stop {
                 return out;
@@ -335,9 +328,9 @@ mod tests {
         assert_eq!(
             pull_all(args),
             vec![
-                Ok(Some(Arg::Opt(Opt::Short(b'g')))),
-                Ok(Some(Arg::Opt(Opt::Short(b'v')))),
-                Ok(Some(Arg::Command(2)))
+                Some(Arg::Opt(Opt::Short(b'g'))),
+                Some(Arg::Opt(Opt::Short(b'v'))),
+                Some(Arg::Command(2))
             ]
         );
     }
@@ -345,12 +338,9 @@ mod tests {
     #[test]
     fn double_dash_ends_options() {
         let args: &[&[u8]] = &[b"usher", b"--", b"-v"];
-        assert_eq!(pull_all(args), vec![Ok(Some(Arg::Command(2)))]);
+        assert_eq!(pull_all(args), vec![Some(Arg::Command(2))]);
         let args: &[&[u8]] = &[b"usher", b"-v", b"--"];
-        assert_eq!(
-            pull_all(args),
-            vec![Ok(Some(Arg::Opt(Opt::Short(b'v')))), Ok(None)]
-        );
+        assert_eq!(pull_all(args), vec![Some(Arg::Opt(Opt::Short(b'v'))), None]);
     }
 
     #[test]
@@ -365,52 +355,41 @@ mod tests {
             b"4",
         ];
         let mut parser = Parser::new(args);
-        assert_eq!(parser.next_arg(), Ok(Some(Arg::Opt(Opt::Short(b'p')))));
-        assert_eq!(parser.value(), Ok(&b"TERM"[..]));
-        assert_eq!(
-            parser.next_arg(),
-            Ok(Some(Arg::Opt(Opt::Long(b"pdeathsig"))))
-        );
-        assert_eq!(parser.value(), Ok(&b"HUP"[..]));
-        assert_eq!(parser.next_arg(), Ok(Some(Arg::Opt(Opt::Short(b'e')))));
-        assert_eq!(parser.value(), Ok(&b"-3"[..]));
-        assert_eq!(
-            parser.next_arg(),
-            Ok(Some(Arg::Opt(Opt::Long(b"remap-exit"))))
-        );
-        assert_eq!(parser.value(), Ok(&b"4"[..]));
-        assert_eq!(parser.next_arg(), Ok(None));
+        assert_eq!(parser.next_arg(), Some(Arg::Opt(Opt::Short(b'p'))));
+        assert_eq!(parser.value(), Some(&b"TERM"[..]));
+        assert_eq!(parser.next_arg(), Some(Arg::Opt(Opt::Long(b"pdeathsig"))));
+        assert_eq!(parser.value(), Some(&b"HUP"[..]));
+        assert_eq!(parser.next_arg(), Some(Arg::Opt(Opt::Short(b'e'))));
+        assert_eq!(parser.value(), Some(&b"-3"[..]));
+        assert_eq!(parser.next_arg(), Some(Arg::Opt(Opt::Long(b"remap-exit"))));
+        assert_eq!(parser.value(), Some(&b"4"[..]));
+        assert_eq!(parser.next_arg(), None);
     }
 
     #[test]
-    fn an_unwanted_value_is_an_error() {
+    fn an_unwanted_value_is_seen() {
         let args: &[&[u8]] = &[b"usher", b"--pgroup=1", b"cmd"];
         let mut parser = Parser::new(args);
-        assert_eq!(parser.next_arg(), Ok(Some(Arg::Opt(Opt::Long(b"pgroup")))));
-        assert_eq!(
-            parser.next_arg(),
-            Err(CliError::new(
-                ErrorKind::UnexpectedValue,
-                Opt::Long(b"pgroup")
-            ))
-        );
+        assert_eq!(parser.next_arg(), Some(Arg::Opt(Opt::Long(b"pgroup"))));
+        assert!(parser.has_attached());
+        let args: &[&[u8]] = &[b"usher", b"--pgroup", b"cmd"];
+        let mut parser = Parser::new(args);
+        parser.next_arg();
+        assert!(!parser.has_attached());
     }
 
     #[test]
-    fn a_missing_value_is_an_error() {
+    fn a_missing_value_is_none() {
         let args: &[&[u8]] = &[b"usher", b"-p"];
         let mut parser = Parser::new(args);
         parser.next_arg().unwrap();
-        assert_eq!(
-            parser.value(),
-            Err(CliError::new(ErrorKind::MissingValue, Opt::Short(b'p')))
-        );
+        assert_eq!(parser.value(), None);
     }
 
     #[test]
     fn a_lone_dash_is_a_command() {
         let args: &[&[u8]] = &[b"usher", b"-", b"x"];
-        assert_eq!(pull_all(args), vec![Ok(Some(Arg::Command(1)))]);
+        assert_eq!(pull_all(args), vec![Some(Arg::Command(1))]);
     }
 
     #[test]
