@@ -252,7 +252,7 @@ pub fn parse_argv<'a, A: Arguments<'a> + ?Sized>(
 ) -> Result<Parsed, CliError<'a>> {
     let mut parser = Parser::new(args);
     let mut given: IdSet = 0;
-    while let Some(arg) = parser.next_arg() {
+    'options: while let Some(arg) = parser.next_arg() {
         let opt = match arg {
             Arg::Command(index) => {
                 plan.command = index;
@@ -260,29 +260,38 @@ pub fn parse_argv<'a, A: Arguments<'a> + ?Sized>(
             }
             Arg::Opt(opt) => opt,
         };
-        let id = option_id(names, opt).ok_or(CliError::new(ErrorKind::UnknownOption, opt))?;
-        given |= 1 << id;
-        if id <= LICENSE {
-            return Ok(Parsed::Print(id));
-        }
-        if id < FIRST_VALUED {
-            set_flag(plan, lists, id, true)?;
-            if parser.has_attached() {
-                return Err(CliError::new(ErrorKind::UnexpectedValue, opt));
+        // Every error names the option as written, and the value if any.
+        let mut value: &[u8] = b"";
+        let kind = 'error: {
+            let Some(id) = option_id(names, opt) else {
+                break 'error ErrorKind::UnknownOption;
+            };
+            given |= 1 << id;
+            if id <= LICENSE {
+                return Ok(Parsed::Print(id));
             }
-            continue;
-        }
-        let value = parser
-            .value()
-            .ok_or(CliError::new(ErrorKind::MissingValue, opt))?;
-        if !set_value(plan, id, value) {
-            return Err(CliError::with_value(
-                bad_value_kind(id, plan.personality),
-                opt,
-                value,
-            ));
-        }
-        record(plan, lists, id, value)?;
+            if id < FIRST_VALUED {
+                if let Err(kind) = set_flag(plan, lists, id, true) {
+                    break 'error kind;
+                }
+                if parser.has_attached() {
+                    break 'error ErrorKind::UnexpectedValue;
+                }
+                continue 'options;
+            }
+            let Some(given_value) = parser.value() else {
+                break 'error ErrorKind::MissingValue;
+            };
+            value = given_value;
+            if !set_value(plan, id, value) {
+                break 'error bad_value_kind(id, plan.personality);
+            }
+            match record(plan, lists, id, value) {
+                Ok(()) => continue 'options,
+                Err(kind) => kind,
+            }
+        };
+        return Err(CliError::with_value(kind, opt, value));
     }
     Err(CliError::no_command())
 }
@@ -294,7 +303,7 @@ fn record<'a>(
     lists: &mut Lists<'a>,
     id: usize,
     value: &'a [u8],
-) -> Result<(), CliError<'a>> {
+) -> Result<(), ErrorKind> {
     const EDITS: [EnvEdit; 8] = [
         EnvEdit::Env,
         EnvEdit::Unset,
@@ -318,7 +327,7 @@ fn record<'a>(
             return lists
                 .mounts
                 .push((MOUNTS[id - BIND], value))
-                .map_err(|_| CliError::bare(ErrorKind::TooManyMounts));
+                .map_err(|_| ErrorKind::TooManyMounts);
         }
         _ => return Ok(()),
     };
@@ -326,7 +335,7 @@ fn record<'a>(
     lists
         .edits
         .push((edit, value))
-        .map_err(|_| CliError::bare(ErrorKind::TooManyEdits))
+        .map_err(|_| ErrorKind::TooManyEdits)
 }
 
 /// The error for a bad value of option `id`, which takes a value.
@@ -578,16 +587,14 @@ pub fn apply_twins<'a, E: Environment<'a> + ?Sized>(
             continue;
         }
         given |= ids;
-        match set_twin(plan, lists, id, value) {
-            Ok(true) => {}
-            Ok(false) => return Err(CliError::variable(name, value)),
-            Err(full) => return Err(full),
-        }
+        // A capacity's message names neither the variable nor its value.
+        set_twin(plan, lists, id, value)
+            .map_err(|kind| CliError::with_value(kind, Opt::Long(name), value))?;
     }
     Ok(())
 }
 
-/// Applies one twin's value; false when it is bad.
+/// Applies one twin's value; `BadVariable` when it is bad.
 // Not inlined: keeps the twins' value handling off the argv walk.
 #[inline(never)]
 fn set_twin<'a>(
@@ -595,7 +602,7 @@ fn set_twin<'a>(
     lists: &mut Lists<'a>,
     id: usize,
     value: &'a [u8],
-) -> Result<bool, CliError<'a>> {
+) -> Result<(), ErrorKind> {
     if id == VERBOSE {
         let level = if value.is_empty() {
             Some(0)
@@ -603,20 +610,20 @@ fn set_twin<'a>(
             parse_decimal(value)
         };
         plan.verbosity = level.map_or(0, |level| level.min(u64::from(u32::MAX)) as u32);
-        return Ok(level.is_some());
+        return level.map(|_| ()).ok_or(ErrorKind::BadVariable);
     }
     if id == USER {
         // An empty twin is no twin: only `--user ''` asks for the caller.
         if !value.is_empty() {
             plan.user = Some(value);
         }
-        return Ok(true);
+        return Ok(());
     }
     if id >= FIRST_VALUED {
         // A list twin is split at commas; any other is one value.
         let list = LISTS & 1 << id != 0;
         if list && value.is_empty() {
-            return Ok(true);
+            return Ok(());
         }
         // A mount's paths may hold a comma, written `\,` (unescaped when
         // the path is used).
@@ -628,17 +635,14 @@ fn set_twin<'a>(
             split
         }) {
             if !set_value(plan, id, item) {
-                return Ok(false);
+                return Err(ErrorKind::BadVariable);
             }
             record(plan, lists, id, item)?;
         }
-        return Ok(true);
+        return Ok(());
     }
-    let Some(on) = parse_bool(value) else {
-        return Ok(false);
-    };
-    set_flag(plan, lists, id, on)?;
-    Ok(true)
+    let on = parse_bool(value).ok_or(ErrorKind::BadVariable)?;
+    set_flag(plan, lists, id, on)
 }
 
 /// Turns a flag on, for argv, or on or off, for a boolean twin. Only argv
@@ -649,7 +653,7 @@ fn set_flag<'a>(
     lists: &mut Lists<'a>,
     id: usize,
     on: bool,
-) -> Result<(), CliError<'a>> {
+) -> Result<(), ErrorKind> {
     match id {
         PGROUP => plan.process_group = on,
         NO_NEW_PRIVS => plan.no_new_privs = on,

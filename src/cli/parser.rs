@@ -238,10 +238,6 @@ impl<'a> CliError<'a> {
         Self::with_value(ErrorKind::UnknownVariable, Opt::Long(name), closest)
     }
 
-    pub fn variable(name: &'a [u8], value: &'a [u8]) -> Self {
-        Self::with_value(ErrorKind::BadVariable, Opt::Long(name), value)
-    }
-
     /// Writes the message to stderr.
     // Not inlined: keeps the line buffer off the parser's frame.
     #[inline(never)]
@@ -436,7 +432,11 @@ and R from 0 to 31)"[..]
             error.line().as_bytes(),
             b"usher: unknown option --frobnicate"
         );
-        let error = CliError::variable(b"USHER_REMAP_EXIT", b"256");
+        let error = CliError::with_value(
+            ErrorKind::BadVariable,
+            Opt::Long(b"USHER_REMAP_EXIT"),
+            b"256",
+        );
         assert_eq!(
             error.line().as_bytes(),
             b"usher: bad value in USHER_REMAP_EXIT: '256'"
