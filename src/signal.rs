@@ -3,7 +3,7 @@
 //! generic ones (x86_64 and aarch64 agree); real-time signals are named
 //! relative to RTMIN = 34 and RTMAX = 64, as glibc and util-linux `kill` do.
 
-use crate::text::{packed, parse_decimal};
+use crate::text::{parse_decimal, word_at, word_index};
 
 pub const SIGHUP: u32 = 1;
 pub const SIGINT: u32 = 2;
@@ -27,68 +27,28 @@ pub const SIGSYS: u32 = 31;
 pub const SIGRTMIN: u32 = 34;
 pub const SIGRTMAX: u32 = 64;
 
-/// The classic names, index = number - 1, NUL-padded to six bytes. Arrays
-/// of bytes rather than of slices: a table of pointers would cost a dynamic
-/// relocation per entry in a static-pie binary.
-const NAMES: [[u8; 6]; 31] = [
-    *b"HUP\0\0\0",
-    *b"INT\0\0\0",
-    *b"QUIT\0\0",
-    *b"ILL\0\0\0",
-    *b"TRAP\0\0",
-    *b"ABRT\0\0",
-    *b"BUS\0\0\0",
-    *b"FPE\0\0\0",
-    *b"KILL\0\0",
-    *b"USR1\0\0",
-    *b"SEGV\0\0",
-    *b"USR2\0\0",
-    *b"PIPE\0\0",
-    *b"ALRM\0\0",
-    *b"TERM\0\0",
-    *b"STKFLT",
-    *b"CHLD\0\0",
-    *b"CONT\0\0",
-    *b"STOP\0\0",
-    *b"TSTP\0\0",
-    *b"TTIN\0\0",
-    *b"TTOU\0\0",
-    *b"URG\0\0\0",
-    *b"XCPU\0\0",
-    *b"XFSZ\0\0",
-    *b"VTALRM",
-    *b"PROF\0\0",
-    *b"WINCH\0",
-    *b"IO\0\0\0\0",
-    *b"PWR\0\0\0",
-    *b"SYS\0\0\0",
-];
+/// The classic names, signal 1 first, then the other spellings that `kill
+/// -l` and glibc accept (`ALIASES` numbers them). One string of words
+/// rather than a table of slices: slices would cost a dynamic relocation
+/// each in a static-pie binary.
+const NAMES: &[u8] = b"HUP\0INT\0QUIT\0ILL\0TRAP\0ABRT\0BUS\0FPE\0KILL\0USR1\0SEGV\0USR2\0\
+PIPE\0ALRM\0TERM\0STKFLT\0CHLD\0CONT\0STOP\0TSTP\0TTIN\0TTOU\0URG\0XCPU\0XFSZ\0VTALRM\0PROF\0\
+WINCH\0IO\0PWR\0SYS\0IOT\0CLD\0POLL\0";
 
-/// The name of signal `index + 1`, without its padding.
-fn name_at(index: usize) -> &'static [u8] {
-    let padded = &NAMES[index];
-    let len = padded
-        .iter()
-        .position(|&byte| byte == 0)
-        .unwrap_or(padded.len());
-    &padded[..len]
-}
+/// How many classic names `NAMES` starts with.
+const CLASSIC: usize = 31;
 
-/// Other spellings that `kill -l` and glibc accept (upper case).
-fn alias(name: &[u8]) -> Option<u32> {
-    const ALIASES: [(u64, u32); 3] = [
-        (packed(b"IOT", false), 6),
-        (packed(b"CLD", false), 17),
-        (packed(b"POLL", false), 29),
-    ];
-    if name.len() > 7 {
-        return None;
-    }
-    let key = packed(name, false);
-    ALIASES
-        .iter()
-        .find(|(alias, _)| *alias == key)
-        .map(|&(_, number)| number)
+/// The numbers of the spellings after the classic names.
+const ALIASES: [u8; 3] = [6, 17, 29];
+
+/// The number of a name in `NAMES` (upper case, without `SIG`), and
+/// whether it is a classic name.
+fn number_of(name: &[u8]) -> Option<(u32, bool)> {
+    let index = word_index(NAMES, name)?;
+    Some(match index.checked_sub(CLASSIC) {
+        Some(alias) => (u32::from(ALIASES[alias]), false),
+        None => (index as u32 + 1, true),
+    })
 }
 
 /// Parses `TERM`, `SIGTERM`, `sigterm`, `15`, `RTMIN`, `RTMIN+3`, `SIGRTMAX-2`.
@@ -116,10 +76,7 @@ pub fn parse(text: &[u8]) -> Option<u32> {
     if let Some(rest) = name.strip_prefix(&b"RTMAX"[..]) {
         return realtime_offset(rest, b'-').map(|offset| SIGRTMAX - offset);
     }
-    match (0..NAMES.len()).find(|&index| name_at(index) == name) {
-        Some(index) => Some(index as u32 + 1),
-        None => alias(name),
-    }
+    number_of(name).map(|(number, _)| number)
 }
 
 /// `""` is 0; `"+N"` (or `"-N"` for RTMAX) is N, within the 31 RT signals.
@@ -138,15 +95,15 @@ fn realtime_offset(rest: &[u8], sign: u8) -> Option<u32> {
 /// numbers, no lower case, no STKFLT/IO/PWR and no real-time signals.
 pub fn parse_tini(text: &[u8]) -> Option<u32> {
     let name = text.strip_prefix(&b"SIG"[..])?;
-    let number = (0..NAMES.len()).find(|&index| name_at(index) == name)? as u32 + 1;
-    (!matches!(number, 16 | 29 | 30)).then_some(number)
+    let (number, classic) = number_of(name)?;
+    (classic && !matches!(number, 16 | 29 | 30)).then_some(number)
 }
 
 /// The classic name of signals 1 to 31, without `SIG` (`TERM`).
 pub fn classic_name(signo: u32) -> Option<&'static [u8]> {
     (1..=31)
         .contains(&signo)
-        .then(|| name_at(signo as usize - 1))
+        .then(|| word_at(NAMES, signo as usize - 1))
 }
 
 /// A set of signals 1..=64, as the kernel's `sigset_t` on x86_64 and aarch64.
@@ -328,6 +285,9 @@ mod tests {
         assert_eq!(parse(b"WINCH"), Some(28));
         assert_eq!(parse(b"iot"), Some(6));
         assert_eq!(parse(b"CLD"), Some(17));
+        assert_eq!(parse(b"SIGIOT"), Some(6));
+        assert_eq!(parse(b"poll"), Some(29));
+        assert_eq!(parse_tini(b"SIGIOT"), None);
         assert_eq!(parse(b"64"), Some(64));
     }
 

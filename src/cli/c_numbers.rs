@@ -9,22 +9,27 @@ use crate::text::is_space;
 /// (saturated), whether there were digits, and what follows them (all of
 /// `text` when there were none). dumb-init's `sscanf("%d")` reads the same.
 fn strtol(text: &[u8]) -> (bool, u64, bool, &[u8]) {
-    let start = text.iter().position(|&byte| !is_space(byte));
-    let trimmed = start.map_or(&b""[..], |start| &text[start..]);
-    let (negative, digits) = match trimmed.first() {
-        Some(b'-') => (true, &trimmed[1..]),
-        Some(b'+') => (false, &trimmed[1..]),
-        _ => (false, trimmed),
-    };
-    let count = digits
+    let start = text
         .iter()
-        .take_while(|byte| byte.is_ascii_digit())
-        .count();
-    let magnitude = digits[..count].iter().fold(0u64, |value, &byte| {
-        value
+        .position(|&byte| !is_space(byte))
+        .unwrap_or(text.len());
+    let mut digits = &text[start..];
+    let negative = digits.first() == Some(&b'-');
+    if matches!(digits.first(), Some(b'-' | b'+')) {
+        digits = &digits[1..];
+    }
+    // One pass: count the digits and add them up.
+    let mut magnitude = 0u64;
+    let mut count = 0;
+    while let Some(digit) = digits.get(count).and_then(|byte| byte.checked_sub(b'0')) {
+        if digit > 9 {
+            break;
+        }
+        magnitude = magnitude
             .saturating_mul(10)
-            .saturating_add(u64::from(byte - b'0'))
-    });
+            .saturating_add(u64::from(digit));
+        count += 1;
+    }
     let rest = if count > 0 { &digits[count..] } else { text };
     (negative, magnitude, count > 0, rest)
 }

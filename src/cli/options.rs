@@ -4,7 +4,7 @@
 //! the `USHER_` twins that fills the Plan and the environment options.
 
 use super::c_numbers::{parse_sscanf_rewrite, parse_strtol_code};
-use super::parser::{Arg, Arguments, CliError, ErrorKind, Opt, Parser};
+use super::parser::{twin_byte, Arg, Arguments, CliError, ErrorKind, Opt, Parser};
 use crate::env::{EnvEdit, Environment};
 use crate::plan::{Lists, MountOpt, Namespaces, Personality, Plan, Subreaper};
 use crate::signal;
@@ -252,7 +252,7 @@ pub fn parse_argv<'a, A: Arguments<'a> + ?Sized>(
 ) -> Result<Parsed, CliError<'a>> {
     let mut parser = Parser::new(args);
     let mut given: IdSet = 0;
-    while let Some(arg) = parser.next_arg()? {
+    'options: while let Some(arg) = parser.next_arg() {
         let opt = match arg {
             Arg::Command(index) => {
                 plan.command = index;
@@ -260,80 +260,38 @@ pub fn parse_argv<'a, A: Arguments<'a> + ?Sized>(
             }
             Arg::Opt(opt) => opt,
         };
-        let id = option_id(names, opt).ok_or(CliError::new(ErrorKind::UnknownOption, opt))?;
-        given |= 1 << id;
-        let value = match id {
-            HELP | VERSION | LICENSE => return Ok(Parsed::Print(id)),
-            SUBREAPER => {
-                plan.subreaper = Subreaper::On;
-                continue;
+        // Every error names the option as written, and the value if any.
+        let mut value: &[u8] = b"";
+        let kind = 'error: {
+            let Some(id) = option_id(names, opt) else {
+                break 'error ErrorKind::UnknownOption;
+            };
+            given |= 1 << id;
+            if id <= LICENSE {
+                return Ok(Parsed::Print(id));
             }
-            NO_SUBREAPER => {
-                plan.subreaper = Subreaper::Off;
-                continue;
-            }
-            PGROUP => {
-                plan.process_group = true;
-                continue;
-            }
-            WARN_REAPED => {
-                plan.warn_reaped = true;
-                continue;
-            }
-            VERBOSE => {
-                plan.verbosity = plan.verbosity.saturating_add(1);
-                continue;
-            }
-            NO_NEW_PRIVS => {
-                plan.no_new_privs = true;
-                continue;
-            }
-            SETSID => {
-                plan.setsid = true;
-                continue;
-            }
-            WAIT_ALL => {
-                plan.wait_all = true;
-                continue;
-            }
-            SINGLE_CHILD => {
-                plan.setsid = false;
-                continue;
-            }
-            PTY => {
-                plan.pty = true;
-                continue;
-            }
-            NO_MOUNTS => {
-                plan.sandbox.no_mounts = true;
-                continue;
-            }
-            SKIP_CHDIR => {
-                plan.sandbox.skip_chdir = true;
-                continue;
-            }
-            RO_ROOT => {
-                plan.sandbox.ro_root = true;
-                continue;
-            }
-            PAUSE_MODE => {
-                plan.pause = true;
-                continue;
-            }
-            CLEAR_ENV => b"",
-            _ => {
-                let value = parser.value()?;
-                if !set_value(plan, id, value) {
-                    return Err(CliError::with_value(
-                        bad_value_kind(id, plan.personality),
-                        opt,
-                        value,
-                    ));
+            if id < FIRST_VALUED {
+                if let Err(kind) = set_flag(plan, lists, id, true) {
+                    break 'error kind;
                 }
-                value
+                if parser.has_attached() {
+                    break 'error ErrorKind::UnexpectedValue;
+                }
+                continue 'options;
+            }
+            let Some(given_value) = parser.value() else {
+                break 'error ErrorKind::MissingValue;
+            };
+            value = given_value;
+            if !set_value(plan, id, value) {
+                break 'error bad_value_kind(id, plan.personality);
+            }
+            match record(plan, lists, id, value) {
+                Ok(()) => continue 'options,
+                Err(kind) => kind,
             }
         };
-        record(plan, lists, id, value)?;
+        return Err(CliError::with_value(kind, opt, value));
     }
     Err(CliError::no_command())
 }
@@ -345,7 +303,7 @@ fn record<'a>(
     lists: &mut Lists<'a>,
     id: usize,
     value: &'a [u8],
-) -> Result<(), CliError<'a>> {
+) -> Result<(), ErrorKind> {
     const EDITS: [EnvEdit; 8] = [
         EnvEdit::Env,
         EnvEdit::Unset,
@@ -369,7 +327,7 @@ fn record<'a>(
             return lists
                 .mounts
                 .push((MOUNTS[id - BIND], value))
-                .map_err(|_| CliError::too_many(b"mounts", crate::plan::MOUNT_CAPACITY));
+                .map_err(|_| ErrorKind::TooManyMounts);
         }
         _ => return Ok(()),
     };
@@ -377,37 +335,42 @@ fn record<'a>(
     lists
         .edits
         .push((edit, value))
-        .map_err(|_| CliError::too_many(b"environment options", crate::env::EDIT_CAPACITY))
+        .map_err(|_| ErrorKind::TooManyEdits)
 }
 
-/// The error for a bad value of option `id`.
+/// The error for a bad value of option `id`, which takes a value.
 fn bad_value_kind(id: usize, personality: Personality) -> ErrorKind {
+    use ErrorKind::*;
+    /// By id, from `FIRST_VALUED` on (`USER` takes any value).
+    const KINDS: [ErrorKind; OPTION_COUNT - FIRST_VALUED] = [
+        BadSignal,
+        BadExitCode,
+        BadDirectory,
+        BadRewrite,
+        BadDuration,
+        BadDirectory,
+        BadHostname,
+        BadShare,
+        BadUnshare,
+        BadMount,
+        BadMount,
+        BadMount,
+        BadTmpfs,
+        BadEnv,
+        BadVariableName,
+        BadArgEnv,
+        BadOptEnv,
+        BadVariableName,
+        BadPre,
+        BadDirectory,
+        BadDirectory,
+    ];
     match (id, personality) {
-        (PDEATHSIG, Personality::Tini) => ErrorKind::BadSignal(TINI_SIGNAL_FORMS),
-        (PDEATHSIG, _) => ErrorKind::BadSignal(SIGNAL_FORMS),
-        (REWRITE, Personality::DumbInit) => ErrorKind::BadSignal(DUMB_INIT_REWRITE_FORMS),
-        (REWRITE, _) => ErrorKind::BadSignal(REWRITE_FORMS),
-        (GRACE, _) => ErrorKind::BadDuration,
-        (ENV, _) => ErrorKind::BadForm(b" (NAME=VALUE)"),
-        (ARG_ENV, _) => ErrorKind::BadForm(b" (NAME or NAME=DEFAULT)"),
-        (OPT_ENV, _) => ErrorKind::BadForm(b" (OPT=NAME or OPT=NAME=DEFAULT)"),
-        (PRE, _) => ErrorKind::BadForm(b" (a command and its arguments)"),
-        (UNSET | REQUIRE_ENV, _) => ErrorKind::BadForm(b" (a variable name)"),
-        (WORKDIR | VENV | ROOT, _) => ErrorKind::BadForm(b" (a directory)"),
-        (HOSTNAME, _) => ErrorKind::BadForm(b" (a name of 1 to 64 bytes)"),
-        (SHARE, _) => ErrorKind::BadForm(b" (of net,ipc,uts,pid,user)"),
-        (UNSHARE, _) => ErrorKind::BadForm(b" (of net,user,cgroup,time,pid,mount,uts,ipc)"),
-        (BIND | RBIND | RO, _) => ErrorKind::BadForm(b" (SRC or SRC:DEST)"),
-        (TMPFS, _) => ErrorKind::BadForm(b" (a path in the new root)"),
-        _ => ErrorKind::BadExitCode,
+        (PDEATHSIG, Personality::Tini) => BadTiniSignal,
+        (REWRITE, Personality::DumbInit) => BadDumbInitRewrite,
+        _ => KINDS[id - FIRST_VALUED],
     }
 }
-
-const SIGNAL_FORMS: &[u8] = b" (a name like TERM or SIGTERM, a number 1-64, RTMIN+N or RTMAX-N)";
-const REWRITE_FORMS: &[u8] = b" (FROM:TO, two signals like TERM:QUIT; TO 0 or NONE drops FROM)";
-const TINI_SIGNAL_FORMS: &[u8] = b" (tini takes upper-case names with SIG: SIGHUP, SIGTERM, ...)";
-const DUMB_INIT_REWRITE_FORMS: &[u8] =
-    b" (dumb-init takes numbers S:R, with S from 1 to 31 and R from 0 to 31)";
 
 /// Stores a valued option; false when the value is bad.
 fn set_value<'a>(plan: &mut Plan<'a>, id: usize, value: &'a [u8]) -> bool {
@@ -557,13 +520,10 @@ fn twin_id(name: &[u8]) -> Option<usize> {
     let id = NATIVE.longs.split(|&byte| byte == 0).position(|long| {
         !long.is_empty()
             && long.len() == name.len()
-            && long.iter().zip(name).all(|(&long, &twin)| {
-                twin == if long == b'-' {
-                    b'_'
-                } else {
-                    long.to_ascii_uppercase()
-                }
-            })
+            && long
+                .iter()
+                .zip(name)
+                .all(|(&long, &twin)| twin == twin_byte(long))
     })?;
     (id > LICENSE).then_some(id)
 }
@@ -579,11 +539,7 @@ fn closest_twin(name: &[u8]) -> &'static [u8] {
             continue;
         }
         for (to, &from) in twin.iter_mut().zip(long) {
-            *to = if from == b'-' {
-                b'_'
-            } else {
-                from.to_ascii_uppercase()
-            };
+            *to = twin_byte(from);
         }
         if let Some(distance) = edit_distance_within(name, &twin[..long.len()], 2) {
             // Closer than a whole rewrite of the name.
@@ -631,16 +587,14 @@ pub fn apply_twins<'a, E: Environment<'a> + ?Sized>(
             continue;
         }
         given |= ids;
-        match set_twin(plan, lists, id, value) {
-            Ok(true) => {}
-            Ok(false) => return Err(CliError::variable(name, value)),
-            Err(full) => return Err(full),
-        }
+        // A capacity's message names neither the variable nor its value.
+        set_twin(plan, lists, id, value)
+            .map_err(|kind| CliError::with_value(kind, Opt::Long(name), value))?;
     }
     Ok(())
 }
 
-/// Applies one twin's value; false when it is bad.
+/// Applies one twin's value; `BadVariable` when it is bad.
 // Not inlined: keeps the twins' value handling off the argv walk.
 #[inline(never)]
 fn set_twin<'a>(
@@ -648,7 +602,7 @@ fn set_twin<'a>(
     lists: &mut Lists<'a>,
     id: usize,
     value: &'a [u8],
-) -> Result<bool, CliError<'a>> {
+) -> Result<(), ErrorKind> {
     if id == VERBOSE {
         let level = if value.is_empty() {
             Some(0)
@@ -656,20 +610,20 @@ fn set_twin<'a>(
             parse_decimal(value)
         };
         plan.verbosity = level.map_or(0, |level| level.min(u64::from(u32::MAX)) as u32);
-        return Ok(level.is_some());
+        return level.map(|_| ()).ok_or(ErrorKind::BadVariable);
     }
     if id == USER {
         // An empty twin is no twin: only `--user ''` asks for the caller.
         if !value.is_empty() {
             plan.user = Some(value);
         }
-        return Ok(true);
+        return Ok(());
     }
     if id >= FIRST_VALUED {
         // A list twin is split at commas; any other is one value.
         let list = LISTS & 1 << id != 0;
         if list && value.is_empty() {
-            return Ok(true);
+            return Ok(());
         }
         // A mount's paths may hold a comma, written `\,` (unescaped when
         // the path is used).
@@ -681,31 +635,44 @@ fn set_twin<'a>(
             split
         }) {
             if !set_value(plan, id, item) {
-                return Ok(false);
+                return Err(ErrorKind::BadVariable);
             }
             record(plan, lists, id, item)?;
         }
-        return Ok(true);
+        return Ok(());
     }
-    let Some(on) = parse_bool(value) else {
-        return Ok(false);
-    };
+    let on = parse_bool(value).ok_or(ErrorKind::BadVariable)?;
+    set_flag(plan, lists, id, on)
+}
+
+/// Turns a flag on, for argv, or on or off, for a boolean twin. Only argv
+/// reaches `VERBOSE` (the twin takes a level), `SINGLE_CHILD` and
+/// `PAUSE_MODE`, which have no twin.
+fn set_flag<'a>(
+    plan: &mut Plan<'a>,
+    lists: &mut Lists<'a>,
+    id: usize,
+    on: bool,
+) -> Result<(), ErrorKind> {
     match id {
         PGROUP => plan.process_group = on,
         NO_NEW_PRIVS => plan.no_new_privs = on,
         WARN_REAPED => plan.warn_reaped = on,
         SETSID => plan.setsid = on,
+        SINGLE_CHILD => plan.setsid = false,
         WAIT_ALL => plan.wait_all = on,
+        VERBOSE => plan.verbosity = plan.verbosity.saturating_add(1),
         CLEAR_ENV if on => record(plan, lists, id, b"")?,
         CLEAR_ENV => {}
         PTY => plan.pty = on,
         NO_MOUNTS => plan.sandbox.no_mounts = on,
         SKIP_CHDIR => plan.sandbox.skip_chdir = on,
         RO_ROOT => plan.sandbox.ro_root = on,
+        PAUSE_MODE => plan.pause = on,
         NO_SUBREAPER => plan.subreaper = if on { Subreaper::Off } else { Subreaper::Auto },
         _ => plan.subreaper = if on { Subreaper::On } else { Subreaper::Off },
     }
-    Ok(true)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -3,7 +3,10 @@
 //! personality shares. Nothing here makes a syscall.
 
 use crate::cstr::CStrArray;
+use crate::env::EDIT_CAPACITY;
 use crate::error::{Line, Part, Stream};
+use crate::plan::MOUNT_CAPACITY;
+use crate::text::word_at;
 
 /// Anything that holds argv.
 pub trait Arguments<'a> {
@@ -46,17 +49,15 @@ pub enum Arg<'a> {
 
 /// Pulls options one at a time. `-abc` is three shorts, `-xVALUE` and
 /// `--name=value` carry their value, `--` ends the options, and the first
-/// non-option ends them too.
+/// non-option ends them too. Nothing is pulled after the command.
 pub struct Parser<'p, 'a, A: Arguments<'a> + ?Sized> {
     args: &'p A,
     /// Next argv index to look at.
     next: usize,
-    /// Inside a cluster of shorts: (argv index, byte offset of the next short).
-    shorts: Option<(usize, usize)>,
+    /// The rest of a cluster of shorts, after the one just pulled.
+    shorts: &'a [u8],
     /// The `=value` of the last long option, not yet taken.
     attached: Option<&'a [u8]>,
-    last: Option<Opt<'a>>,
-    done: bool,
 }
 
 impl<'p, 'a, A: Arguments<'a> + ?Sized> Parser<'p, 'a, A> {
@@ -65,94 +66,135 @@ impl<'p, 'a, A: Arguments<'a> + ?Sized> Parser<'p, 'a, A> {
         Parser {
             args,
             next: 1,
-            shorts: None,
+            shorts: b"",
             attached: None,
-            last: None,
-            done: false,
         }
     }
 
-    pub fn next_arg(&mut self) -> Result<Option<Arg<'a>>, CliError<'a>> {
-        if let (Some(name), Some(_)) = (self.last, self.attached) {
-            return Err(CliError::new(ErrorKind::UnexpectedValue, name));
+    /// The next option or the command; `None` when argv ends first. The
+    /// caller refuses an option it just pulled that takes no value while
+    /// [`Parser::has_attached`] says one came with it.
+    pub fn next_arg(&mut self) -> Option<Arg<'a>> {
+        if let Some((&letter, rest)) = self.shorts.split_first() {
+            self.shorts = rest;
+            return Some(Arg::Opt(Opt::Short(letter)));
         }
-        if let Some((index, offset)) = self.shorts {
-            let arg = self.args.arg(index);
-            let letter = arg[offset];
-            self.shorts = (offset + 1 < arg.len()).then_some((index, offset + 1));
-            let opt = Opt::Short(letter);
-            self.last = Some(opt);
-            return Ok(Some(Arg::Opt(opt)));
-        }
-        if self.done || self.next >= self.args.count() {
-            return Ok(None);
+        let count = self.args.count();
+        if self.next >= count {
+            return None;
         }
         let index = self.next;
         let arg = self.args.arg(index);
         self.next += 1;
         if arg == b"--" {
-            self.done = true;
-            return Ok((self.next < self.args.count()).then_some(Arg::Command(self.next)));
+            return (self.next < count).then_some(Arg::Command(self.next));
         }
         if let Some(long) = arg.strip_prefix(&b"--"[..]) {
             let (name, value) = match long.iter().position(|&byte| byte == b'=') {
                 Some(eq) => (&long[..eq], Some(&long[eq + 1..])),
                 None => (long, None),
             };
-            let opt = Opt::Long(name);
             self.attached = value;
-            self.last = Some(opt);
-            return Ok(Some(Arg::Opt(opt)));
+            return Some(Arg::Opt(Opt::Long(name)));
         }
         if arg.len() > 1 && arg[0] == b'-' {
-            self.shorts = Some((index, 1));
+            self.shorts = &arg[1..];
             return self.next_arg();
         }
-        self.done = true;
-        Ok(Some(Arg::Command(index)))
+        Some(Arg::Command(index))
+    }
+
+    /// Whether the long option just pulled came with `=value`.
+    pub fn has_attached(&self) -> bool {
+        self.attached.is_some()
     }
 
     /// The value of the option just pulled: attached, or the next argument
-    /// (whatever it looks like, as getopt does).
-    pub fn value(&mut self) -> Result<&'a [u8], CliError<'a>> {
-        let opt = self.last.unwrap_or(Opt::Short(b'?'));
+    /// (whatever it looks like, as getopt does); `None` when argv ends.
+    pub fn value(&mut self) -> Option<&'a [u8]> {
         if let Some(value) = self.attached.take() {
-            return Ok(value);
+            return Some(value);
         }
-        if let Some((index, offset)) = self.shorts.take() {
-            return Ok(&self.args.arg(index)[offset..]);
+        if !self.shorts.is_empty() {
+            return Some(core::mem::take(&mut self.shorts));
         }
         if self.next < self.args.count() {
             self.next += 1;
-            return Ok(self.args.arg(self.next - 1));
+            return Some(self.args.arg(self.next - 1));
         }
-        Err(CliError::new(ErrorKind::MissingValue, opt))
+        None
     }
 }
 
-/// What kind of bad input.
+/// What kind of bad input. The plain kinds number the message templates
+/// (`TEMPLATES`); from `BadSignal` on, each kind is a bad value, named by
+/// the form its option needs (`FORMS`, in the same order).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(u8)]
 pub enum ErrorKind {
     UnknownOption,
     /// A prefix of more than one long name (dumb-init's getopt_long).
     AmbiguousOption,
     MissingValue,
     UnexpectedValue,
-    BadSignal(&'static [u8]),
-    BadExitCode,
-    BadDuration,
-    /// A value without the form its option needs (the form follows).
-    BadForm(&'static [u8]),
     NoCommand,
     /// A twin variable held a value its option would refuse (the error's
     /// `opt` holds the variable's name).
     BadVariable,
-    /// More of something than a capacity (what, the limit).
-    TooMany(&'static [u8], usize),
+    /// More mounts than `MOUNT_CAPACITY`.
+    TooManyMounts,
+    /// More environment options than `EDIT_CAPACITY`.
+    TooManyEdits,
     /// A `USHER_` variable that is no twin (the error's `opt` holds its
-    /// name), with the long name of the closest twin ("" for none).
-    UnknownVariable(&'static [u8]),
+    /// name); the error's `value` is the long name of the closest twin (""
+    /// for none).
+    UnknownVariable,
+    BadSignal = FIRST_BAD_VALUE,
+    BadTiniSignal,
+    BadRewrite,
+    BadDumbInitRewrite,
+    BadExitCode,
+    BadDuration,
+    BadEnv,
+    BadArgEnv,
+    BadOptEnv,
+    BadPre,
+    BadVariableName,
+    BadDirectory,
+    BadHostname,
+    BadShare,
+    BadUnshare,
+    BadMount,
+    BadTmpfs,
 }
+
+/// The first kind that is a bad value: its template follows the plain
+/// kinds' and the closest twin's.
+const FIRST_BAD_VALUE: u8 = ErrorKind::UnknownVariable as u8 + 2;
+
+/// The message of each plain kind, in `ErrorKind`'s order, then the one
+/// naming the closest twin, then the one of every bad value. `\x01` is the
+/// option's dashes, `\x02` its name, `\x03` the value, `\x04` the limit,
+/// closest twin or form, `\x05` what the value should have been.
+const TEMPLATES: &[u8] = b"unknown option \x01\x02\0ambiguous option \x01\x02\0\
+option \x01\x02 needs a value\0option \x01\x02 takes no value\0no command given\0\
+bad value in \x02: '\x03'\0too many mounts (limit \x04)\0\
+too many environment options (limit \x04)\0unknown variable \x02\0\
+unknown variable \x02 (did you mean USHER_\x04?)\0bad \x05 for \x01\x02: '\x03' (\x04)";
+
+/// The form each bad value should have, from `BadSignal` on.
+const FORMS: &[u8] = b"a name like TERM or SIGTERM, a number 1-64, RTMIN+N or RTMAX-N\0\
+tini takes upper-case names with SIG: SIGHUP, SIGTERM, ...\0\
+FROM:TO, two signals like TERM:QUIT; TO 0 or NONE drops FROM\0\
+dumb-init takes numbers S:R, with S from 1 to 31 and R from 0 to 31\0\
+a number from 0 to 255\0like 10s, 500ms, or 10 for seconds\0NAME=VALUE\0\
+NAME or NAME=DEFAULT\0OPT=NAME or OPT=NAME=DEFAULT\0a command and its arguments\0\
+a variable name\0a directory\0a name of 1 to 64 bytes\0of net,ipc,uts,pid,user\0\
+of net,user,cgroup,time,pid,mount,uts,ipc\0SRC or SRC:DEST\0a path in the new root";
+
+/// What each bad value is, from `BadSignal` on; the last word stands for
+/// every kind after it.
+const WHATS: &[u8] = b"signal\0signal\0signal\0signal\0exit code\0duration\0value";
 
 /// Bad input on the command line or in a twin variable.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -180,35 +222,20 @@ impl<'a> CliError<'a> {
     }
 
     pub fn no_command() -> Self {
-        CliError {
-            kind: ErrorKind::NoCommand,
-            opt: None,
-            value: b"",
-        }
+        Self::bare(ErrorKind::NoCommand)
     }
 
-    pub fn too_many(what: &'static [u8], limit: usize) -> Self {
+    /// An error that names no option (`NoCommand`, `TooMany...`).
+    pub fn bare(kind: ErrorKind) -> Self {
         CliError {
-            kind: ErrorKind::TooMany(what, limit),
+            kind,
             opt: None,
             value: b"",
         }
     }
 
     pub fn unknown_variable(name: &'a [u8], closest: &'static [u8]) -> Self {
-        CliError {
-            kind: ErrorKind::UnknownVariable(closest),
-            opt: Some(Opt::Long(name)),
-            value: b"",
-        }
-    }
-
-    pub fn variable(name: &'a [u8], value: &'a [u8]) -> Self {
-        CliError {
-            kind: ErrorKind::BadVariable,
-            opt: Some(Opt::Long(name)),
-            value,
-        }
+        Self::with_value(ErrorKind::UnknownVariable, Opt::Long(name), closest)
     }
 
     /// Writes the message to stderr.
@@ -220,25 +247,7 @@ impl<'a> CliError<'a> {
 
     /// The one-line message, naming the option (or variable) and the value.
     pub fn line(&self) -> Line {
-        let template: &[u8] = match self.kind {
-            ErrorKind::UnknownOption => b"unknown option \x01\x02",
-            ErrorKind::AmbiguousOption => b"ambiguous option \x01\x02",
-            ErrorKind::MissingValue => b"option \x01\x02 needs a value",
-            ErrorKind::UnexpectedValue => b"option \x01\x02 takes no value",
-            ErrorKind::BadSignal(_) => b"bad signal for \x01\x02: '\x03'\x04",
-            ErrorKind::BadExitCode => {
-                b"bad exit code for \x01\x02: '\x03' (a number from 0 to 255)"
-            }
-            ErrorKind::BadDuration => {
-                b"bad duration for \x01\x02: '\x03' (like 10s, 500ms, or 10 for seconds)"
-            }
-            ErrorKind::BadForm(_) => b"bad value for \x01\x02: '\x03'\x04",
-            ErrorKind::NoCommand => b"no command given",
-            ErrorKind::BadVariable => b"bad value in \x02: '\x03'",
-            ErrorKind::TooMany(..) => b"too many \x03 (limit \x04)",
-            ErrorKind::UnknownVariable(b"") => b"unknown variable \x02",
-            ErrorKind::UnknownVariable(_) => b"unknown variable \x02 (did you mean USHER_\x04?)",
-        };
+        let kind = self.kind as u8;
         let (dashes, name): (&[u8], &[u8]) = match &self.opt {
             Some(Opt::Short(letter)) => (b"-", core::slice::from_ref(letter)),
             Some(Opt::Long(name)) => (b"--", name),
@@ -246,35 +255,49 @@ impl<'a> CliError<'a> {
         };
         // A twin's name: the long name in upper case, `_` for `-`.
         let mut twin = [0u8; 32];
-        let extra = match self.kind {
-            ErrorKind::BadSignal(text) | ErrorKind::BadForm(text) => Part::Text(text),
-            ErrorKind::UnknownVariable(long) => {
-                for (to, &from) in twin.iter_mut().zip(long) {
-                    *to = if from == b'-' {
-                        b'_'
-                    } else {
-                        from.to_ascii_uppercase()
-                    };
+        let (template, extra) = match self.kind {
+            ErrorKind::TooManyMounts => (kind, Part::Number(MOUNT_CAPACITY as i64)),
+            ErrorKind::TooManyEdits => (kind, Part::Number(EDIT_CAPACITY as i64)),
+            ErrorKind::UnknownVariable => {
+                for (to, &from) in twin.iter_mut().zip(self.value) {
+                    *to = twin_byte(from);
                 }
-                Part::Bytes(&twin[..long.len().min(twin.len())])
+                (
+                    kind + u8::from(!self.value.is_empty()),
+                    Part::Bytes(&twin[..self.value.len().min(twin.len())]),
+                )
             }
-            ErrorKind::TooMany(_, limit) => Part::Number(limit as i64),
-            _ => Part::Bytes(b""),
+            _ if kind >= FIRST_BAD_VALUE => {
+                let form = usize::from(kind - FIRST_BAD_VALUE);
+                (FIRST_BAD_VALUE, Part::Text(word_at(FORMS, form)))
+            }
+            _ => (kind, Part::Bytes(b"")),
         };
+        let what = word_at(
+            WHATS,
+            usize::from(kind.saturating_sub(FIRST_BAD_VALUE)).min(6),
+        );
         let mut line = Line::usher();
         line.push_parts(
-            template,
+            word_at(TEMPLATES, usize::from(template)),
             &[
                 Part::Bytes(dashes),
                 Part::Bytes(name),
-                Part::Bytes(match self.kind {
-                    ErrorKind::TooMany(what, _) => what,
-                    _ => self.value,
-                }),
+                Part::Bytes(self.value),
                 extra,
+                Part::Text(what),
             ],
         );
         line
+    }
+}
+
+/// A byte of a long name as its twin spells it: upper case, `_` for `-`.
+pub fn twin_byte(long: u8) -> u8 {
+    if long == b'-' {
+        b'_'
+    } else {
+        long.to_ascii_uppercase()
     }
 }
 
@@ -282,12 +305,12 @@ impl<'a> CliError<'a> {
 mod tests {
     use super::*;
 
-    fn pull_all<'a>(args: &'a [&'a [u8]]) -> Vec<Result<Option<Arg<'a>>, CliError<'a>>> {
+    fn pull_all<'a>(args: &'a [&'a [u8]]) -> Vec<Option<Arg<'a>>> {
         let mut parser = Parser::new(args);
         let mut out = Vec::new();
         loop {
             let item = parser.next_arg();
-            let stop = !matches!(item, Ok(Some(Arg::Opt(_))));
+            let stop = !matches!(item, Some(Arg::Opt(_)));
             out.push(item);
             if stop {
                 return out;
@@ -301,9 +324,9 @@ mod tests {
         assert_eq!(
             pull_all(args),
             vec![
-                Ok(Some(Arg::Opt(Opt::Short(b'g')))),
-                Ok(Some(Arg::Opt(Opt::Short(b'v')))),
-                Ok(Some(Arg::Command(2)))
+                Some(Arg::Opt(Opt::Short(b'g'))),
+                Some(Arg::Opt(Opt::Short(b'v'))),
+                Some(Arg::Command(2))
             ]
         );
     }
@@ -311,12 +334,9 @@ mod tests {
     #[test]
     fn double_dash_ends_options() {
         let args: &[&[u8]] = &[b"usher", b"--", b"-v"];
-        assert_eq!(pull_all(args), vec![Ok(Some(Arg::Command(2)))]);
+        assert_eq!(pull_all(args), vec![Some(Arg::Command(2))]);
         let args: &[&[u8]] = &[b"usher", b"-v", b"--"];
-        assert_eq!(
-            pull_all(args),
-            vec![Ok(Some(Arg::Opt(Opt::Short(b'v')))), Ok(None)]
-        );
+        assert_eq!(pull_all(args), vec![Some(Arg::Opt(Opt::Short(b'v'))), None]);
     }
 
     #[test]
@@ -331,52 +351,73 @@ mod tests {
             b"4",
         ];
         let mut parser = Parser::new(args);
-        assert_eq!(parser.next_arg(), Ok(Some(Arg::Opt(Opt::Short(b'p')))));
-        assert_eq!(parser.value(), Ok(&b"TERM"[..]));
-        assert_eq!(
-            parser.next_arg(),
-            Ok(Some(Arg::Opt(Opt::Long(b"pdeathsig"))))
-        );
-        assert_eq!(parser.value(), Ok(&b"HUP"[..]));
-        assert_eq!(parser.next_arg(), Ok(Some(Arg::Opt(Opt::Short(b'e')))));
-        assert_eq!(parser.value(), Ok(&b"-3"[..]));
-        assert_eq!(
-            parser.next_arg(),
-            Ok(Some(Arg::Opt(Opt::Long(b"remap-exit"))))
-        );
-        assert_eq!(parser.value(), Ok(&b"4"[..]));
-        assert_eq!(parser.next_arg(), Ok(None));
+        assert_eq!(parser.next_arg(), Some(Arg::Opt(Opt::Short(b'p'))));
+        assert_eq!(parser.value(), Some(&b"TERM"[..]));
+        assert_eq!(parser.next_arg(), Some(Arg::Opt(Opt::Long(b"pdeathsig"))));
+        assert_eq!(parser.value(), Some(&b"HUP"[..]));
+        assert_eq!(parser.next_arg(), Some(Arg::Opt(Opt::Short(b'e'))));
+        assert_eq!(parser.value(), Some(&b"-3"[..]));
+        assert_eq!(parser.next_arg(), Some(Arg::Opt(Opt::Long(b"remap-exit"))));
+        assert_eq!(parser.value(), Some(&b"4"[..]));
+        assert_eq!(parser.next_arg(), None);
     }
 
     #[test]
-    fn an_unwanted_value_is_an_error() {
+    fn an_unwanted_value_is_seen() {
         let args: &[&[u8]] = &[b"usher", b"--pgroup=1", b"cmd"];
         let mut parser = Parser::new(args);
-        assert_eq!(parser.next_arg(), Ok(Some(Arg::Opt(Opt::Long(b"pgroup")))));
-        assert_eq!(
-            parser.next_arg(),
-            Err(CliError::new(
-                ErrorKind::UnexpectedValue,
-                Opt::Long(b"pgroup")
-            ))
-        );
+        assert_eq!(parser.next_arg(), Some(Arg::Opt(Opt::Long(b"pgroup"))));
+        assert!(parser.has_attached());
+        let args: &[&[u8]] = &[b"usher", b"--pgroup", b"cmd"];
+        let mut parser = Parser::new(args);
+        parser.next_arg();
+        assert!(!parser.has_attached());
     }
 
     #[test]
-    fn a_missing_value_is_an_error() {
+    fn a_missing_value_is_none() {
         let args: &[&[u8]] = &[b"usher", b"-p"];
         let mut parser = Parser::new(args);
         parser.next_arg().unwrap();
-        assert_eq!(
-            parser.value(),
-            Err(CliError::new(ErrorKind::MissingValue, Opt::Short(b'p')))
-        );
+        assert_eq!(parser.value(), None);
     }
 
     #[test]
     fn a_lone_dash_is_a_command() {
         let args: &[&[u8]] = &[b"usher", b"-", b"x"];
-        assert_eq!(pull_all(args), vec![Ok(Some(Arg::Command(1)))]);
+        assert_eq!(pull_all(args), vec![Some(Arg::Command(1))]);
+    }
+
+    #[test]
+    fn every_kind_has_its_template_and_form() {
+        assert_eq!(
+            TEMPLATES.split(|&byte| byte == 0).count(),
+            usize::from(FIRST_BAD_VALUE) + 1
+        );
+        assert_eq!(
+            FORMS.split(|&byte| byte == 0).count(),
+            usize::from(ErrorKind::BadTmpfs as u8 - FIRST_BAD_VALUE) + 1
+        );
+        let error = CliError::with_value(ErrorKind::BadTmpfs, Opt::Long(b"tmpfs"), b"");
+        assert_eq!(
+            error.line().as_bytes(),
+            b"usher: bad value for --tmpfs: '' (a path in the new root)"
+        );
+        let error = CliError::with_value(ErrorKind::BadDumbInitRewrite, Opt::Short(b'r'), b"x");
+        assert_eq!(
+            error.line().as_bytes(),
+            &b"usher: bad signal for -r: 'x' (dumb-init takes numbers S:R, with S from 1 to 31 \
+and R from 0 to 31)"[..]
+        );
+        assert_eq!(
+            CliError::bare(ErrorKind::TooManyMounts).line().as_bytes(),
+            b"usher: too many mounts (limit 64)"
+        );
+        let error = CliError::unknown_variable(b"USHER_NO-MOUNTS", b"no-mounts");
+        assert_eq!(
+            error.line().as_bytes(),
+            b"usher: unknown variable USHER_NO-MOUNTS (did you mean USHER_NO_MOUNTS?)"
+        );
     }
 
     #[test]
@@ -391,7 +432,11 @@ mod tests {
             error.line().as_bytes(),
             b"usher: unknown option --frobnicate"
         );
-        let error = CliError::variable(b"USHER_REMAP_EXIT", b"256");
+        let error = CliError::with_value(
+            ErrorKind::BadVariable,
+            Opt::Long(b"USHER_REMAP_EXIT"),
+            b"256",
+        );
         assert_eq!(
             error.line().as_bytes(),
             b"usher: bad value in USHER_REMAP_EXIT: '256'"

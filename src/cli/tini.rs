@@ -58,7 +58,10 @@ where
         }
         Ok(Parsed::Command(_)) => {}
         Err(error) => {
-            let bad_value = matches!(error.kind, ErrorKind::BadSignal(_) | ErrorKind::BadExitCode);
+            let bad_value = matches!(
+                error.kind,
+                ErrorKind::BadTiniSignal | ErrorKind::BadExitCode
+            );
             return Action::Fail {
                 error,
                 usage: (!bad_value).then_some(usage),
