@@ -166,6 +166,8 @@ pub enum ErrorKind {
     BadUnshare,
     BadMount,
     BadTmpfs,
+    /// pychroot's `-B $NAME` with NAME unset.
+    BadMountVariable,
 }
 
 /// The first kind that is a bad value: its template follows the plain
@@ -190,7 +192,8 @@ dumb-init takes numbers S:R, with S from 1 to 31 and R from 0 to 31\0\
 a number from 0 to 255\0like 10s, 500ms, or 10 for seconds\0NAME=VALUE\0\
 NAME or NAME=DEFAULT\0OPT=NAME or OPT=NAME=DEFAULT\0a command and its arguments\0\
 a variable name\0a directory\0a name of 1 to 64 bytes\0of net,ipc,uts,pid,user\0\
-of net,user,cgroup,time,pid,mount,uts,ipc\0SRC or SRC:DEST\0a path in the new root";
+of net,user,cgroup,time,pid,mount,uts,ipc\0SRC or SRC:DEST\0a path in the new root\0\
+$NAME of a variable that is set";
 
 /// What each bad value is, from `BadSignal` on; the last word stands for
 /// every kind after it.
@@ -396,7 +399,12 @@ mod tests {
         );
         assert_eq!(
             FORMS.split(|&byte| byte == 0).count(),
-            usize::from(ErrorKind::BadTmpfs as u8 - FIRST_BAD_VALUE) + 1
+            usize::from(ErrorKind::BadMountVariable as u8 - FIRST_BAD_VALUE) + 1
+        );
+        let error = CliError::with_value(ErrorKind::BadMountVariable, Opt::Long(b"bind"), b"$X");
+        assert_eq!(
+            error.line().as_bytes(),
+            b"usher: bad value for --bind: '$X' ($NAME of a variable that is set)"
         );
         let error = CliError::with_value(ErrorKind::BadTmpfs, Opt::Long(b"tmpfs"), b"");
         assert_eq!(

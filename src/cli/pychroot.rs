@@ -245,7 +245,7 @@ where
         let kind = [MountOpt::Bind, MountOpt::RBind, MountOpt::ReadOnly][usize::from(action - 5)];
         // `$NAME[:DEST]` is the variable's value, on itself: pychroot's
         // expansion.
-        let mut form: &'static [u8] = b" (SRC or SRC:DEST)";
+        let mut bad = ErrorKind::BadMount;
         let mut mount = value;
         if let Some(spec) = value.strip_prefix(b"$") {
             let name = &spec[..spec
@@ -253,17 +253,17 @@ where
                 .position(|&byte| byte == b':')
                 .unwrap_or(spec.len())];
             mount = env.var(name).unwrap_or(b"");
-            form = b" (a variable that is not set)";
+            bad = ErrorKind::BadMountVariable;
         }
         if mount.is_empty() || mount[0] == b':' {
-            return Err(CliError::with_value(ErrorKind::BadForm(form), opt, value));
+            return Err(CliError::with_value(bad, opt, value));
         }
         // Mounts are a dictionary keyed by SRC[:DEST] in pychroot: the same
         // one again takes the first one's place with the later option.
         if let Some(same) = lists.mounts.iter_mut().find(|(_, each)| *each == mount) {
             same.0 = kind;
         } else if lists.mounts.push((kind, mount)).is_err() {
-            return Err(CliError::too_many(b"mounts", crate::plan::MOUNT_CAPACITY));
+            return Err(CliError::bare(ErrorKind::TooManyMounts));
         }
     }
     // pychroot's --no-mounts drops the -B, -R and --ro mounts too.
@@ -284,7 +284,10 @@ where
 /// usher's exit status for a failed parse: argparse's 2 for usage errors,
 /// pychroot's 1 for a value it would only refuse when mounting.
 pub fn failure_status(error: &CliError) -> i32 {
-    if matches!(error.kind, ErrorKind::BadForm(_) | ErrorKind::TooMany(..)) {
+    if matches!(
+        error.kind,
+        ErrorKind::BadMount | ErrorKind::BadMountVariable | ErrorKind::TooManyMounts
+    ) {
         1
     } else {
         2
@@ -568,7 +571,7 @@ mod tests {
             &[b"pychroot", b"-R", b":/x", b"/r"],
         ] {
             let (kind, status, _) = fails(args);
-            assert!(matches!(kind, ErrorKind::BadForm(_)), "{args:?}");
+            assert_eq!(kind, ErrorKind::BadMount, "{args:?}");
             assert_eq!(status, 1);
         }
     }
