@@ -154,6 +154,7 @@ impl<'a> Plan<'a> {
             sandbox: Sandbox {
                 root: None,
                 hostname: None,
+                upper: None,
                 no_mounts: false,
                 skip_chdir: false,
                 ro_root: false,
@@ -210,6 +211,8 @@ pub enum MountOpt {
     ReadOnly,
     /// `--tmpfs DEST`.
     Tmpfs,
+    /// `--layer DIR`: a read-only layer over the root (no mount step).
+    Layer,
 }
 
 /// Most mounts one run may ask for (argv and twins together).
@@ -366,6 +369,8 @@ pub struct Sandbox<'a> {
     /// The new root (`--root DIR`).
     pub root: Option<&'a [u8]>,
     pub hostname: Option<&'a [u8]>,
+    /// `--upper DIR`: where an overlay root's changes persist.
+    pub upper: Option<&'a [u8]>,
     /// `--no-mounts`: none of the default mounts.
     pub no_mounts: bool,
     /// `--skip-chdir`: the same directory inside the new root.

@@ -43,22 +43,24 @@ pub const ROOT: usize = 23;
 pub const HOSTNAME: usize = 24;
 pub const SHARE: usize = 25;
 pub const UNSHARE: usize = 26;
+pub const UPPER: usize = 27;
 /// The mount options, in `MountOpt`'s order.
-pub const BIND: usize = 27;
-pub const RBIND: usize = 28;
-pub const RO: usize = 29;
-pub const TMPFS: usize = 30;
+pub const BIND: usize = 28;
+pub const RBIND: usize = 29;
+pub const RO: usize = 30;
+pub const TMPFS: usize = 31;
+pub const LAYER: usize = 32;
 /// The environment options, in `EnvEdit`'s order from ENV on.
-pub const ENV: usize = 31;
-pub const UNSET: usize = 32;
-pub const ARG_ENV: usize = 33;
-pub const OPT_ENV: usize = 34;
-pub const REQUIRE_ENV: usize = 35;
-pub const PRE: usize = 36;
-pub const WORKDIR: usize = 37;
-pub const VENV: usize = 38;
+pub const ENV: usize = 33;
+pub const UNSET: usize = 34;
+pub const ARG_ENV: usize = 35;
+pub const OPT_ENV: usize = 36;
+pub const REQUIRE_ENV: usize = 37;
+pub const PRE: usize = 38;
+pub const WORKDIR: usize = 39;
+pub const VENV: usize = 40;
 /// How many ids there are.
-pub const OPTION_COUNT: usize = 39;
+pub const OPTION_COUNT: usize = 41;
 
 /// A set of option ids, one bit each.
 type IdSet = u64;
@@ -184,6 +186,8 @@ pub const NATIVE: Names = names!(
         (RBIND, b'R', "rbind"),
         (RO, 0, "ro"),
         (TMPFS, 0, "tmpfs"),
+        (LAYER, 0, "layer"),
+        (UPPER, 0, "upper"),
         (ENV, 0, "env"),
         (UNSET, 0, "unset"),
         (ARG_ENV, 0, "arg-env"),
@@ -314,16 +318,17 @@ fn record<'a>(
         EnvEdit::Workdir,
         EnvEdit::Venv,
     ];
-    const MOUNTS: [MountOpt; 4] = [
+    const MOUNTS: [MountOpt; 5] = [
         MountOpt::Bind,
         MountOpt::RBind,
         MountOpt::ReadOnly,
         MountOpt::Tmpfs,
+        MountOpt::Layer,
     ];
     let edit = match id {
         CLEAR_ENV => EnvEdit::ClearEnv,
         ENV..=VENV => EDITS[id - ENV],
-        BIND..=TMPFS => {
+        BIND..=LAYER => {
             return lists
                 .mounts
                 .push((MOUNTS[id - BIND], value))
@@ -352,10 +357,12 @@ fn bad_value_kind(id: usize, personality: Personality) -> ErrorKind {
         BadHostname,
         BadShare,
         BadUnshare,
+        BadDirectory,
         BadMount,
         BadMount,
         BadMount,
         BadTmpfs,
+        BadDirectory,
         BadEnv,
         BadVariableName,
         BadArgEnv,
@@ -403,6 +410,7 @@ fn set_value<'a>(plan: &mut Plan<'a>, id: usize, value: &'a [u8]) -> bool {
         },
         ENV..=VENV => return env_value_is_good(id, value),
         ROOT => plan.sandbox.root = Some(value),
+        UPPER => plan.sandbox.upper = Some(value),
         HOSTNAME => {
             plan.sandbox.hostname = Some(value);
             return (1..=64).contains(&value.len());
@@ -417,7 +425,7 @@ fn set_value<'a>(plan: &mut Plan<'a>, id: usize, value: &'a [u8]) -> bool {
                 plan.sandbox.unshare = set;
             }
         }
-        BIND..=TMPFS => return !value.is_empty() && !value.starts_with(b":"),
+        BIND..=LAYER => return !value.is_empty() && !value.starts_with(b":"),
         _ => {
             let code = if plan.personality == Personality::Tini {
                 parse_strtol_code(value)
@@ -506,6 +514,7 @@ const LISTS: IdSet = 1 << REMAP_EXIT
     | 1 << RBIND
     | 1 << RO
     | 1 << TMPFS
+    | 1 << LAYER
     | 1 << ENV
     | 1 << UNSET
     | 1 << ARG_ENV
@@ -627,7 +636,7 @@ fn set_twin<'a>(
         }
         // A mount's paths may hold a comma, written `\,` (unescaped when
         // the path is used).
-        let mounts = (BIND..=TMPFS).contains(&id);
+        let mounts = (BIND..=LAYER).contains(&id);
         let mut after_backslash = false;
         for item in value.split(|&byte| {
             let split = list && byte == b',' && !(mounts && after_backslash);

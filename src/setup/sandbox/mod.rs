@@ -13,7 +13,7 @@ pub mod steps;
 
 use crate::error::{failed, failed_on, say, Line, Part, Reported};
 use crate::plan::{
-    ChildFate, Lists, MountPaths, Mounts, Namespaces, Personality, Plan, SandboxScratch,
+    ChildFate, Lists, MountOpt, MountPaths, Mounts, Namespaces, Personality, Plan, SandboxScratch,
 };
 use crate::signal::Policy;
 use crate::sys;
@@ -260,8 +260,13 @@ fn inner<'a>(
             failed_on(b"making / a slave mount", b"", errno)
         }
     })?;
-    mount_bind_recursive(root, root)
-        .map_err(|errno| failed_on(b"binding the root", root_bytes, errno))?;
+    let layered = mounts.iter().any(|(kind, _)| *kind == MountOpt::Layer);
+    if layered || sandbox.upper.is_some() {
+        mounts::overlay_root(root, mounts, sandbox.upper, user_ns, source)?;
+    } else {
+        mount_bind_recursive(root, root)
+            .map_err(|errno| failed_on(b"binding the root", root_bytes, errno))?;
+    }
     let root_fd = open_dir(root).map_err(|errno| failed_on(b"root", root_bytes, errno))?;
     // Where the root is, as the kernel names it (not as written), and its
     // mount: only a path made on the root's own mount is told to the outer

@@ -4,13 +4,14 @@
 
 use super::steps::{How, Source, Step};
 use crate::error::{failed_on, Reported};
+use crate::plan::MountOpt;
 use core::ffi::CStr;
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::fs::{mkdirat, open, openat, openat2, Mode, OFlags, ResolveFlags};
 use rustix::io::Errno;
 use rustix::mount::{
-    fsconfig_create, fsmount, fsopen, move_mount, open_tree, FsMountFlags, FsOpenFlags,
-    MountAttrFlags, MoveMountFlags, OpenTreeFlags,
+    fsconfig_create, fsconfig_set_flag, fsconfig_set_string, fsmount, fsopen, move_mount,
+    open_tree, FsMountFlags, FsOpenFlags, MountAttrFlags, MoveMountFlags, OpenTreeFlags,
 };
 
 /// Longest path a step builds, with its NUL.
@@ -215,6 +216,74 @@ fn open_in_root(dir: BorrowedFd<'_>, path: &CStr, extra: OFlags) -> Result<Owned
     let how = ResolveFlags::IN_ROOT | ResolveFlags::NO_MAGICLINKS;
     let flags = OFlags::PATH | OFlags::CLOEXEC | extra;
     openat2(dir, path, flags, Mode::empty(), how)
+}
+
+/// Mounts an overlay on `root` (`--layer`, `--upper`): the layers of
+/// `mounts`, the last given on top, over the root itself. Changes go to
+/// `upper`'s `diff` (overlayfs' scratch in its `work`), each made when
+/// missing, or to a tmpfs that goes with the sandbox, mounted on the root
+/// once the root is a lower layer. Each path is its own `lowerdir+` (Linux
+/// 6.8), so none needs escaping; a rootless overlay keeps its whiteouts in
+/// user xattrs.
+#[inline(never)]
+pub fn overlay_root(
+    root: &CStr,
+    mounts: &[(MountOpt, &[u8])],
+    upper: Option<&[u8]>,
+    user_ns: bool,
+    buffer: &mut [u8; PATH_CAPACITY],
+) -> Result<(), Reported> {
+    let fail = |errno| failed_on(b"overlay on", root.to_bytes(), errno);
+    let overlay = fsopen(c"overlay", FsOpenFlags::FSOPEN_CLOEXEC).map_err(fail)?;
+    for &(kind, layer) in mounts.iter().rev() {
+        if kind == MountOpt::Layer {
+            c_path(buffer, &[layer])
+                .and_then(|path| fsconfig_set_string(&overlay, c"lowerdir+", path))
+                .map_err(|errno| failed_on(b"layer", layer, errno))?;
+        }
+    }
+    fsconfig_set_string(&overlay, c"lowerdir+", root).map_err(fail)?;
+    let base = match upper {
+        Some(dir) => dir,
+        None => {
+            let tmpfs = fresh(b"tmpfs", buffer).map_err(fail)?;
+            let flags = MoveMountFlags::MOVE_MOUNT_F_EMPTY_PATH;
+            move_mount(&tmpfs, c"", rustix::fs::CWD, root, flags).map_err(fail)?;
+            root.to_bytes()
+        }
+    };
+    for (name, key) in [
+        (&b""[..], None),
+        (b"diff", Some(c"upperdir")),
+        (b"work", Some(c"workdir")),
+    ] {
+        let path = crate::spawn::path::join_path(buffer, base, name)
+            .and_then(crate::cstr::until_nul)
+            .ok_or(Errno::NAMETOOLONG);
+        let made =
+            path.and_then(
+                |path| match rustix::fs::mkdir(path, Mode::from_raw_mode(0o755)) {
+                    Ok(()) | Err(Errno::EXIST) => Ok(path),
+                    Err(errno) => Err(errno),
+                },
+            );
+        let made = made.map_err(|errno| failed_on(b"upper", base, errno))?;
+        if let Some(key) = key {
+            fsconfig_set_string(&overlay, key, made).map_err(fail)?;
+        }
+    }
+    if user_ns {
+        fsconfig_set_flag(&overlay, c"userxattr").map_err(fail)?;
+    }
+    fsconfig_create(&overlay).map_err(fail)?;
+    let tree = fsmount(
+        &overlay,
+        FsMountFlags::FSMOUNT_CLOEXEC,
+        MountAttrFlags::empty(),
+    )
+    .map_err(fail)?;
+    let flags = MoveMountFlags::MOVE_MOUNT_F_EMPTY_PATH;
+    move_mount(&tree, c"", rustix::fs::CWD, root, flags).map_err(fail)
 }
 
 /// Opens a directory on the caller's side, as `O_PATH`.

@@ -93,9 +93,9 @@ pub fn steps<'a>(
         let step = match defaults.get(index) {
             Some(&code) => {
                 let default = default_step(code);
-                let replaced = mounts
-                    .iter()
-                    .any(|&(kind, spec)| same_path(option_step(kind, spec).dest, default.dest));
+                let replaced = mounts.iter().any(|&(kind, spec)| {
+                    kind != MountOpt::Layer && same_path(option_step(kind, spec).dest, default.dest)
+                });
                 if wanted & 1 << index == 0 || replaced {
                     continue;
                 }
@@ -103,6 +103,10 @@ pub fn steps<'a>(
             }
             None => {
                 let (kind, spec) = mounts[index - defaults.len()];
+                // The layers are the root's, not mounts in it.
+                if kind == MountOpt::Layer {
+                    continue;
+                }
                 option_step(kind, spec)
             }
         };
