@@ -785,3 +785,131 @@ fn pychroot_personality_matches_pychroot() {
     assert_eq!(fs::read_to_string(data.join("b")).unwrap(), "b\n");
     assert!(!data.join("r").exists());
 }
+
+/// Every path under `dir` with its contents (a file's) or type, sorted.
+fn tree(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(path) = stack.pop() {
+        for entry in fs::read_dir(&path).unwrap() {
+            let entry = entry.unwrap();
+            let kind = entry.file_type().unwrap();
+            let name = entry.path();
+            let shown = name.strip_prefix(dir).unwrap().display().to_string();
+            if kind.is_dir() {
+                out.push(format!("{shown}/"));
+                stack.push(name);
+            } else if kind.is_file() {
+                out.push(format!(
+                    "{shown}: {}",
+                    fs::read_to_string(&name).unwrap_or_default()
+                ));
+            } else {
+                out.push(format!("{shown}: {kind:?}"));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn overlay_roots_stack_layers_and_keep_writes_in_upper_only() {
+    if !root_or_skip("overlay_roots_stack_layers_and_keep_writes_in_upper_only") {
+        return;
+    }
+    let _serial = one_at_a_time();
+    for (rootless, owner) in [(false, 0), (true, 65534)] {
+        let root = busybox_root(&format!("overlay-{rootless}"), owner);
+        let dir = root.parent().unwrap().to_path_buf();
+        fs::write(root.join("etc/f"), "base\n").unwrap();
+        fs::write(root.join("etc/only-base"), "b\n").unwrap();
+        // Layer paths with a comma and a colon: the new mount API needs no
+        // escaping.
+        let one = dir.join("layer,one");
+        let two = dir.join("layer:two");
+        for layer in [&one, &two] {
+            fs::create_dir_all(layer.join("etc")).unwrap();
+        }
+        fs::write(one.join("etc/f"), "one\n").unwrap();
+        fs::write(one.join("etc/only-one"), "1\n").unwrap();
+        fs::write(two.join("etc/f"), "two\n").unwrap();
+        // A rootless caller's layers are its own, as its root is.
+        chown_tree(&one, owner);
+        chown_tree(&two, owner);
+        let before: Vec<Vec<String>> = [&root, &one, &two].iter().map(|d| tree(d)).collect();
+        let unchanged = |case: &str| {
+            let after: Vec<Vec<String>> = [&root, &one, &two].iter().map(|d| tree(d)).collect();
+            assert_eq!(
+                after, before,
+                "rootless={rootless}, {case}: the base or a layer changed"
+            );
+        };
+        let (l1, l2) = (one.to_str().unwrap(), two.to_str().unwrap());
+
+        // The last layer given is on top; writes go to a tmpfs and vanish.
+        let output = run(
+            rootless,
+            &root,
+            &[
+                "--layer",
+                l1,
+                "--layer",
+                l2,
+                "--",
+                "sh",
+                "-c",
+                "cat /etc/f /etc/only-base /etc/only-one; echo new > /etc/new; \
+                 echo changed > /etc/f; rm /etc/only-base; cat /etc/f; ls /etc",
+            ],
+        );
+        assert_eq!(code(&output), 0, "rootless={rootless}: {}", stderr(&output));
+        assert_eq!(
+            stdout(&output),
+            "two\nb\n1\nchanged\nf\ngroup\nnew\nonly-one\npasswd\nresolv.conf\n",
+            "rootless={rootless}"
+        );
+        unchanged("layers without --upper");
+
+        // With --upper, the changes persist in UPPER/diff, and the
+        // mountpoints made for the mounts are removed there.
+        let upper = dir.join("upper");
+        let u = upper.to_str().unwrap();
+        let script = "cat /etc/f; echo new > /etc/new; ls / | tr '\\n' ' '";
+        let output = run(
+            rootless,
+            &root,
+            &["--layer", l1, "--upper", u, "--", "sh", "-c", script],
+        );
+        assert_eq!(code(&output), 0, "rootless={rootless}: {}", stderr(&output));
+        assert!(stdout(&output).starts_with("one\n"), "{}", stdout(&output));
+        assert!(stdout(&output).contains(" proc "), "{}", stdout(&output));
+        assert_eq!(
+            fs::read_to_string(upper.join("diff/etc/new")).unwrap(),
+            "new\n"
+        );
+        assert!(upper.join("work").is_dir());
+        assert_eq!(entries(&upper.join("diff")), ["etc"], "rootless={rootless}");
+        unchanged("--upper");
+        // A second run sees the first one's changes.
+        let output = run(rootless, &root, &["--upper", u, "--", "cat", "/etc/new"]);
+        assert_eq!((code(&output), stdout(&output)), (0, "new\n".to_string()));
+        unchanged("--upper alone");
+
+        // A layer the kernel refuses is named.
+        let missing = dir.join("no-such-layer");
+        let output = run(
+            rootless,
+            &root,
+            &["--layer", missing.to_str().unwrap(), "--", "true"],
+        );
+        assert_eq!(code(&output), 1);
+        let err = stderr(&output);
+        assert!(
+            err.starts_with(&format!("usher: layer {}", &dir.to_str().unwrap()[..20]))
+                && err.ends_with(": No such file or directory\n"),
+            "{err}"
+        );
+        unchanged("a missing layer");
+    }
+}

@@ -690,13 +690,13 @@ mod tests {
 
     #[test]
     fn tables_are_built_one_line_per_option() {
-        assert_eq!(NATIVE.shorts, b"hV-s-gwv-----t----peur-----BR--------C-");
+        assert_eq!(NATIVE.shorts, b"hV-s-gwv-----t----peur------BR---------C-");
         assert_eq!(
             NATIVE.longs,
             &b"help\0version\0\0subreaper\0no-subreaper\0pgroup\0warn-reaped\0verbose\0\
 no-new-privs\0setsid\0wait-all\0\0clear-env\0pty\0no-mounts\0skip-chdir\0ro-root\0\0\
 pdeathsig\0remap-exit\0user\0rewrite\0grace\0root\0hostname\0share\0unshare\0\
-bind\0rbind\0ro\0tmpfs\0env\0unset\0arg-env\0opt-env\0require-env\0pre\0workdir\0venv\0"[..]
+upper\0bind\0rbind\0ro\0tmpfs\0layer\0env\0unset\0arg-env\0opt-env\0require-env\0pre\0workdir\0venv\0"[..]
         );
         const SOME: Names = names!(&[(VERBOSE, b'v', ""), (HELP, 0, "help")], prefixes: false);
         assert_eq!(&SOME.shorts[..8], b"-------v");

@@ -184,7 +184,15 @@ fn outer<'a>(
         shut_down: false,
     };
     let fate = crate::supervise::supervise(&outer_plan, &signals, state, None);
-    remove_created(root_fd.as_fd(), &created[..filled], [cwd, canonical]);
+    // Under `--upper`, what the inner usher made is in UPPER/diff: it is
+    // removed there (a tmpfs upper went with the sandbox).
+    let diff = plan.sandbox.upper.and_then(|upper| {
+        crate::spawn::path::join_path(root, upper, b"diff")
+            .and_then(crate::cstr::until_nul)
+            .and_then(|diff| open_dir(diff).ok())
+    });
+    let base = diff.as_ref().map_or(root_fd.as_fd(), |diff| diff.as_fd());
+    remove_created(base, &created[..filled], [cwd, canonical]);
     Ok(Role::Outer(match fate {
         ChildFate::Exited(code) => (code & 0xff) as u8,
         ChildFate::Killed(signo) => (128 + signo) as u8,
