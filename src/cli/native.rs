@@ -629,6 +629,46 @@ mod tests {
     }
 
     #[test]
+    fn layers_are_mounts_in_order_and_upper_is_one_directory() {
+        use crate::plan::MountOpt;
+        let args: &[&[u8]] = &[
+            b"usher",
+            b"--root",
+            b"/r",
+            b"--layer",
+            b"/l1",
+            b"-B",
+            b"/b",
+            b"--layer=/l2",
+            b"--upper",
+            b"/u",
+            b"x",
+        ];
+        let (action, plan, lists) = crate::cli::parse_plan(args, &[]);
+        assert_eq!(action, Action::Run);
+        assert_eq!(plan.sandbox.upper, Some(&b"/u"[..]));
+        let mounts: Vec<(MountOpt, &[u8])> = lists.mounts.iter().copied().collect();
+        assert_eq!(
+            mounts,
+            [
+                (MountOpt::Layer, &b"/l1"[..]),
+                (MountOpt::Bind, b"/b"),
+                (MountOpt::Layer, b"/l2")
+            ]
+        );
+        let env: &[&[u8]] = &[b"USHER_LAYER=/a\\,b,/c", b"USHER_UPPER=/u,v"];
+        let (action, plan, lists) = crate::cli::parse_plan(&[b"usher", b"x"], env);
+        assert_eq!(action, Action::Run);
+        assert_eq!(plan.sandbox.upper, Some(&b"/u,v"[..]));
+        let layers: Vec<&[u8]> = lists.mounts.iter().map(|&(_, spec)| spec).collect();
+        assert_eq!(layers, [&b"/a\\,b"[..], b"/c"]);
+        assert_eq!(
+            error(&[b"usher", b"--layer", b"", b"x"], &[]),
+            b"usher: bad value for --layer: '' (a directory)"
+        );
+    }
+
+    #[test]
     fn empty_twins_are_off() {
         let env: &[&[u8]] = &[b"USHER_PGROUP=", b"USHER_REMAP_EXIT=", b"USHER_VERBOSE="];
         let plan = plan(&[b"usher", b"x"], env);
