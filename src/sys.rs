@@ -267,6 +267,29 @@ pub fn mount_read_only(fd: BorrowedFd<'_>, recursive: bool) -> Result<(), Errno>
     Ok(())
 }
 
+/// The id of the mount `fd` lies in (`statx` with `STATX_MNT_ID` on the
+/// descriptor itself). A call of its own, not rustix's `statx`, which
+/// probes once whether the syscall exists: `--root` needs a kernel that has
+/// it.
+pub fn mount_id(fd: BorrowedFd<'_>) -> Result<u64, Errno> {
+    let mut stat = core::mem::MaybeUninit::<linux_raw_sys::general::statx>::uninit();
+    // SAFETY: the path is a static empty C string, which the kernel only
+    // reads; it writes at most one `struct statx` into the live buffer.
+    check(unsafe {
+        syscall!(
+            STATX,
+            fd.as_raw_fd() as usize,
+            c"".as_ptr(),
+            linux_raw_sys::general::AT_EMPTY_PATH as usize,
+            linux_raw_sys::general::STATX_MNT_ID as usize,
+            stat.as_mut_ptr()
+        )
+    })?;
+    // SAFETY: statx succeeded, and then the kernel writes the whole struct
+    // (its unused fields zeroed).
+    Ok(unsafe { stat.assume_init() }.stx_mnt_id)
+}
+
 /// `unshare(CLONE_NEWTIME)`: the children made from now on get a new time
 /// namespace (clone cannot ask for one: its flag shares the bits of the
 /// exit signal).

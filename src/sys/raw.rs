@@ -13,6 +13,7 @@ pub mod nr {
     pub const RT_SIGACTION: usize = g::__NR_rt_sigaction as usize;
     pub const SIGNALFD4: usize = g::__NR_signalfd4 as usize;
     pub const MOUNT_SETATTR: usize = g::__NR_mount_setattr as usize;
+    pub const STATX: usize = g::__NR_statx as usize;
     pub const CLONE: usize = g::__NR_clone as usize;
     pub const UNSHARE: usize = g::__NR_unshare as usize;
     pub const SOCKET: usize = g::__NR_socket as usize;

@@ -340,8 +340,7 @@ fn switch_root(root: &OwnedFd, path: &[u8]) -> Result<(), Reported> {
 
 /// The mount a descriptor lies in (statx's mount id; 0 when unknown).
 fn mount_id(fd: BorrowedFd<'_>) -> u64 {
-    use rustix::fs::{statx, AtFlags, StatxFlags};
-    statx(fd, c"", AtFlags::EMPTY_PATH, StatxFlags::MNT_ID).map_or(0, |stat| stat.stx_mnt_id)
+    sys::mount_id(fd).unwrap_or(0)
 }
 
 /// The path of `fd`, from /proc/self/fd, in `buffer`.
