@@ -77,7 +77,14 @@ pub fn switch_needed(
     let same_groups = crate::sys::groups(ours).is_ok_and(|count| {
         let ours = &ours[..count];
         let theirs = &credentials.groups[..];
-        ours.iter().all(|gid| theirs.contains(gid)) && theirs.iter().all(|gid| ours.contains(gid))
+        // Not `contains`: for integers it brings an unrolled search.
+        #[allow(clippy::manual_contains)]
+        let within = |these: &[u32], those: &[u32]| {
+            these
+                .iter()
+                .all(|gid| those.iter().any(|other| other == gid))
+        };
+        within(ours, theirs) && within(theirs, ours)
     });
     let needed = rustix::thread::CapabilitySet::SETUID | rustix::thread::CapabilitySet::SETGID;
     let capable =
