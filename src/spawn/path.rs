@@ -5,6 +5,7 @@
 use crate::cstr::{until_nul, CStrArray};
 use crate::env::path_dirs;
 use crate::sys;
+use core::ffi::CStr;
 use rustix::io::Errno;
 
 /// Longest path the PATH search builds (Linux's PATH_MAX, with its NUL).
@@ -44,7 +45,7 @@ pub fn exec_command(
     let mut candidate = [0u8; PATH_CAPACITY];
     let mut outcome = SearchOutcome::default();
     for dir in path_dirs(path) {
-        let full = match join_path(&mut candidate, dir, name).and_then(until_nul) {
+        let full = match join_path(&mut candidate, dir, name) {
             Some(full) => full,
             None => {
                 outcome.too_long = true;
@@ -92,15 +93,15 @@ impl SearchOutcome {
 }
 
 /// Writes `dir/name\0` into `buffer` (just `name` for an empty dir, which is
-/// the current directory) and returns it with its NUL. `None` when it does
-/// not fit.
+/// the current directory) and returns it as a C string (up to its first
+/// NUL). `None` when it does not fit.
 // Not inlined: keeps the join off the PATH loop's path, as one copy.
 #[inline(never)]
 pub fn join_path<'b>(
     buffer: &'b mut [u8; PATH_CAPACITY],
     dir: &[u8],
     name: &[u8],
-) -> Option<&'b [u8]> {
+) -> Option<&'b CStr> {
     let slash = usize::from(!dir.is_empty());
     let len = dir.len() + slash + name.len();
     if len + 1 > buffer.len() {
@@ -112,7 +113,7 @@ pub fn join_path<'b>(
     }
     buffer[dir.len() + slash..len].copy_from_slice(name);
     buffer[len] = 0;
-    Some(&buffer[..=len])
+    until_nul(&buffer[..=len])
 }
 
 /// A reason for a failed exec that says more than its errno.
@@ -160,7 +161,7 @@ pub fn explain<'b>(
                 (_, true) => workdir.unwrap_or(b""),
                 _ => dir,
             };
-            let path = join_path(&mut buffer, dir, name).and_then(until_nul)?;
+            let path = join_path(&mut buffer, dir, name)?;
             open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()).ok()
         })?;
     if errno == Errno::ACCESS {
@@ -172,7 +173,6 @@ pub fn explain<'b>(
         (Errno::NOEXEC, None) => Some(Hint::NotExecutable),
         (Errno::NOENT, Some((interpreter, crlf))) => {
             let missing = join_path(&mut buffer, b"", interpreter)
-                .and_then(until_nul)
                 .is_some_and(|interpreter| access(interpreter, Access::EXISTS).is_err());
             missing.then_some(Hint::Interpreter {
                 path: interpreter.strip_suffix(b"\r").unwrap_or(interpreter),
@@ -233,10 +233,17 @@ mod tests {
     fn paths_are_joined_with_one_slash_within_path_max() {
         let mut buffer = [0u8; PATH_CAPACITY];
         assert_eq!(
-            join_path(&mut buffer, b"/usr/bin", b"env").unwrap(),
+            join_path(&mut buffer, b"/usr/bin", b"env")
+                .unwrap()
+                .to_bytes_with_nul(),
             b"/usr/bin/env\0"
         );
-        assert_eq!(join_path(&mut buffer, b"", b"env").unwrap(), b"env\0");
+        assert_eq!(
+            join_path(&mut buffer, b"", b"env")
+                .unwrap()
+                .to_bytes_with_nul(),
+            b"env\0"
+        );
         let long = [b'a'; PATH_CAPACITY];
         // dir + '/' + "env" + NUL: 4091 + 1 + 3 + 1 = 4096 fits exactly.
         assert!(join_path(&mut buffer, &long[..PATH_CAPACITY - 4], b"env").is_none());

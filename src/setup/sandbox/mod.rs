@@ -91,7 +91,6 @@ fn outer<'a>(
     let root_path = plan.sandbox.root.unwrap_or(b"/");
     // As written: escapes are for the mount lists' twins, not for the root.
     let root_c = crate::spawn::path::join_path(root, b"", root_path)
-        .and_then(crate::cstr::until_nul)
         .ok_or(Errno::NAMETOOLONG)
         .map_err(|errno| failed_on(b"root", root_path, errno))?;
     // The root must be a directory, and stays open for the clean-up.
@@ -187,9 +186,7 @@ fn outer<'a>(
     // Under `--upper`, what the inner usher made is in UPPER/diff: it is
     // removed there (a tmpfs upper went with the sandbox).
     let diff = plan.sandbox.upper.and_then(|upper| {
-        crate::spawn::path::join_path(root, upper, b"diff")
-            .and_then(crate::cstr::until_nul)
-            .and_then(|diff| open_dir(diff).ok())
+        crate::spawn::path::join_path(root, upper, b"diff").and_then(|diff| open_dir(diff).ok())
     });
     let base = diff.as_ref().map_or(root_fd.as_fd(), |diff| diff.as_fd());
     remove_created(base, &created[..filled], [cwd, canonical]);
@@ -320,8 +317,7 @@ fn inner<'a>(
     drop(report);
     // `--skip-chdir`: the same directory inside the new root, or `/`.
     if let Some(cwd) = cwd_buffer.get(..cwd_len).filter(|cwd| !cwd.is_empty()) {
-        let path = crate::spawn::path::join_path(source, b"", cwd);
-        if let Some(path) = path.and_then(crate::cstr::until_nul) {
+        if let Some(path) = crate::spawn::path::join_path(source, b"", cwd) {
             let _ = rustix::process::chdir(path);
         }
     }
@@ -412,10 +408,8 @@ fn remove_created(root: BorrowedFd<'_>, records: &[u8], buffers: [&mut [u8; PATH
             None => (&b""[..], path),
         };
         let join = crate::spawn::path::join_path;
-        let (Some(parent), Some(name)) = (
-            join(buffer, b".", parent).and_then(crate::cstr::until_nul),
-            join(name_buffer, b"", name).and_then(crate::cstr::until_nul),
-        ) else {
+        let (Some(parent), Some(name)) = (join(buffer, b".", parent), join(name_buffer, b"", name))
+        else {
             continue;
         };
         let how = ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS;

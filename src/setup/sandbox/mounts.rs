@@ -257,9 +257,7 @@ pub fn overlay_root(
         (b"diff", Some(c"upperdir")),
         (b"work", Some(c"workdir")),
     ] {
-        let path = crate::spawn::path::join_path(buffer, base, name)
-            .and_then(crate::cstr::until_nul)
-            .ok_or(Errno::NAMETOOLONG);
+        let path = crate::spawn::path::join_path(buffer, base, name).ok_or(Errno::NAMETOOLONG);
         let made =
             path.and_then(
                 |path| match rustix::fs::mkdir(path, Mode::from_raw_mode(0o755)) {
