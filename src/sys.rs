@@ -310,11 +310,10 @@ pub fn loopback_up() -> Result<(), Errno> {
         _pad: [u8; 22],
     }
     let mut request = IfReq {
-        name: [0; 16],
+        name: *b"lo\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
         flags: 0,
         _pad: [0; 22],
     };
-    request.name[..2].copy_from_slice(b"lo");
     let (domain, kind) = (
         linux_raw_sys::net::AF_INET as usize,
         linux_raw_sys::net::SOCK_DGRAM as usize | linux_raw_sys::general::O_CLOEXEC as usize,
