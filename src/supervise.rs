@@ -88,11 +88,7 @@ pub fn supervise(
         match plan.policy.action(signo) {
             SignalAction::Reap => {
                 let reaped = reap_all(plan, child);
-                retry = if reaped.failed {
-                    now_ms() + RETRY_MS
-                } else {
-                    NEVER
-                };
+                retry = reaped.retry;
                 if let Some(fate) = reaped.main {
                     break (fate, reaped.children_left);
                 }
@@ -284,8 +280,9 @@ struct Reaped {
     main: Option<ChildFate>,
     /// Children are left that have not exited.
     children_left: bool,
-    /// wait4 failed (reported): reap again soon.
-    failed: bool,
+    /// When to reap again: soon after a failed wait4 (reported), else
+    /// `NEVER`.
+    retry: u64,
 }
 
 /// Reaps every child that has exited. A failed `wait4` is reported, and
@@ -295,7 +292,7 @@ fn reap_all(plan: &Plan, child: i32) -> Reaped {
     let mut reaped = Reaped {
         main: None,
         children_left: true,
-        failed: false,
+        retry: NEVER,
     };
     loop {
         let (pid, status) = match wait(WaitOptions::NOHANG) {
@@ -308,7 +305,7 @@ fn reap_all(plan: &Plan, child: i32) -> Reaped {
             Err(Errno::INTR) => continue,
             Err(errno) => {
                 warn_once(&WAIT_FAILING, b"wait4", errno);
-                reaped.failed = true;
+                reaped.retry = now_ms() + RETRY_MS;
                 return reaped;
             }
         };
@@ -412,11 +409,7 @@ fn shut_down(plan: &Plan, signals: &OwnedFd, mut relay: Option<&mut Relay>) {
             let terminating = is_terminating(signo);
             if signo == SIGCHLD {
                 let reaped = reap_all(plan, 0);
-                retry = if reaped.failed {
-                    now_ms() + RETRY_MS
-                } else {
-                    NEVER
-                };
+                retry = reaped.retry;
                 if !reaped.children_left {
                     return;
                 }
