@@ -80,11 +80,7 @@ pub fn supervise(
     // When to reap again after a failed wait4 (its SIGCHLD was read).
     let mut retry = NEVER;
     let (fate, others_left) = loop {
-        let signo = match next_event(signals, retry, relay.as_deref_mut()) {
-            Event::Signal(info) => info.signo,
-            // Reap again: a failed call may have cost a SIGCHLD.
-            Event::Deadline | Event::Failed => SIGCHLD,
-        };
+        let signo = next_signal(signals, NEVER, retry, relay.as_deref_mut());
         match plan.policy.action(signo) {
             SignalAction::Reap => {
                 let reaped = reap_all(plan, child);
@@ -458,15 +454,18 @@ fn shut_down(plan: &Plan, signals: &OwnedFd, mut relay: Option<&mut Relay>) {
                 }
             }
         }
-        // 0 stands for the end of the grace; a retry, or a failed call,
-        // reaps again.
-        event = Some(
-            match next_event(signals, grace_end.min(retry), relay.as_deref_mut()) {
-                Event::Signal(info) => info.signo,
-                Event::Deadline if grace_end != NEVER && now_ms() >= grace_end => 0,
-                Event::Deadline | Event::Failed => SIGCHLD,
-            },
-        );
+        event = Some(next_signal(signals, grace_end, retry, relay.as_deref_mut()));
+    }
+}
+
+/// The next signal's number; 0 once `grace_end` has passed, and SIGCHLD
+/// (to reap again) once `retry` has, or when a call failed (a failed call
+/// may have cost a SIGCHLD).
+fn next_signal(signals: &OwnedFd, grace_end: u64, retry: u64, relay: Option<&mut Relay>) -> u32 {
+    match next_event(signals, grace_end.min(retry), relay) {
+        Event::Signal(info) => info.signo,
+        Event::Deadline if grace_end != NEVER && now_ms() >= grace_end => 0,
+        Event::Deadline | Event::Failed => SIGCHLD,
     }
 }
 
