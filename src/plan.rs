@@ -158,6 +158,7 @@ impl<'a> Plan<'a> {
                 no_mounts: false,
                 skip_chdir: false,
                 ro_root: false,
+                minimal_dev: false,
                 share: Namespaces(0),
                 unshare: Namespaces(0),
                 user_ns: false,
@@ -263,6 +264,9 @@ pub enum How {
     Recursive,
     /// Recursive, and read-only all the way down.
     ReadOnly,
+    /// A new tmpfs made into `--minimal-dev`'s `/dev`: its symlinks are
+    /// made in it before it is mounted.
+    Dev,
 }
 
 /// One mount, in order.
@@ -277,7 +281,7 @@ pub struct Step<'a> {
 }
 
 /// The default mounts and every mount option.
-pub const STEP_CAPACITY: usize = MOUNT_CAPACITY + 5;
+pub const STEP_CAPACITY: usize = MOUNT_CAPACITY + 12;
 pub type Steps<'a> = heapless::Vec<Step<'a>, STEP_CAPACITY>;
 
 /// A path buffer of the sandbox's (PATH_MAX).
@@ -377,6 +381,8 @@ pub struct Sandbox<'a> {
     pub skip_chdir: bool,
     /// `--ro-root`: the root mount itself read-only.
     pub ro_root: bool,
+    /// `--minimal-dev`: a `/dev` of its own, as bubblewrap's `--dev`.
+    pub minimal_dev: bool,
     /// `--share`: the caller's namespaces kept.
     pub share: Namespaces,
     /// `--unshare`: namespaces added.

@@ -151,7 +151,7 @@ fn usher_is_pid_1_and_the_command_pid_2_with_the_default_mounts() {
                 "sh",
                 "-c",
                 "echo pid=$$; tr '\\0' ' ' </proc/1/cmdline; echo; hostname; \
-                 (sleep 0 &); sleep 0.1; ls /proc | grep -c '^[0-9]'; \
+                 (sleep 0 &); sleep 0.1; set -- /proc/[0-9]*; echo $#; \
                  echo > /dev/null && echo null; ls /sys/class/net | tr '\\n' ' '; echo; \
                  echo x > /dev/shm/x && echo shm; cat /etc/resolv.conf >/dev/null && echo resolv; id -u",
             ],
@@ -162,9 +162,10 @@ fn usher_is_pid_1_and_the_command_pid_2_with_the_default_mounts() {
         assert_eq!(lines[0], "pid=2", "{out}");
         assert!(lines[1].contains("usher --root"), "{out}");
         assert_eq!(lines[2], "box");
-        // usher, sh, ls and grep: the orphan was reaped, and /proc shows
-        // the sandbox alone.
-        assert_eq!(lines[3], "4", "{out}");
+        // usher and sh (the shell counts them itself, so that no pipeline
+        // races with the count): the orphan was reaped, and /proc shows the
+        // sandbox alone.
+        assert_eq!(lines[3], "2", "{out}");
         assert_eq!(lines[4], "null");
         if rootless {
             // Its own network namespace: only lo.
@@ -912,4 +913,62 @@ fn overlay_roots_stack_layers_and_keep_writes_in_upper_only() {
         );
         unchanged("a missing layer");
     }
+}
+
+#[test]
+fn minimal_dev_is_bubblewraps_dev_with_a_new_devpts() {
+    if !root_or_skip("minimal_dev_is_bubblewraps_dev_with_a_new_devpts") {
+        return;
+    }
+    let _serial = one_at_a_time();
+    for (rootless, owner) in [(false, 0), (true, 65534)] {
+        let root = busybox_root(&format!("minimal-dev-{rootless}"), owner);
+        let output = run(
+            rootless,
+            &root,
+            &[
+                "--minimal-dev",
+                "--",
+                "sh",
+                "-c",
+                "ls /dev | tr '\\n' ' '; echo; ls /dev/pts | tr '\\n' ' '; echo; \
+                 readlink /dev/fd; readlink /dev/stdin; readlink /dev/ptmx; stat -c %a /dev/pts/ptmx; \
+                 echo x > /dev/null && echo null; head -c 2 /dev/zero | wc -c; \
+                 echo x > /dev/shm/x && echo shm",
+            ],
+        );
+        assert_eq!(code(&output), 0, "rootless={rootless}: {}", stderr(&output));
+        assert_eq!(
+            stdout(&output),
+            "fd full null ptmx pts random shm stderr stdin stdout tty urandom zero \n\
+             ptmx \n/proc/self/fd\n/proc/self/fd/0\npts/ptmx\n666\nnull\n2\nshm\n",
+            "rootless={rootless}"
+        );
+        // The caller's /dev without it.
+        let output = run(rootless, &root, &["--", "sh", "-c", "ls /dev | grep -c ."]);
+        let count: usize = stdout(&output).trim().parse().unwrap();
+        assert!(count > 13, "{}", stdout(&output));
+    }
+    // --pty opens the pair from this /dev's own devpts: the first one.
+    let root = busybox_root("minimal-dev-pty", 0);
+    let usher = usher_for_all(root.parent().unwrap());
+    let before = mountinfo();
+    let script = format!(
+        "{} --root {} --minimal-dev --pty -- tty",
+        usher.display(),
+        root.display()
+    );
+    let output = Command::new(which("script"))
+        .args(["-qec", &script, "/dev/null"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let text = stdout(&output).replace('\r', "");
+    assert!(
+        text.contains("/dev/pts/0\n"),
+        "{text:?} {}",
+        stderr(&output)
+    );
+    assert_eq!(mountinfo(), before);
+    assert_eq!(entries(&root), ["bin", "etc", "tmp"]);
 }

@@ -31,36 +31,37 @@ pub const PTY: usize = 13;
 pub const NO_MOUNTS: usize = 14;
 pub const SKIP_CHDIR: usize = 15;
 pub const RO_ROOT: usize = 16;
+pub const MINIMAL_DEV: usize = 17;
 /// catatonit's `-P`.
-pub const PAUSE_MODE: usize = 17;
-const FIRST_VALUED: usize = 18;
-pub const PDEATHSIG: usize = 18;
-pub const REMAP_EXIT: usize = 19;
-pub const USER: usize = 20;
-pub const REWRITE: usize = 21;
-pub const GRACE: usize = 22;
-pub const ROOT: usize = 23;
-pub const HOSTNAME: usize = 24;
-pub const SHARE: usize = 25;
-pub const UNSHARE: usize = 26;
-pub const UPPER: usize = 27;
+pub const PAUSE_MODE: usize = 18;
+const FIRST_VALUED: usize = 19;
+pub const PDEATHSIG: usize = 19;
+pub const REMAP_EXIT: usize = 20;
+pub const USER: usize = 21;
+pub const REWRITE: usize = 22;
+pub const GRACE: usize = 23;
+pub const ROOT: usize = 24;
+pub const HOSTNAME: usize = 25;
+pub const SHARE: usize = 26;
+pub const UNSHARE: usize = 27;
+pub const UPPER: usize = 28;
 /// The mount options, in `MountOpt`'s order.
-pub const BIND: usize = 28;
-pub const RBIND: usize = 29;
-pub const RO: usize = 30;
-pub const TMPFS: usize = 31;
-pub const LAYER: usize = 32;
+pub const BIND: usize = 29;
+pub const RBIND: usize = 30;
+pub const RO: usize = 31;
+pub const TMPFS: usize = 32;
+pub const LAYER: usize = 33;
 /// The environment options, in `EnvEdit`'s order from ENV on.
-pub const ENV: usize = 33;
-pub const UNSET: usize = 34;
-pub const ARG_ENV: usize = 35;
-pub const OPT_ENV: usize = 36;
-pub const REQUIRE_ENV: usize = 37;
-pub const PRE: usize = 38;
-pub const WORKDIR: usize = 39;
-pub const VENV: usize = 40;
+pub const ENV: usize = 34;
+pub const UNSET: usize = 35;
+pub const ARG_ENV: usize = 36;
+pub const OPT_ENV: usize = 37;
+pub const REQUIRE_ENV: usize = 38;
+pub const PRE: usize = 39;
+pub const WORKDIR: usize = 40;
+pub const VENV: usize = 41;
 /// How many ids there are.
-pub const OPTION_COUNT: usize = 41;
+pub const OPTION_COUNT: usize = 42;
 
 /// A set of option ids, one bit each.
 type IdSet = u64;
@@ -173,6 +174,7 @@ pub const NATIVE: Names = names!(
         (NO_MOUNTS, 0, "no-mounts"),
         (SKIP_CHDIR, 0, "skip-chdir"),
         (RO_ROOT, 0, "ro-root"),
+        (MINIMAL_DEV, 0, "minimal-dev"),
         (PDEATHSIG, b'p', "pdeathsig"),
         (REMAP_EXIT, b'e', "remap-exit"),
         (USER, b'u', "user"),
@@ -677,6 +679,7 @@ fn set_flag<'a>(
         NO_MOUNTS => plan.sandbox.no_mounts = on,
         SKIP_CHDIR => plan.sandbox.skip_chdir = on,
         RO_ROOT => plan.sandbox.ro_root = on,
+        MINIMAL_DEV => plan.sandbox.minimal_dev = on,
         PAUSE_MODE => plan.pause = on,
         NO_SUBREAPER => plan.subreaper = if on { Subreaper::Off } else { Subreaper::Auto },
         _ => plan.subreaper = if on { Subreaper::On } else { Subreaper::Off },
@@ -690,11 +693,11 @@ mod tests {
 
     #[test]
     fn tables_are_built_one_line_per_option() {
-        assert_eq!(NATIVE.shorts, b"hV-s-gwv-----t----peur------BR---------C-");
+        assert_eq!(NATIVE.shorts, b"hV-s-gwv-----t-----peur------BR---------C-");
         assert_eq!(
             NATIVE.longs,
             &b"help\0version\0\0subreaper\0no-subreaper\0pgroup\0warn-reaped\0verbose\0\
-no-new-privs\0setsid\0wait-all\0\0clear-env\0pty\0no-mounts\0skip-chdir\0ro-root\0\0\
+no-new-privs\0setsid\0wait-all\0\0clear-env\0pty\0no-mounts\0skip-chdir\0ro-root\0minimal-dev\0\0\
 pdeathsig\0remap-exit\0user\0rewrite\0grace\0root\0hostname\0share\0unshare\0\
 upper\0bind\0rbind\0ro\0tmpfs\0layer\0env\0unset\0arg-env\0opt-env\0require-env\0pre\0workdir\0venv\0"[..]
         );

@@ -99,7 +99,7 @@ pub fn mount_step(
     )
     .map_err(|errno| failed_on(b"mount destination", step.dest, errno))?;
     let tree = match (step.source, source) {
-        (Source::Fresh(kind), _) => fresh(kind, name_buffer),
+        (Source::Fresh(kind), _) => fresh(kind, step.how, name_buffer),
         (_, Some(source)) => bind(source, step.how),
         _ => Err(Errno::INVAL),
     };
@@ -113,16 +113,51 @@ pub fn mount_step(
         .map_err(|errno| failed_on(b"mount on", step.dest, errno))
 }
 
-/// A new, detached filesystem of type `kind`.
-fn fresh(kind: &[u8], buffer: &mut [u8; PATH_CAPACITY]) -> Result<OwnedFd, Errno> {
+/// A new, detached filesystem of type `kind`; with `How::Dev`, made into
+/// `--minimal-dev`'s `/dev`.
+fn fresh(kind: &[u8], how: How, buffer: &mut [u8; PATH_CAPACITY]) -> Result<OwnedFd, Errno> {
     let name = c_path(buffer, &[kind])?;
     let context = fsopen(name, FsOpenFlags::FSOPEN_CLOEXEC)?;
+    if kind == b"devpts" {
+        // A new instance whose ptmx anyone may open, as bubblewrap's.
+        fsconfig_set_flag(&context, c"newinstance")?;
+        fsconfig_set_string(&context, c"ptmxmode", c"0666")?;
+        fsconfig_set_string(&context, c"mode", c"0620")?;
+    }
+    if how == How::Dev {
+        // Not tmpfs' sticky 1777: in a user namespace, opening a device
+        // of the caller's with O_CREAT there would be refused (as in a
+        // sticky /tmp, for a file of another owner).
+        fsconfig_set_string(&context, c"mode", c"0755")?;
+    }
     fsconfig_create(&context)?;
-    fsmount(
+    let tree = fsmount(
         &context,
         FsMountFlags::FSMOUNT_CLOEXEC,
         MountAttrFlags::empty(),
-    )
+    )?;
+    if how == How::Dev {
+        dev_links(&tree)?;
+    }
+    Ok(tree)
+}
+
+/// bubblewrap's symlinks in `--minimal-dev`'s `/dev`, each name then its
+/// target.
+const DEV_LINKS: &[u8] = b"fd\0/proc/self/fd\0stdin\0/proc/self/fd/0\0stdout\0/proc/self/fd/1\0\
+stderr\0/proc/self/fd/2\0ptmx\0pts/ptmx\0";
+
+/// Makes DEV_LINKS in `dev`, a new tmpfs not mounted yet: nothing but
+/// usher can reach it, so no path needs resolving.
+fn dev_links(dev: &OwnedFd) -> Result<(), Errno> {
+    let mut rest = DEV_LINKS;
+    while let Some(name) = crate::cstr::until_nul(rest) {
+        rest = &rest[name.to_bytes().len() + 1..];
+        let target = crate::cstr::until_nul(rest).ok_or(Errno::INVAL)?;
+        rest = &rest[target.to_bytes().len() + 1..];
+        rustix::fs::symlinkat(target, dev, name)?;
+    }
+    Ok(())
 }
 
 /// A detached copy of `source`'s mount (and its submounts, unless a plain
@@ -246,7 +281,7 @@ pub fn overlay_root(
     let base = match upper {
         Some(dir) => dir,
         None => {
-            let tmpfs = fresh(b"tmpfs", buffer).map_err(fail)?;
+            let tmpfs = fresh(b"tmpfs", How::Bind, buffer).map_err(fail)?;
             let flags = MoveMountFlags::MOVE_MOUNT_F_EMPTY_PATH;
             move_mount(&tmpfs, c"", rustix::fs::CWD, root, flags).map_err(fail)?;
             root.to_bytes()

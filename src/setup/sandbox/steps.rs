@@ -9,19 +9,32 @@ use crate::plan::{MountOpt, Namespaces, Sandbox};
 // static storage.
 pub use crate::plan::{How, Source, Step, Steps, STEP_CAPACITY};
 
-/// The sources `-B` takes as a filesystem type, as pychroot does.
-const FRESH: &[u8] = b"proc\0sysfs\0tmpfs\0";
+/// The sources `-B` takes as a filesystem type, as pychroot does, then
+/// `devpts` (`--minimal-dev`'s, a new instance).
+const FRESH: &[u8] = b"proc\0sysfs\0tmpfs\0devpts\0";
+/// How many of FRESH `-B` takes.
+const BIND_FRESH: usize = 3;
 
-/// The destinations of pychroot's default mounts; each with a path source
-/// binds the same path of the caller's.
-const DEFAULT_DESTS: &[u8] = b"/dev\0/proc\0/sys\0/dev/shm\0/etc/resolv.conf\0";
+/// The destinations of the default mounts; each with a path source binds
+/// the same path of the caller's.
+const DEFAULT_DESTS: &[u8] = b"/dev\0/proc\0/sys\0/dev/shm\0/etc/resolv.conf\0/dev/null\0\
+/dev/zero\0/dev/full\0/dev/random\0/dev/urandom\0/dev/tty\0/dev/pts\0";
 
-/// pychroot's default mounts, in order, with both forms of `/proc` and of
-/// `/sys` (the masks below pick the entries that apply). One byte each
+/// The default mounts, in order: pychroot's, with both forms of `/dev`, of
+/// `/proc` and of `/sys` (the masks below pick the entries that apply), and
+/// `--minimal-dev`'s devices and devpts after its `/dev`. Two bytes each
 /// (`default`): a table of `Step`s would be pointers that the start must
 /// relocate, and building them at each run costs more code.
-const DEFAULTS: [u8; 7] = [
+const DEFAULTS: [u16; 15] = [
     default(0, NO_FRESH, How::Recursive, false),
+    default(0, 2, How::Dev, false),
+    default(5, NO_FRESH, How::Bind, false),
+    default(6, NO_FRESH, How::Bind, false),
+    default(7, NO_FRESH, How::Bind, false),
+    default(8, NO_FRESH, How::Bind, false),
+    default(9, NO_FRESH, How::Bind, false),
+    default(10, NO_FRESH, How::Bind, false),
+    default(11, 3, How::Bind, false),
     default(1, NO_FRESH, How::Recursive, false),
     default(1, 0, How::Bind, false),
     default(2, 1, How::Bind, false),
@@ -29,41 +42,45 @@ const DEFAULTS: [u8; 7] = [
     default(3, 2, How::Bind, false),
     default(4, NO_FRESH, How::Bind, true),
 ];
-/// `/dev`, `/dev/shm` and `/etc/resolv.conf`.
-const ALWAYS: u8 = 1 | 1 << 5 | 1 << 6;
+/// `/dev/shm` and `/etc/resolv.conf`.
+const ALWAYS: u16 = 1 << 13 | 1 << 14;
+/// The caller's `/dev`, recursively.
+const CALLERS_DEV: u16 = 1;
+/// bubblewrap's `--dev`: a tmpfs, six devices of the caller's, a devpts.
+const MINIMAL_DEV: u16 = 0xff << 1;
 /// The caller's `/proc`, for a shared PID namespace.
-const CALLERS_PROC: u8 = 1 << 1;
-const FRESH_PROC: u8 = 1 << 2;
-const FRESH_SYSFS: u8 = 1 << 3;
+const CALLERS_PROC: u16 = 1 << 9;
+const FRESH_PROC: u16 = 1 << 10;
+const FRESH_SYSFS: u16 = 1 << 11;
 /// The caller's `/sys`, read-only.
-const CALLERS_SYS: u8 = 1 << 4;
+const CALLERS_SYS: u16 = 1 << 12;
 
 /// A default whose source is a path: no index into FRESH.
-const NO_FRESH: u8 = 3;
+const NO_FRESH: u16 = 7;
 
-/// A default mount as one byte: the destination's index in DEFAULT_DESTS
-/// (3 bits), the fresh filesystem's index in FRESH or NO_FRESH (2 bits),
-/// `how` (2 bits) and `optional` (the top bit).
-const fn default(dest: u8, fresh: u8, how: How, optional: bool) -> u8 {
-    dest | fresh << 3 | (how as u8) << 5 | (optional as u8) << 7
+/// A default mount in two bytes: the destination's index in DEFAULT_DESTS
+/// (4 bits), the fresh filesystem's index in FRESH or NO_FRESH (3 bits),
+/// `how` (2 bits) and `optional` (the next bit).
+const fn default(dest: u16, fresh: u16, how: How, optional: bool) -> u16 {
+    dest | fresh << 4 | (how as u16) << 7 | (optional as u16) << 9
 }
 
-/// The step of a byte of DEFAULTS (see `default`).
-fn default_step(code: u8) -> Step<'static> {
+/// The step of an entry of DEFAULTS (see `default`).
+fn default_step(code: u16) -> Step<'static> {
     use crate::text::word_at;
-    let dest = word_at(DEFAULT_DESTS, usize::from(code & 7));
-    let source = match code >> 3 & 3 {
+    let dest = word_at(DEFAULT_DESTS, usize::from(code & 15));
+    let source = match code >> 4 & 7 {
         NO_FRESH => Source::Path(dest),
         fresh => Source::Fresh(word_at(FRESH, usize::from(fresh))),
     };
     // A table rather than a match: one load.
-    const HOWS: [How; 4] = [How::Bind, How::Recursive, How::ReadOnly, How::ReadOnly];
-    let how = HOWS[usize::from(code >> 5 & 3)];
+    const HOWS: [How; 4] = [How::Bind, How::Recursive, How::ReadOnly, How::Dev];
+    let how = HOWS[usize::from(code >> 7 & 3)];
     Step {
         source,
         dest,
         how,
-        optional: code >> 7 != 0,
+        optional: code >> 9 & 1 != 0,
     }
 }
 
@@ -86,8 +103,13 @@ pub fn steps<'a>(
     } else {
         CALLERS_SYS
     };
-    let wanted = ALWAYS | proc | sys;
-    let defaults: &[u8] = if sandbox.no_mounts { &[] } else { &DEFAULTS };
+    let dev = if sandbox.minimal_dev {
+        MINIMAL_DEV
+    } else {
+        CALLERS_DEV
+    };
+    let wanted = ALWAYS | dev | proc | sys;
+    let defaults: &[u16] = if sandbox.no_mounts { &[] } else { &DEFAULTS };
     // The defaults, then the options: one loop, so one push.
     for index in 0..defaults.len() + mounts.len() {
         let step = match defaults.get(index) {
@@ -110,7 +132,7 @@ pub fn steps<'a>(
                 option_step(kind, spec)
             }
         };
-        // Both lists are bounded: MOUNT_CAPACITY options and five defaults.
+        // Both lists are bounded: MOUNT_CAPACITY options and the defaults.
         let _ = out.push(step);
     }
 }
@@ -132,7 +154,9 @@ fn option_step(kind: MountOpt, spec: &[u8]) -> Step<'_> {
         _ => How::Bind,
     };
     let source = match crate::text::word_index(FRESH, source) {
-        Some(index) if kind == MountOpt::Bind => Source::Fresh(crate::text::word_at(FRESH, index)),
+        Some(index) if kind == MountOpt::Bind && index < BIND_FRESH => {
+            Source::Fresh(crate::text::word_at(FRESH, index))
+        }
         _ => Source::Path(source),
     };
     Step {
@@ -238,6 +262,45 @@ mod tests {
             step(Source::Path(b"/sys"), b"/sys", How::ReadOnly, false)
         );
         assert_eq!(out.len(), 5);
+    }
+
+    #[test]
+    fn minimal_dev_replaces_the_dev_bind_with_bubblewraps_dev() {
+        let mut sandbox = sandbox();
+        sandbox.minimal_dev = true;
+        let mut out = Steps::new();
+        steps(&sandbox, &[(MountOpt::Bind, b"devpts:/x")], true, &mut out);
+        assert_eq!(
+            dests(&out),
+            [
+                "/dev",
+                "/dev/null",
+                "/dev/zero",
+                "/dev/full",
+                "/dev/random",
+                "/dev/urandom",
+                "/dev/tty",
+                "/dev/pts",
+                "/proc",
+                "/sys",
+                "/dev/shm",
+                "/etc/resolv.conf",
+                "/x"
+            ]
+        );
+        assert_eq!(out[0].source, Source::Fresh(b"tmpfs"));
+        assert_eq!(out[0].how, How::Dev);
+        assert!(out[1..7]
+            .iter()
+            .all(|step| step.source == Source::Path(step.dest) && step.how == How::Bind));
+        assert_eq!(out[7].source, Source::Fresh(b"devpts"));
+        // -B takes pychroot's types only: devpts is a path there.
+        assert_eq!(out[12].source, Source::Path(b"devpts"));
+        // Every default at once fits the steps' capacity.
+        sandbox.share = Namespaces(Namespaces::PID);
+        let mut out = Steps::new();
+        steps(&sandbox, &[], false, &mut out);
+        assert_eq!(out.len(), STEP_CAPACITY - crate::plan::MOUNT_CAPACITY);
     }
 
     #[test]
