@@ -781,6 +781,22 @@ fn pychroot_personality_matches_pychroot() {
     assert_eq!((code(&theirs), code(&mine)), (241, 143));
     let out = stdout(&mine);
     assert!(out.starts_with("2\n") && out.contains("pychroot "), "{out}");
+    // A caller without /etc/resolv.conf (a tmpfs over its /etc, in a mount
+    // namespace of its own): usher leaves the mount out, pychroot exits 1.
+    for (program, want) in [(&peer, 1), (&ours, 0)] {
+        let output = Command::new(which("unshare"))
+            .args([
+                "-m",
+                "sh",
+                "-c",
+                "mount -t tmpfs none /etc && exec \"$0\" \"$@\"",
+            ])
+            .arg(program)
+            .args([r, "cat", "/etc/passwd"])
+            .output()
+            .unwrap();
+        assert_eq!(code(&output), want, "{program:?}: {}", stderr(&output));
+    }
     // Nothing was left in the root or beside it, by either.
     assert_eq!(entries(&root), ["bin", "etc", "tmp"]);
     assert_eq!(fs::read_to_string(data.join("b")).unwrap(), "b\n");
