@@ -4,6 +4,7 @@
 
 use crate::cstr::{self, CStrArray, CStrList};
 use crate::error::{say, Part};
+use crate::text::word_index;
 
 /// Most entries an environment usher edits may have (the child's, with its
 /// HOME set). More is an error that names the limit.
@@ -401,7 +402,8 @@ fn build<'a>(
 
 /// Whether `--venv` sets or removes `name` itself.
 fn replaced_by_venv(venv: Option<&[u8]>, name: &[u8]) -> bool {
-    venv.is_some() && matches!(name, b"VIRTUAL_ENV" | b"PATH" | b"PYTHONHOME")
+    // A word table, not a `match` on byte strings (see `word_index`).
+    venv.is_some() && word_index(b"VIRTUAL_ENV\0PATH\0PYTHONHOME\0", name).is_some()
 }
 
 /// Whether an edit of `kind` names `name` (`NAME` or `NAME=...`).
