@@ -104,8 +104,9 @@ fn commit() {
     println!("cargo:rustc-env=BUILD_COMMIT={commit}");
 }
 
-/// The help texts, `src/cli/help/NAME.txt`, packed by byte-pair encoding
-/// into `$OUT_DIR/help.rs` for `src/cli/help.rs`, which unpacks them. Each
+/// The help texts, `src/cli/help/NAME.txt`, and the errno texts,
+/// `src/errnos.txt`, packed by byte-pair encoding into `$OUT_DIR/help.rs`
+/// for `src/cli/help.rs` and `src/error.rs`, which unpack them. Each
 /// byte from 0x80 up stands for a pair of bytes (each a byte of text or an
 /// earlier pair), the most frequent pair of the texts at the time it was
 /// made; ties go to the lowest pair, so one set of texts always gives the
@@ -129,6 +130,23 @@ fn pack_help() {
         assert!(text.is_ascii(), "{} is not ASCII", path.display());
         longest = longest.max(text.len());
         texts.push(text);
+    }
+    // One line per errno: its number and its text. Each text is packed
+    // alone, so that no pair spans two of them and a NUL still ends each.
+    let errnos_path = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("manifest dir"))
+        .join("src/errnos.txt");
+    println!("cargo:rerun-if-changed={}", errnos_path.display());
+    let errnos = std::fs::read_to_string(&errnos_path).expect("src/errnos.txt");
+    let mut numbers: Vec<u8> = Vec::new();
+    let mut errno_longest = 0;
+    for line in errnos.lines() {
+        let (number, text) = line.split_once(' ').expect("an errno line: NUMBER TEXT");
+        assert!(text.is_ascii() && !text.is_empty(), "errno {number}'s text");
+        let number: u8 = number.parse().expect("an errno number below 256");
+        assert!(number > 0, "errno 0 is no error");
+        numbers.push(number);
+        errno_longest = errno_longest.max(text.len());
+        texts.push(text.as_bytes().to_vec());
     }
     let mut pairs: Vec<[u8; 2]> = Vec::new();
     while pairs.len() < 128 {
@@ -179,6 +197,15 @@ fn pack_help() {
     for ((constant, _), text) in TEXTS.iter().zip(&texts) {
         out += &format!("pub const {constant}: &[u8] = &{text:?};\n");
     }
+    out += &format!("pub const ERRNO_LONGEST: usize = {errno_longest};\n");
+    // Each errno's number, then its packed text and a NUL.
+    let mut errno_texts: Vec<u8> = Vec::new();
+    for (number, text) in numbers.iter().zip(&texts[TEXTS.len()..]) {
+        errno_texts.push(*number);
+        errno_texts.extend_from_slice(text);
+        errno_texts.push(0);
+    }
+    out += &format!("pub const ERRNO_TEXTS: &[u8] = &{errno_texts:?};\n");
     let path = PathBuf::from(std::env::var("OUT_DIR").expect("out dir")).join("help.rs");
     std::fs::write(path, out).expect("writing help.rs");
 }

@@ -4,6 +4,7 @@
 
 use crate::cstr::{self, CStrArray, CStrList};
 use crate::error::{say, Part};
+use crate::text::{word_at, word_index};
 
 /// Most entries an environment usher edits may have (the child's, with its
 /// HOME set). More is an error that names the limit.
@@ -80,6 +81,8 @@ pub const EDIT_CAPACITY: usize = 256;
 /// Most arguments the command may get, its own and those built from
 /// variables together.
 pub const ARG_CAPACITY: usize = 4096;
+/// Most words a `--pre` command may have (its list is built on the stack).
+pub const PRE_WORD_CAPACITY: usize = 256;
 /// Most bytes of the strings the planner builds (variables set, arguments
 /// and options built, `--pre` words, with their NULs).
 pub const BUILT_CAPACITY: usize = 16384;
@@ -117,60 +120,72 @@ impl Default for PlanStorage {
 }
 static_assertions::const_assert!(ENV_CAPACITY >= EDIT_CAPACITY + 2);
 static_assertions::const_assert!(ARG_CAPACITY >= 2 * EDIT_CAPACITY);
+// A capacity's message holds it as a u16; `--pre`'s list is the caller's.
+static_assertions::const_assert!(BUILT_CAPACITY <= u16::MAX as usize);
+static_assertions::const_assert_eq!(PRE_WORD_CAPACITY, crate::PRE_WORDS);
 
 /// The environment options as given, in order.
 pub type Edits<'a> = heapless::Vec<(EnvEdit, &'a [u8]), EDIT_CAPACITY>;
 
-/// Why the planned environment cannot be made.
+/// Why the planned environment cannot be made: what went wrong, and the
+/// variable a `--require-env` named. The message finds the capacity by the
+/// problem, so that the error stays small on its way back through every `?`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum PlanError<'a> {
-    /// A capacity was passed: what, and its limit.
-    TooMany(&'static [u8], usize),
-    /// A `--require-env` variable is unset (false) or empty (true).
-    Required(&'a [u8], bool),
+pub struct PlanError<'a> {
+    pub problem: Problem,
+    pub name: &'a [u8],
 }
+
+/// What went wrong while planning: one byte, so that it travels back
+/// through every `?` in a register; it becomes a `PlanError` once, at the
+/// end. The capacities come first.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(u8)]
+pub enum Problem {
+    TooManyVariables,
+    TooManyArguments,
+    TooManyBytes,
+    TooManyPreWords,
+    /// A `--require-env` variable is unset.
+    Unset,
+    /// A `--require-env` variable is empty.
+    Empty,
+}
+
+/// The two messages: a capacity, and a required variable.
+const PLAN_TEMPLATES: &[u8] =
+    b"too many \x03 (limit \x02)\0required environment variable \x01 is \x03";
+/// What each problem is, in `Problem`'s order.
+const PROBLEMS: &[u8] =
+    b"environment variables\0arguments\0bytes in built variables and arguments\0\
+words in a --pre command\0not set\0empty";
 
 impl PlanError<'_> {
     /// `usher: too many ... (limit N)` or `usher: required environment
     /// variable NAME is not set` / `is empty`, on stderr.
     pub fn report(&self) {
-        match *self {
-            PlanError::TooMany(what, limit) => say(
-                b"too many \x01 (limit \x02)",
-                &[Part::Bytes(what), Part::Number(limit as i64)],
-            ),
-            PlanError::Required(name, empty) => say(
-                if empty {
-                    b"required environment variable \x01 is empty"
-                } else {
-                    b"required environment variable \x01 is not set"
-                },
-                &[Part::Bytes(name)],
-            ),
-        }
+        // The capacities, in `Problem`'s order.
+        const LIMITS: [u16; 4] = [
+            ENV_CAPACITY as u16,
+            ARG_CAPACITY as u16,
+            BUILT_CAPACITY as u16,
+            PRE_WORD_CAPACITY as u16,
+        ];
+        let problem = self.problem as u8;
+        say(
+            word_at(PLAN_TEMPLATES, usize::from(problem >= Problem::Unset as u8)),
+            &[
+                Part::Bytes(self.name),
+                Part::Number(i64::from(LIMITS[usize::from(problem.min(3))])),
+                Part::Text(word_at(PROBLEMS, usize::from(problem))),
+            ],
+        );
     }
 }
 
-/// Which capacity the planner ran past: one byte, so that it travels back
-/// through every `?` in a register; it becomes a `PlanError` once, at the end.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Limit {
-    Env,
-    Args,
-    Bytes,
-}
-
-impl From<Limit> for PlanError<'_> {
-    // Not inlined: keeps the capacity texts off the planner's path.
-    #[inline(never)]
-    fn from(limit: Limit) -> Self {
-        match limit {
-            Limit::Env => PlanError::TooMany(b"environment variables", ENV_CAPACITY),
-            Limit::Args => PlanError::TooMany(b"arguments", ARG_CAPACITY),
-            Limit::Bytes => {
-                PlanError::TooMany(b"bytes in built variables and arguments", BUILT_CAPACITY)
-            }
-        }
+impl From<Problem> for PlanError<'_> {
+    fn from(problem: Problem) -> Self {
+        PlanError { problem, name: b"" }
     }
 }
 
@@ -184,8 +199,8 @@ impl<'a> Arena<'a> {
     }
 
     /// The parts joined, with a final NUL (included in the slice).
-    pub fn join(&mut self, parts: &[&[u8]]) -> Result<&'a [u8], Limit> {
-        self.0.join(parts).ok_or(Limit::Bytes)
+    pub fn join(&mut self, parts: &[&[u8]]) -> Result<&'a [u8], Problem> {
+        self.0.join(parts).ok_or(Problem::TooManyBytes)
     }
 }
 
@@ -261,11 +276,12 @@ pub fn plan_environment<'a>(
     build(command, envp, keep_usher, home, edits, arena, out)?;
     for &(kind, name) in edits {
         if kind == EnvEdit::RequireEnv {
-            match lookup(&out.env, name) {
-                None => return Err(PlanError::Required(name, false)),
-                Some(b"\0") => return Err(PlanError::Required(name, true)),
-                Some(_) => {}
-            }
+            let problem = match lookup(&out.env, name) {
+                None => Problem::Unset,
+                Some(b"\0") => Problem::Empty,
+                Some(_) => continue,
+            };
+            return Err(PlanError { problem, name });
         }
     }
     Ok(())
@@ -280,9 +296,9 @@ fn build<'a>(
     edits: &[(EnvEdit, &'a [u8])],
     arena: &mut Arena<'a>,
     out: &mut Planned<'a>,
-) -> Result<(), Limit> {
-    const FULL: Limit = Limit::Env;
-    const ARGS_FULL: Limit = Limit::Args;
+) -> Result<(), Problem> {
+    const FULL: Problem = Problem::TooManyVariables;
+    const ARGS_FULL: Problem = Problem::TooManyArguments;
     let venv = last_of(edits, EnvEdit::Venv);
     let cleared = last_of(edits, EnvEdit::ClearEnv).is_some();
     // Names a later step sets or removes: left out of the earlier ones.
@@ -401,7 +417,8 @@ fn build<'a>(
 
 /// Whether `--venv` sets or removes `name` itself.
 fn replaced_by_venv(venv: Option<&[u8]>, name: &[u8]) -> bool {
-    venv.is_some() && matches!(name, b"VIRTUAL_ENV" | b"PATH" | b"PYTHONHOME")
+    // A word table, not a `match` on byte strings (see `word_index`).
+    venv.is_some() && word_index(b"VIRTUAL_ENV\0PATH\0PYTHONHOME\0", name).is_some()
 }
 
 /// Whether an edit of `kind` names `name` (`NAME` or `NAME=...`).
@@ -421,7 +438,7 @@ fn last_of<'a>(edits: &[(EnvEdit, &'a [u8])], kind: EnvEdit) -> Option<&'a [u8]>
 }
 
 /// A `--pre` command's words (split on ASCII white space; no quotes), each
-/// copied with a NUL, into `out`.
+/// copied with a NUL, into `out`, which holds `PRE_WORD_CAPACITY` of them.
 pub fn pre_words<'a: 'l, 'l>(
     text: &[u8],
     arena: &mut Arena<'a>,
@@ -432,10 +449,10 @@ pub fn pre_words<'a: 'l, 'l>(
         .filter(|word| !word.is_empty())
     {
         if !out.push_with_nul(arena.join(&[word])?) {
-            return Err(PlanError::TooMany(
-                b"words in a --pre command",
-                out.capacity(),
-            ));
+            return Err(PlanError {
+                problem: Problem::TooManyPreWords,
+                name: b"",
+            });
         }
     }
     Ok(())
@@ -674,11 +691,11 @@ mod tests {
         assert!(planned(&[c"c"], env, None, &[(RequireEnv, b"SET")]).is_ok());
         assert_eq!(
             planned(&[c"c"], env, None, &[(RequireEnv, b"NOPE")]).unwrap_err(),
-            "Required([78, 79, 80, 69], false)"
+            "PlanError { problem: Unset, name: [78, 79, 80, 69] }"
         );
         assert_eq!(
             planned(&[c"c"], env, None, &[(RequireEnv, b"EMPTY")]).unwrap_err(),
-            "Required([69, 77, 80, 84, 89], true)"
+            "PlanError { problem: Empty, name: [69, 77, 80, 84, 89] }"
         );
         // The final environment is checked: --env can satisfy it.
         assert!(planned(&[c"c"], env, None, &[(RequireEnv, b"NEW"), (Env, b"NEW=1")]).is_ok());
@@ -696,19 +713,19 @@ mod tests {
         let envp: Vec<&core::ffi::CStr> = many.iter().map(|entry| entry.as_c_str()).collect();
         assert_eq!(
             planned(&[c"c"], &envp, None, &[]).unwrap_err(),
-            format!("TooMany({:?}, {ENV_CAPACITY})", b"environment variables")
+            "PlanError { problem: TooManyVariables, name: [] }"
         );
         let args: Vec<&core::ffi::CStr> = (0..ARG_CAPACITY).map(|_| c"a").collect();
         assert!(planned(&args, &[], None, &[]).is_ok());
         assert!(planned(&args, &[c"A=1"], None, &[(ArgEnv, b"A")])
             .unwrap_err()
-            .starts_with("TooMany"));
+            .contains("TooMany"));
         let big = vec![b'x'; BUILT_CAPACITY];
         let mut entry = b"BIG=".to_vec();
         entry.extend_from_slice(&big);
         assert!(planned(&[c"c"], &[], None, &[(Env, &entry)])
             .unwrap_err()
-            .starts_with("TooMany"));
+            .contains("TooMany"));
         let mut buffer = [core::mem::MaybeUninit::new(0u8); 8];
         let mut arena = Arena::new(&mut buffer);
         let mut storage = crate::cstr::storage::<3>();

@@ -2,6 +2,7 @@
 //! one line and writes it with a single syscall, and the one `Error` type
 //! (failing step, object, errno) that every effectful step returns.
 
+use crate::cli::help::{expand, ERRNO_LONGEST, ERRNO_TEXTS};
 use core::sync::atomic::{AtomicBool, Ordering};
 use rustix::io::Errno;
 
@@ -292,29 +293,33 @@ pub fn failed_on(step: &'static [u8], object: &[u8], errno: Errno) -> Reported {
     Reported
 }
 
-/// The errnos usher can meet, and their texts as strerror words them, in the
-/// same order; others print as `errno N`. musl's strerror is not used so that
-/// the child side and the parent share one path and no libc table is linked.
-/// One string and a byte table rather than a `match`: a third of the code.
-const ERRNOS: [u8; 31] = [
-    1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 13, 14, 20, 21, 22, 24, 25, 26, 40, 36, 38, 80, 16, 17, 18,
-    19, 28, 30, 39, 95,
-];
-const ERRNO_TEXTS: &str = "Operation not permitted\0No such file or directory\0No such process\0\
-Interrupted system call\0I/O error\0Argument list too long\0Exec format error\0\
-Bad file descriptor\0No child process\0Resource temporarily unavailable\0Out of memory\0\
-Permission denied\0Bad address\0Not a directory\0Is a directory\0Invalid argument\0\
-No file descriptors available\0Not a tty\0Text file busy\0Symbolic link loop\0\
-Filename too long\0Function not implemented\0Accessing a corrupted shared library\0\
-Device or resource busy\0File exists\0Invalid cross-device link\0No such device\0\
-No space left on device\0Read-only file system\0Directory not empty\0Operation not supported";
-
+/// The text of `errno` as strerror words it, unpacked into `out`; `None`
+/// for an errno usher does not expect (it prints as `errno N`). The errnos
+/// and their texts are src/errnos.txt, which build.rs packs like the help
+/// texts into `ERRNO_TEXTS`: each errno's number as a byte, its packed
+/// text, a NUL. musl's strerror is not used so that the child side and the
+/// parent share one path and no libc table is linked.
 // Not inlined: keeps the table search off the paths of the parent's and child's messages, as one copy.
 #[inline(never)]
-pub fn errno_text(errno: Errno) -> Option<&'static [u8]> {
+pub fn errno_text(errno: Errno, out: &mut [u8; ERRNO_LONGEST]) -> Option<&[u8]> {
     let raw = errno.raw_os_error();
-    let index = ERRNOS.iter().position(|&known| i32::from(known) == raw)?;
-    Some(crate::text::word_at(ERRNO_TEXTS.as_bytes(), index))
+    // One pass: a byte after a NUL (or the first) is a number, and the
+    // text after the wanted one is unpacked up to its NUL.
+    let (mut len, mut at_number, mut found) = (0, true, false);
+    for &byte in ERRNO_TEXTS {
+        if at_number {
+            found = i32::from(byte) == raw;
+            at_number = false;
+        } else if byte == 0 {
+            if found {
+                return out.get(..len);
+            }
+            at_number = true;
+        } else if found {
+            expand(byte, out, &mut len);
+        }
+    }
+    None
 }
 
 /// Appends a signal's conventional name: `SIGTERM`, `SIGRTMIN+3`, or the
@@ -334,7 +339,7 @@ pub fn push_signal(line: &mut Line, signo: u32) {
 }
 
 pub fn push_errno(line: &mut Line, errno: Errno) {
-    match errno_text(errno) {
+    match errno_text(errno, &mut [0; ERRNO_LONGEST]) {
         Some(text) => line.push(text),
         None => line.push(b"errno ").push_u64(errno.raw_os_error() as u64),
     };
@@ -383,10 +388,26 @@ mod tests {
             (Errno::OPNOTSUPP, "Operation not supported"),
         ];
         for (errno, text) in expect {
-            assert_eq!(errno_text(errno), Some(text.as_bytes()), "{errno:?}");
+            let mut out = [0; ERRNO_LONGEST];
+            assert_eq!(
+                errno_text(errno, &mut out),
+                Some(text.as_bytes()),
+                "{errno:?}"
+            );
         }
-        assert_eq!(ERRNO_TEXTS.split('\0').count(), ERRNOS.len());
-        assert_eq!(errno_text(Errno::from_raw_os_error(200)), None);
+        let mut out = [0; ERRNO_LONGEST];
+        assert_eq!(errno_text(Errno::from_raw_os_error(200), &mut out), None);
+        // Every line of the file, unpacked.
+        let file = include_str!("errnos.txt");
+        assert_eq!(
+            ERRNO_TEXTS.iter().filter(|&&byte| byte == 0).count(),
+            file.lines().count()
+        );
+        for line in file.lines() {
+            let (number, text) = line.split_once(' ').unwrap();
+            let errno = Errno::from_raw_os_error(number.parse().unwrap());
+            assert_eq!(errno_text(errno, &mut out), Some(text.as_bytes()));
+        }
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! The help texts (`help/*.txt`), packed when usher is built: build.rs
+//! The help texts (`help/*.txt`), and the errno texts (`src/errnos.txt`,
+//! which `error` unpacks a word at a time), packed when usher is built: build.rs
 //! (`pack_help`) replaces the most frequent pairs of bytes, over and over,
 //! by the bytes from 0x80 up, which ASCII text leaves free. Unpacking is a
 //! walk of that pair table. The texts are most of what usher would
@@ -15,16 +16,16 @@ pub fn unpack<'a>(packed: &[u8], out: &'a mut [u8; LONGEST]) -> &'a [u8] {
     &out[..len]
 }
 
-/// A pair only names earlier pairs, so the recursion is as deep as the
-/// table is long at most.
-fn expand(byte: u8, out: &mut [u8], len: &mut usize) {
+/// Appends `byte` to `out[..*len]`, unpacked. A pair only names earlier
+/// pairs, so the recursion is as deep as the table is long at most.
+pub fn expand(byte: u8, out: &mut [u8], len: &mut usize) {
     match PAIRS.get(usize::from(byte).wrapping_sub(0x80)) {
         Some(&[first, second]) => {
             expand(first, out, len);
             expand(second, out, len);
         }
         None => {
-            // LONGEST is the longest text's length, so there is always room.
+            // Callers size `out` for the longest text, so there is always room.
             if let Some(slot) = out.get_mut(*len) {
                 *slot = byte;
                 *len += 1;
