@@ -120,9 +120,8 @@ impl Default for PlanStorage {
 }
 static_assertions::const_assert!(ENV_CAPACITY >= EDIT_CAPACITY + 2);
 static_assertions::const_assert!(ARG_CAPACITY >= 2 * EDIT_CAPACITY);
-// A capacity's message holds it as a u16; `--pre`'s list is the caller's.
+// A capacity's message holds it as a u16.
 static_assertions::const_assert!(BUILT_CAPACITY <= u16::MAX as usize);
-static_assertions::const_assert_eq!(PRE_WORD_CAPACITY, crate::PRE_WORDS);
 
 /// The environment options as given, in order.
 pub type Edits<'a> = heapless::Vec<(EnvEdit, &'a [u8]), EDIT_CAPACITY>;

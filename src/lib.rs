@@ -348,7 +348,7 @@ fn with_planned_env<'a>(
 }
 
 /// Most words in one `--pre` command.
-const PRE_WORDS: usize = 256;
+const PRE_WORDS: usize = env::PRE_WORD_CAPACITY;
 
 /// Phase 6: the `--pre` commands in order, each to its end, then the
 /// command; returns usher's exit code. A `--pre` command that fails ends the
