@@ -18,8 +18,8 @@ use crate::error::Stream;
 use crate::plan::{Lists, MountOpt, Plan};
 use crate::text::word_at;
 
-/// The option strings, in argparse's order (the order of an ambiguity's
-/// list), each with its action: its position in `ACTIONS`.
+/// The long names: one per action, in the actions' order (`name_of`),
+/// then `--readonly`, the second name of `--ro`.
 const LONGS: &[u8] = b"help\0version\0no-mounts\0skip-chdir\0hostname\0bind\0rbind\0ro\0readonly\0";
 /// The action of each long name in `LONGS`: `--readonly` is `--ro`.
 const LONG_ACTIONS: [u8; 9] = [0, 1, 2, 3, 4, 5, 6, 7, 7];
