@@ -841,10 +841,10 @@ fn overlay_roots_stack_layers_and_keep_writes_in_upper_only() {
         let dir = root.parent().unwrap().to_path_buf();
         fs::write(root.join("etc/f"), "base\n").unwrap();
         fs::write(root.join("etc/only-base"), "b\n").unwrap();
-        // Layer paths with a comma and a colon: the new mount API needs no
-        // escaping.
+        // Layer paths with a comma, a colon and a backslash: the new mount
+        // API needs no escaping.
         let one = dir.join("layer,one");
-        let two = dir.join("layer:two");
+        let two = dir.join("layer:t\\wo");
         for layer in [&one, &two] {
             fs::create_dir_all(layer.join("etc")).unwrap();
         }
