@@ -73,27 +73,29 @@ pub fn run<'a>(
     }
     // 1. Parse: argv and the environment become the Plan and the edits.
     let mut plan = Plan::new(Personality::Native, 0);
-    match cli::parse(&argv, &envp, &mut plan, lists) {
+    let action = cli::parse(&argv, &envp, &mut plan, lists);
+    let pychroot = plan.personality == Personality::Pychroot;
+    if pychroot {
+        // Every message from here on starts as pychroot's do.
+        error::speak_as_pychroot();
+    }
+    match action {
         Action::Run => {}
         Action::Print { text, stream } => {
             print_text(text, stream);
             return text.status(stream);
         }
         Action::Fail { error, usage } => {
-            if plan.personality == Personality::Pychroot {
-                crate::error::speak_as_pychroot();
-                error.report();
-                return cli::pychroot::failure_status(&error);
-            }
             error.report();
             if let Some(usage) = usage {
                 print_text(usage, Stream::Stderr);
             }
-            return 1;
+            return if pychroot {
+                cli::pychroot::failure_status(&error)
+            } else {
+                1
+            };
         }
-    }
-    if plan.personality == Personality::Pychroot {
-        crate::error::speak_as_pychroot();
     }
     // pause and catatonit -P run no command: they reap until told to stop.
     if plan.pause {
