@@ -142,8 +142,12 @@ sleep 0.3
 pm stop -t 10 "usher-init-$$" >/dev/null
 check "--init: podman stop delivers TERM (143)" 143 "$(pm inspect -f '{{.State.ExitCode}}' "usher-init-$$")"
 pm rm -f "usher-init-$$" >/dev/null
+# usher changes directory once the command is started, so the command may
+# look first (it did under two suites at once): it waits up to 5 s.
 check "--init: usher leaves its directory for /, the command keeps it" "/ /home/app" \
-    "$(pm run --rm --network none -w /home/app "${init[@]}" "$app" sh -c 'echo "$(readlink /proc/1/cwd) $PWD"')"
+    "$(pm run --rm --network none -w /home/app "${init[@]}" "$app" sh -c \
+        'for i in $(seq 50); do [ "$(readlink /proc/1/cwd)" = / ] && break; sleep 0.1; done
+         echo "$(readlink /proc/1/cwd) $PWD"')"
 
 # 2. usher as the infra of a pod that shares its pid namespace.
 pod=usher-pod-$$
